@@ -1,0 +1,221 @@
+"""The ``kla`` command line. Exit status: 0 ok, 2 bad input (message on stderr, nothing on stdout).
+
+    kla predicate SCORE [--not-all-implemented]
+    kla score FILE [--framework kla-2024] [--json]
+    kla framework [--framework kla-2024] [--json]
+    kla init
+    kla demo
+    kla bench [--json]
+    kla run [streamlit options …]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from kla.framework import DEFAULT_FRAMEWORK, FrameworkError, available_frameworks, get_framework
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def _framework(code: str):  # noqa: ANN202
+    if code not in available_frameworks():
+        raise CliError(f"unknown framework '{code}' (available: "
+                       f"{', '.join(available_frameworks())})")
+    try:
+        return get_framework(code)
+    except FrameworkError as exc:
+        raise CliError(f"framework {code} is invalid: {exc}") from None
+
+
+def cmd_predicate(args: argparse.Namespace) -> None:
+    from kla.predicate import predicate
+
+    try:
+        total = float(args.score.replace(",", "."))
+    except ValueError:
+        raise CliError(f"SCORE: '{args.score}' is not a number") from None
+    if not math.isfinite(total) or total < 0:
+        raise CliError(f"SCORE: '{args.score}' must be a number ≥ 0")
+    print(predicate(total, all_implemented=not args.not_all_implemented))
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    from kla.io.answers_csv import InputError, read_answers_csv
+    from kla.scoring import score
+
+    fw = _framework(args.framework)
+    try:
+        answers = read_answers_csv(args.file, fw)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    result = score(fw, answers)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    print(f"total: {result.total:.2f} / {fw.total_max:g}")
+    print(f"predicate: {result.predicate}")
+    if result.next_predicate:
+        print(f"next: {result.next_predicate} (+{result.points_to_next:.2f} points)")
+    if result.unimplemented:
+        print(f"indicators not implemented (score 0): {', '.join(result.unimplemented)}")
+    for code, (s, m) in result.blocks.items():
+        print(f"  {code:<4} {fw.blocks[code].name_id:<60} {s:>8.2f} / {m:g}")
+
+
+def framework_summary(fw) -> dict:  # noqa: ANN001
+    return {
+        "code": fw.code, "version": fw.version, "year": fw.year, "name": fw.name_id,
+        "total": fw.total_max, "questions": len(fw.questions),
+        "blocks": [{"code": b.code, "name_id": b.name_id, "name_en": b.name_en, "max": b.max,
+                    "indicators": list(b.indicators),
+                    "questions": sum(len(fw.indicators[i].questions) for i in b.indicators)}
+                   for b in fw.blocks.values()],
+        "indicators": [{"code": i.code, "block": i.block, "name": i.name, "max": i.max,
+                        "questions": len(i.questions),
+                        "question_max_sum": round(sum(fw.questions[q].max for q in i.questions),
+                                                  6)}
+                       for i in fw.indicators.values()],
+        "bands": [{"code": b.code, "min": b.min, "min_exclusive": b.min_exclusive,
+                   "requires_all_implemented": b.requires_all_implemented} for b in fw.bands],
+        "provenance": fw.provenance,
+    }
+
+
+def cmd_framework(args: argparse.Namespace) -> None:
+    fw = _framework(args.framework)
+    summary = framework_summary(fw)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    print(f"{fw.code} (version {fw.version}): {fw.name_id}")
+    print(f"total {fw.total_max:g} points, {len(fw.blocks)} blocks, {len(fw.indicators)} "
+          f"indicators, {len(fw.questions)} questions")
+    for b in summary["blocks"]:
+        print(f"\n{b['code']:<4} {b['name_id']} — max {b['max']:g}, {b['questions']} questions")
+        for ic in b["indicators"]:
+            i = next(x for x in summary["indicators"] if x["code"] == ic)
+            capped = (f" (question maxima add up to {i['question_max_sum']:g}: capped)"
+                      if i["question_max_sum"] > i["max"] else "")
+            print(f"  {i['code']:<4} max {i['max']:>5g}  {i['questions']:>3} q  "
+                  f"{i['name']}{capped}")
+
+
+def _engine():  # noqa: ANN202
+    from kla.db import get_engine
+
+    return get_engine()
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from kla.services.reference import init_db
+    from kla.settings import get_settings
+
+    print(f"database: {_safe_url(get_settings().url)}", file=sys.stderr)
+    report = init_db(_engine(), progress=lambda m: print(m, file=sys.stderr))
+    print("\n".join(report.lines()))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from kla.services.demo import load_demo
+    from kla.services.reference import init_db
+
+    engine = _engine()
+    init_db(engine)
+    result = load_demo(engine, progress=lambda m: print(m, file=sys.stderr))
+    print(f"sample data (Data contoh): {result['written']} assessments written, "
+          f"{result['skipped']} skipped")
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from kla.bench import run_bench
+
+    result = run_bench(url=args.url, progress=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        print(json.dumps(result))
+        return
+    for k, v in result.items():
+        print(f"{k:<14} {v}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from streamlit.web import cli as stcli
+
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    sys.argv = ["streamlit", "run", str(app), *args.streamlit_args]
+    sys.exit(stcli.main())
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kla", description="KLA (Kabupaten/Kota Layak Anak) toolkit")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("predicate", help="the predicate of a total score")
+    s.add_argument("score")
+    s.add_argument("--not-all-implemented", action="store_true",
+                   help="at least one indicator scores 0 (the top predicate is then withheld)")
+    s.set_defaults(func=cmd_predicate)
+
+    s = sub.add_parser("score", help="score an answers CSV (question_id,credit)")
+    s.add_argument("file")
+    s.add_argument("--framework", default=DEFAULT_FRAMEWORK)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("framework", help="show the loaded framework")
+    s.add_argument("--framework", default=DEFAULT_FRAMEWORK)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_framework)
+
+    s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("demo", help="load the sample data (Data contoh)")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("bench", help="benchmark national-scale scoring")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--url", default=None,
+                   help="an EMPTY database to benchmark on (default: a temporary SQLite file)")
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("run", help="start the web app (extra options go to streamlit)")
+    s.add_argument("streamlit_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CliError as exc:
+        print(f"kla {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except FrameworkError as exc:
+        print(f"kla {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

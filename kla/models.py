@@ -1,0 +1,168 @@
+"""SQLModel tables. Schema changes go through Alembic (kla/migrations), never create_all.
+
+No ``from __future__ import annotations`` here: it breaks SQLModel on Python 3.11.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STAGES = ("EM", "VA", "VL", "FINAL")
+STATUSES = ("draft", "submitted", "verified", "final")
+LEVELS = ("provinsi", "kabkota", "kecamatan", "desa_kelurahan")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts() -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+class Region(SQLModel, table=True):
+    """Every Indonesian region (Kepmendagri 300.2.2-2138/2025), dotted code as the key."""
+
+    __table_args__ = (
+        CheckConstraint("level IN ('provinsi','kabkota','kecamatan','desa_kelurahan')",
+                        name="level"),
+    )
+    kode: str = Field(primary_key=True, max_length=13)
+    nama: str = Field(max_length=120)
+    level: str = Field(max_length=16, index=True)
+    parent_kode: Optional[str] = Field(default=None, foreign_key="region.kode", index=True,
+                                       max_length=13)
+    population: Optional[int] = None
+    population_male: Optional[int] = None
+    population_female: Optional[int] = None
+    area_km2: Optional[float] = None
+
+
+class Framework(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    version: str = Field(max_length=40)
+    year: int
+    name_id: str
+    name_en: str
+    total_max: float
+    checksum: str = Field(max_length=64)
+    meta: dict = Field(default_factory=dict, sa_type=JSON)
+    loaded_at: datetime = _ts()
+
+
+class Block(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_block_framework_code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
+    code: str = Field(max_length=16)
+    position: int
+    name_id: str
+    name_en: str
+    max_points: float
+
+
+class Indicator(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("framework_id", "code", name="uq_indicator_framework_code"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
+    block_id: int = Field(foreign_key="block.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=16)
+    name: str
+    max_points: float
+    position: int
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("framework_id", "qid", name="uq_question_framework_qid"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
+    indicator_id: int = Field(foreign_key="indicator.id", ondelete="CASCADE", index=True)
+    qid: str = Field(max_length=32)
+    code: str = Field(max_length=16)
+    max_points: float
+    for_kecamatan: bool = False
+    for_desa: bool = False
+    opds: str = ""
+    text: str = ""
+    position: int
+
+
+class Assessment(SQLModel, table=True):
+    """One kab/kota, one evaluation year, one stage (EM, VA, VL, FINAL)."""
+
+    __table_args__ = (
+        UniqueConstraint("region_kode", "year", "stage", name="uq_assessment_region_year_stage"),
+        CheckConstraint("stage IN ('EM','VA','VL','FINAL')", name="stage"),
+        CheckConstraint("status IN ('draft','submitted','verified','final')", name="status"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13)
+    framework_id: int = Field(foreign_key="framework.id")
+    year: int = Field(index=True)
+    stage: str = Field(max_length=8)
+    status: str = Field(default="draft", max_length=16)
+    is_sample: bool = False
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Answer(SQLModel, table=True):
+    """Credit (0–1 of the question maximum) with a version for optimistic locking."""
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "question_id", name="uq_answer_assessment_question"),
+        CheckConstraint("credit >= 0 AND credit <= 1", name="credit_range"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id")
+    credit: float = 0.0
+    note: str = ""
+    version: int = 1
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
+
+
+class Evidence(SQLModel, table=True):
+    """An evidence file, stored once by sha256; the original name is for display only."""
+
+    __table_args__ = (
+        Index("ix_evidence_sha256", "sha256"),
+        CheckConstraint("size >= 0", name="size"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", ondelete="CASCADE", index=True)
+    original_filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    size: int
+    media_type: str = Field(max_length=120)
+    storage_key: str = Field(max_length=255)
+    uploaded_by: str = Field(max_length=120)
+    uploaded_at: datetime = _ts()
+    deleted_at: Optional[datetime] = Field(default=None,
+                                           sa_column=Column(DateTime(timezone=True),
+                                                            nullable=True))
+    deleted_by: Optional[str] = Field(default=None, max_length=120)
+
+
+class RefData(SQLModel, table=True):
+    """Which shipped reference data set is loaded (checksum makes `kla init` idempotent)."""
+
+    __tablename__ = "refdata"
+    name: str = Field(primary_key=True, max_length=40)
+    checksum: str = Field(max_length=64)
+    rows: int
+    loaded_at: datetime = _ts()

@@ -1,0 +1,84 @@
+"""Deterministic sample assessments ("Data contoh"). Pure: framework + targets in, credits out.
+
+The sample is generated, not real: it only follows the public story of the sample cities
+(predicates), so the first run shows something real-looking. Every stage after the
+self-assessment (EM) only lowers credits, as verification does.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from kla.framework import Framework
+from kla.scoring import score
+
+GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
+STAGE_ORDER = ("EM", "VA", "VL", "FINAL")
+
+
+@dataclass(frozen=True)
+class SampleYear:
+    year: int
+    totals: dict[str, float]  # stage -> target total (EM ≥ VA ≥ VL ≥ FINAL)
+
+
+@dataclass(frozen=True)
+class SampleCity:
+    kode: str
+    nama: str
+    years: tuple[SampleYear, ...]
+
+
+# Kota Serang: Pratama for years, Madya in 2025. Kota Metro: Nindya (published for 2022).
+SAMPLE_CITIES = (
+    SampleCity("36.73", "Kota Serang", (
+        SampleYear(2021, {"EM": 702.0, "VA": 611.0, "VL": 566.0, "FINAL": 548.0}),
+        SampleYear(2022, {"EM": 731.0, "VA": 628.0, "VL": 584.0, "FINAL": 571.0}),
+        SampleYear(2023, {"EM": 758.0, "VA": 645.0, "VL": 598.0, "FINAL": 589.0}),
+        SampleYear(2025, {"EM": 829.0, "VA": 712.0, "VL": 664.0, "FINAL": 646.0}),
+    )),
+    SampleCity("18.72", "Kota Metro", (
+        SampleYear(2022, {"EM": 876.0, "VA": 798.0, "VL": 752.0, "FINAL": 731.0}),
+        SampleYear(2023, {"EM": 889.0, "VA": 806.0, "VL": 766.0, "FINAL": 744.0}),
+        SampleYear(2025, {"EM": 896.0, "VA": 821.0, "VL": 781.0, "FINAL": 768.0}),
+    )),
+)
+
+
+def _total(fw: Framework, credits: dict[str, float]) -> float:
+    return score(fw, credits).total
+
+
+def _raise_to(fw: Framework, rng: random.Random, credits: dict[str, float],
+              target: float) -> None:
+    ids = [q for q in fw.questions if fw.questions[q].max > 0]
+    while _total(fw, credits) < target:
+        qid = rng.choice(ids)
+        if credits[qid] < 1.0:
+            credits[qid] = GRADES[GRADES.index(credits[qid]) + 1]
+
+
+def _lower_to(fw: Framework, rng: random.Random, credits: dict[str, float],
+              target: float) -> None:
+    ids = [q for q in fw.questions if fw.questions[q].max > 0]
+    while _total(fw, credits) > target:
+        qid = rng.choice(ids)
+        if credits[qid] > 0.0:
+            credits[qid] = GRADES[GRADES.index(credits[qid]) - 1]
+
+
+def generate(fw: Framework, seed: str, totals: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Credits per stage hitting each stage's target total (within a few points)."""
+    rng = random.Random(seed)
+    start = {q: rng.choice((0.0, 0.25, 0.5)) for q in fw.questions}
+    _raise_to(fw, rng, start, totals[STAGE_ORDER[0]])
+    out: dict[str, dict[str, float]] = {}
+    credits = start
+    for stage in STAGE_ORDER:
+        if stage not in totals:
+            continue
+        credits = dict(credits)
+        _lower_to(fw, rng, credits, totals[stage])
+        out[stage] = credits
+    return out

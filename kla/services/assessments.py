@@ -1,0 +1,157 @@
+"""Assessment queries and writes. Plain data out (dicts, DataFrames), never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, func, select
+from sqlmodel import Session
+
+from kla.framework import Framework, get_framework
+from kla.models import STAGES, Answer, Assessment, Question, Region, utcnow
+from kla.models import Framework as FrameworkRow
+from kla.scoring import ScoreResult, score, score_matrix
+
+
+@dataclass(frozen=True)
+class AssessmentInfo:
+    id: int
+    region_kode: str
+    region_nama: str
+    year: int
+    stage: str
+    status: str
+    is_sample: bool
+    framework: str
+
+
+def data_version(engine: Engine) -> str:
+    """A cheap fingerprint of the assessment data, for cache keys (changes on every write)."""
+    with engine.connect() as conn:
+        n_ass, last = conn.execute(select(func.count(Assessment.id),
+                                          func.max(Assessment.updated_at))).one()
+        n_ans = conn.execute(select(func.count(Answer.id))).scalar_one()
+    return f"{n_ass}:{n_ans}:{last}"
+
+
+def assessed_regions(engine: Engine) -> list[dict]:
+    """Kab/kota that have at least one assessment: kode, nama, is_sample (any sample)."""
+    stmt = (select(Region.kode, Region.nama, func.max(Assessment.is_sample))
+            .join(Assessment, Assessment.region_kode == Region.kode)
+            .group_by(Region.kode, Region.nama).order_by(Region.nama))
+    with engine.connect() as conn:
+        return [{"kode": k, "nama": n, "is_sample": bool(s)} for k, n, s in conn.execute(stmt)]
+
+
+def list_assessments(engine: Engine, region_kode: str) -> list[AssessmentInfo]:
+    stmt = (select(Assessment, Region.nama, FrameworkRow.code)
+            .join(Region, Region.kode == Assessment.region_kode)
+            .join(FrameworkRow, FrameworkRow.id == Assessment.framework_id)
+            .where(Assessment.region_kode == region_kode))
+    with Session(engine) as s:
+        rows = s.exec(stmt).all()
+    out = [AssessmentInfo(id=a.id, region_kode=a.region_kode, region_nama=nama, year=a.year,
+                          stage=a.stage, status=a.status, is_sample=a.is_sample, framework=code)
+           for a, nama, code in rows]
+    return sorted(out, key=lambda a: (a.year, STAGES.index(a.stage)))
+
+
+def answers_of(engine: Engine, assessment_id: int) -> dict[str, float]:
+    stmt = (select(Question.qid, Answer.credit)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.assessment_id == assessment_id))
+    with engine.connect() as conn:
+        return {qid: float(c) for qid, c in conn.execute(stmt)}
+
+
+def score_assessment(engine: Engine, info: AssessmentInfo) -> ScoreResult:
+    return score(get_framework(info.framework), answers_of(engine, info.id))
+
+
+def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,
+                    answers: dict[str, float], framework: Framework, status: str = "draft",
+                    is_sample: bool = False, user: str = "system", replace: bool = True) -> int:
+    """Create (or, with ``replace``, overwrite) one assessment with its answers, in one
+    transaction. Returns the assessment id."""
+    if stage not in STAGES:
+        raise ValueError(f"stage '{stage}' is not one of {', '.join(STAGES)}")
+    score(framework, answers)  # validates ids and credit ranges before anything is written
+    with Session(engine) as s:
+        fw_id = s.exec(select(FrameworkRow.id).where(FrameworkRow.code == framework.code)
+                       ).scalar_one_or_none()
+        if fw_id is None:
+            raise ValueError(f"framework {framework.code} is not loaded; run `kla init`")
+        if s.get(Region, region_kode) is None:
+            raise ValueError(f"unknown region code '{region_kode}'")
+        existing = s.exec(select(Assessment).where(
+            Assessment.region_kode == region_kode, Assessment.year == year,
+            Assessment.stage == stage)).scalars().first()
+        if existing is not None:
+            if not replace:
+                raise ValueError(f"an assessment for {region_kode} {year} {stage} already exists")
+            s.exec(delete(Answer).where(Answer.assessment_id == existing.id))
+            s.delete(existing)
+            s.flush()
+        a = Assessment(region_kode=region_kode, framework_id=fw_id, year=year, stage=stage,
+                       status=status, is_sample=is_sample)
+        s.add(a)
+        s.flush()
+        qids = dict(s.exec(select(Question.qid, Question.id)
+                           .where(Question.framework_id == fw_id)).all())
+        now = utcnow()
+        s.connection().execute(Answer.__table__.insert(), [
+            {"assessment_id": a.id, "question_id": qids[q], "credit": c, "note": "",
+             "version": 1, "updated_by": user, "updated_at": now}
+            for q, c in answers.items()])
+        s.commit()
+        return a.id
+
+
+def fetch_answer_rows(engine: Engine) -> list[tuple]:
+    """Every answer as (assessment_id, question_id, credit): the raw rows scoring starts from."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT assessment_id, question_id, credit FROM answer")
+        rows = cur.fetchall()
+        cur.close()
+    finally:
+        raw.close()
+    return rows
+
+
+def score_all(engine: Engine, framework: Framework) -> pd.DataFrame:
+    """Score every assessment of ``framework`` in the store (vectorised).
+
+    Columns: assessment_id, total, predicate, all_implemented, then one per block code.
+    """
+    with engine.connect() as conn:
+        fw_id = conn.execute(select(FrameworkRow.id).where(
+            FrameworkRow.code == framework.code)).scalar_one()
+        qmap = dict(conn.execute(select(Question.id, Question.qid)
+                                 .where(Question.framework_id == fw_id)).all())
+        ass_ids = conn.execute(select(Assessment.id).where(
+            Assessment.framework_id == fw_id).order_by(Assessment.id)).scalars().all()
+    rows = fetch_answer_rows(engine)
+    flat = np.fromiter((v for r in rows for v in r), dtype=float, count=3 * len(rows))
+    data = flat.reshape(-1, 3)
+    col_of = {qdb: framework.question_ids.index(qid) for qdb, qid in qmap.items()}
+    lut = np.full(max(qmap, default=0) + 1, -1, dtype=np.int64)
+    for qdb, col in col_of.items():
+        lut[qdb] = col
+    ass = np.asarray(ass_ids, dtype=np.int64)
+    a_col = data[:, 0].astype(np.int64)
+    q_col = data[:, 1].astype(np.int64)
+    keep = (q_col < len(lut)) & np.isin(a_col, ass)
+    a_col, q_col, credit = a_col[keep], q_col[keep], data[keep, 2]
+    rows_idx = np.searchsorted(ass, a_col)
+    mat = np.zeros((len(ass), len(framework.questions)))
+    mat[rows_idx, lut[q_col]] = credit
+    res = score_matrix(framework, mat)
+    out = pd.DataFrame({"assessment_id": ass, "total": res.total, "predicate": res.predicate,
+                        "all_implemented": res.all_implemented})
+    for k, code in enumerate(framework.blocks):
+        out[code] = res.blocks[:, k]
+    return out

@@ -1,0 +1,52 @@
+"""One settings object, read from the environment (prefix ``KLA_``).
+
+- ``KLA_DATA_DIR``: runtime folder (default ``var/`` in the project, git-ignored): the default
+  SQLite database and the evidence files.
+- ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
+  ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
+  are normalised to psycopg 3).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KLA_", extra="ignore")
+
+    data_dir: Path = PROJECT_DIR / "var"
+    database_url: str = ""
+    sqlite_busy_timeout_ms: int = 30_000
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise(cls, v: str) -> str:
+        v = v.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix):]
+        return v
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kla.db'}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
