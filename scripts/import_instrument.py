@@ -6,7 +6,8 @@ Run once by a developer (not at run time):
 
 Transformations (documented in indicators/kla-2024/README.md):
 - the block label ("KLASTER I") becomes the block code of framework.toml ("K1");
-- the indicator code loses its inner space ("21 A" -> "21A") so question ids read "21A.P3";
+- indicator and question codes lose their inner spaces ("21 A" -> "21A", "P4 a" -> "P4a"),
+  so question ids read "21A.P3", "21A.P4a";
 - every other column is copied as published.
 """
 
@@ -41,6 +42,7 @@ def main(src: str, dest: str = "indicators/kla-2024/questions.csv") -> None:
             row = {k: (row[k] or "").strip() for k in COLUMNS}
             row["block"] = BLOCK_CODES[row["block"]]
             row["indicator_code"] = row["indicator_code"].replace(" ", "")
+            row["question_code"] = row["question_code"].replace(" ", "")
             writer.writerow(row)
     print(f"{len(rows)} questions written to {dest}")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, case, delete, func, select
 from sqlmodel import Session
 
 from kla.framework import Framework, get_framework
@@ -38,7 +38,8 @@ def data_version(engine: Engine) -> str:
 
 def assessed_regions(engine: Engine) -> list[dict]:
     """Kab/kota that have at least one assessment: kode, nama, is_sample (any sample)."""
-    stmt = (select(Region.kode, Region.nama, func.max(Assessment.is_sample))
+    sample = func.max(case((Assessment.is_sample, 1), else_=0))
+    stmt = (select(Region.kode, Region.nama, sample)
             .join(Assessment, Assessment.region_kode == Region.kode)
             .group_by(Region.kode, Region.nama).order_by(Region.nama))
     with engine.connect() as conn:
@@ -66,8 +67,10 @@ def answers_of(engine: Engine, assessment_id: int) -> dict[str, float]:
         return {qid: float(c) for qid, c in conn.execute(stmt)}
 
 
-def score_assessment(engine: Engine, info: AssessmentInfo) -> ScoreResult:
-    return score(get_framework(info.framework), answers_of(engine, info.id))
+def score_assessment(engine: Engine, info: AssessmentInfo,
+                     framework: Framework | None = None) -> ScoreResult:
+    """Score one stored assessment (its framework is looked up in ``indicators/`` by default)."""
+    return score(framework or get_framework(info.framework), answers_of(engine, info.id))
 
 
 def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,

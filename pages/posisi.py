@@ -1,0 +1,68 @@
+"""Posisi Predikat: where one kab/kota stands for a year and stage."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import blocks_figure, standing_figure
+from kla.framework import get_framework
+from kla.i18n import fmt_num
+from kla.models import STAGES
+
+t, lang = ui.t, ui.lang()
+st.title(t("posisi.title"))
+st.caption(t("posisi.caption"))
+
+version = ui.data_version()
+regions = ui.assessed_regions(version)
+if not regions:
+    st.info(t("posisi.empty"), icon=":material/info:")
+    st.stop()
+
+names = {r["kode"]: f"{r['nama']} ({r['kode']})" for r in regions}
+c1, c2, c3 = st.columns([2, 1, 1.4])
+kode = c1.selectbox(t("posisi.region"), list(names), format_func=names.get, key="posisi_region")
+infos = ui.assessments(kode, version)
+years = sorted({a.year for a in infos}, reverse=True)
+year = c2.selectbox(t("posisi.year"), years, key=f"posisi_year_{kode}")
+stages = [a.stage for a in infos if a.year == year]
+stage = c3.selectbox(t("posisi.stage"), stages, index=len(stages) - 1,
+                     format_func=lambda s: t(f"stage.{s}"), key=f"posisi_stage_{kode}_{year}")
+info = next(a for a in infos if a.year == year and a.stage == stage)
+fw = get_framework(info.framework)
+result = ui.score(info, version)
+
+if info.is_sample:
+    ui.sample_badge()
+
+m1, m2, m3 = st.columns(3)
+m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
+m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
+if result.next_predicate:
+    m3.metric(t("posisi.to_next", next=t(f"predicate.{result.next_predicate}")),
+              t("posisi.to_next_value", points=fmt_num(result.points_to_next, lang)), border=True)
+else:
+    m3.metric(t("posisi.top"), t(f"predicate.{result.predicate}"), border=True)
+
+st.plotly_chart(standing_figure(result.total, result.predicate, fw.bands, fw.total_max, lang),
+                config={"displayModeBar": False})
+if result.unimplemented:
+    codes = ", ".join(result.unimplemented)
+    if result.next_predicate and result.points_to_next == 0:
+        st.warning(t("posisi.gate", threshold=fmt_num(fw.bands[-1].min, lang, 0), codes=codes))
+    else:
+        st.caption(t("posisi.unimplemented", codes=codes))
+
+st.subheader(t("posisi.blocks"))
+rows = [(fw.blocks[c].name(lang), s, m) for c, (s, m) in result.blocks.items()]
+st.plotly_chart(blocks_figure(rows, lang), config={"displayModeBar": False})
+with st.expander(t("posisi.blocks_table")):
+    table = pd.DataFrame({
+        t("col.block"): [r[0] for r in rows],
+        t("col.score"): [fmt_num(r[1], lang) for r in rows],
+        t("col.max"): [fmt_num(r[2], lang, 0) for r in rows],
+        t("col.share"): [fmt_num(100 * r[1] / r[2], lang, 1) if r[2] else "–" for r in rows],
+        t("col.missing"): [fmt_num(r[2] - r[1], lang) for r in rows],
+    })
+    st.dataframe(table, hide_index=True)
+st.caption(t("posisi.source", stage=t(f"stage.{stage}"), year=year, framework=fw.name(lang)))

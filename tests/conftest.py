@@ -1,0 +1,93 @@
+"""Shared fixtures: the framework, database backends (SQLite always, PostgreSQL when
+KLA_TEST_DATABASE_URL is set), and a clean settings/engine cache per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kla.db import engine_for, make_engine
+from kla.framework import get_framework
+from kla.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_URL = os.environ.get("KLA_TEST_DATABASE_URL", "").strip()
+
+
+@pytest.fixture(scope="session")
+def fw():
+    return get_framework("kla-2024")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings and engines are cached per process; tests change the environment."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _pg_database(tmp_name: str):
+    """Create an empty database on the KLA_TEST_DATABASE_URL server; yield its URL; drop it."""
+    base = make_url(PG_URL)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{tmp_name}"'))
+    try:
+        yield base.set(database=tmp_name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{tmp_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def empty_db_factory(tmp_path_factory):
+    """Make a fresh, empty database URL on a backend; cleaned up at session end."""
+    cleanups = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kla.db'}"
+        gen = _pg_database(f"kla_test_{uuid.uuid4().hex[:10]}")
+        url = next(gen)
+        cleanups.append(gen)
+        return url
+
+    yield make
+    for gen in cleanups:
+        for _ in gen:  # runs the drop
+            pass
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_url(request, empty_db_factory):
+    """A database per backend, initialised (`kla init`) and with the sample (`kla demo`)."""
+    from kla.services.demo import load_demo
+    from kla.services.reference import init_db
+
+    url = empty_db_factory(request.param)
+    engine = make_engine(url)
+    init_db(engine)
+    load_demo(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def seeded_engine(seeded_url):
+    return engine_for(seeded_url)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request, empty_db_factory):
+    return empty_db_factory(request.param)

@@ -1,0 +1,47 @@
+"""Pure chart builders and the label catalogue."""
+
+import plotly.graph_objects as go
+
+from kla.charts import band_ranges, blocks_figure, standing_figure
+from kla.i18n import catalogue, fmt_num, lang_from_locale, t
+
+
+def test_catalogues_have_the_same_keys():
+    assert set(catalogue("id")) == set(catalogue("en"))
+    assert t("page.posisi") == "Posisi Predikat" and t("page.posisi", "en") == "Predicate standing"
+    assert t("no.such.key") == "no.such.key"
+
+
+def test_indonesian_number_format():
+    assert fmt_num(723.67) == "723,67"
+    assert fmt_num(1234.5) == "1.234,50"
+    assert fmt_num(1234.5, "en") == "1,234.50"
+    assert lang_from_locale("en-US") == "en" and lang_from_locale("id-ID") == "id"
+    assert lang_from_locale(None) == "id"
+
+
+def test_standing_figure_shades_and_labels_every_band(fw):
+    fig = standing_figure(645.4, "Madya", fw.bands, fw.total_max)
+    assert isinstance(fig, go.Figure)
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [
+        (0, 500), (500, 600), (600, 700), (700, 800), (800, 900), (900, 1000)]
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == ["Belum berpredikat", "Pratama", "<b>Madya</b>", "Nindya", "Utama", "KLA"]
+    assert list(fig.data[0].x) == [645.4] and fig.data[0].text == ("645,40",)
+    assert fig.layout.xaxis.range == (0, 1000)
+    assert fig.layout.separators == ",."
+    current = [s for s in fig.layout.shapes if s.opacity == 1.0]
+    assert [(s.x0, s.x1) for s in current] == [(600, 700)]
+
+
+def test_band_ranges(fw):
+    assert band_ranges(fw.bands, 1000)[0] == ("none", 0.0, 500.0)
+
+
+def test_blocks_figure_in_official_order(fw):
+    rows = [(b.name("en"), b.max / 2, b.max) for b in fw.blocks.values()]
+    fig = blocks_figure(rows, "en")
+    maxima, scores = fig.data
+    assert list(scores.y)[-1] == "Institutional strengthening"  # first block drawn on top
+    assert list(maxima.x)[::-1] == [b.max for b in fw.blocks.values()]
+    assert scores.text[-1] == "82.00 / 164"

@@ -1,0 +1,109 @@
+"""The `kla` console script: exact output contracts and exit status 2 on bad input."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([KLA, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("score,flag,expected", [
+    ("499.99", [], "none"), ("500", [], "Pratama"), ("600", [], "Pratama"),
+    ("600.01", [], "Madya"), ("723.67", [], "Nindya"), ("895", [], "Utama"),
+    ("950", [], "KLA"), ("950", ["--not-all-implemented"], "Utama"),
+])
+def test_predicate(score, flag, expected):
+    r = run("predicate", score, *flag)
+    assert r.returncode == 0 and r.stdout == expected + "\n"
+
+
+def test_predicate_rejects_garbage():
+    r = run("predicate", "banyak")
+    assert r.returncode == 2 and r.stdout == "" and "SCORE" in r.stderr
+
+
+def write(tmp_path, text, name="answers.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_score_json(tmp_path):
+    p = write(tmp_path, "question_id,credit\n1.P1,1\n21A.P3,0.5\n26.P17,1\n")
+    r = run("score", p, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert set(d) == {"total", "predicate", "next_predicate", "points_to_next", "blocks",
+                      "indicators"}
+    assert d["predicate"] == "none" and d["next_predicate"] == "Pratama"
+    assert d["total"] == d["blocks"]["KEL"]["score"] + d["blocks"]["K5"]["score"]
+    assert d["blocks"]["KEL"] == {"score": 12.0, "max": 164.0}
+    assert len(d["indicators"]) == 31 and d["indicators"]["1"]["score"] == 12.0
+    assert d["points_to_next"] == round(500 - d["total"], 2)
+
+
+def test_score_text_and_full_credit(tmp_path, fw):
+    p = write(tmp_path, "question_id,credit\n" + "".join(f"{q},1\n" for q in fw.questions))
+    r = run("score", p)
+    assert r.returncode == 0
+    assert "total: 1000.00 / 1000" in r.stdout and "predicate: KLA" in r.stdout
+
+
+def test_score_accepts_spreadsheet_csv_with_semicolons(tmp_path):
+    p = write(tmp_path, "\ufeffquestion_id;credit\n1.P1;0,5\n")
+    d = json.loads(run("score", p, "--json").stdout)
+    assert d["total"] == 6.0
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("question_id,credit\n1.P1,1\n9.P99,1\n", "row 3, field question_id: unknown question id '9.P99'"),
+    ("question_id,credit\n1.P1,1\n2.P1,1\n1.P1,0.5\n", "row 4, field question_id: duplicate id '1.P1' (first on row 2)"),
+    ("question_id,credit\n1.P1,1.5\n", "row 2, field credit: 1.5 is outside 0–1"),
+    ("question_id,credit\n1.P1,-0.1\n", "row 2, field credit: -0.1 is outside 0–1"),
+    ("question_id,credit\n1.P1,ya\n", "row 2, field credit: 'ya' is not a number"),
+    ("question_id,credit\n1.P1,nan\n", "row 2, field credit: 'nan' is not a number"),
+    ("question_id,credit\n1.P1,\n", "row 2, field credit: empty"),
+    ("question_id,nilai\n1.P1,1\n", "row 1 (header), field credit: missing column"),
+    ("id,credit\n1.P1,1\n", "row 1 (header), field question_id: missing column"),
+])
+def test_score_bad_rows_exit_2_and_print_nothing(tmp_path, body, expected):
+    r = run("score", write(tmp_path, body), "--json")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert expected in r.stderr
+
+
+def test_score_reports_every_bad_row(tmp_path):
+    r = run("score", write(tmp_path, "question_id,credit\nX,1\n1.P1,2\n1.P2a,0.5\n"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "row 2, field question_id" in r.stderr and "row 3, field credit" in r.stderr
+    assert "row 4" not in r.stderr
+
+
+def test_score_missing_file_and_unknown_framework(tmp_path):
+    r = run("score", tmp_path / "nope.csv")
+    assert r.returncode == 2 and "file not found" in r.stderr and r.stdout == ""
+    p = write(tmp_path, "question_id,credit\n1.P1,1\n")
+    r = run("score", p, "--framework", "kla-1999")
+    assert r.returncode == 2 and "unknown framework 'kla-1999'" in r.stderr
+
+
+def test_framework_json():
+    r = run("framework", "--json")
+    d = json.loads(r.stdout)
+    assert d["code"] == "kla-2024" and d["total"] == 1000 and d["questions"] == 274
+    assert [(b["code"], b["max"]) for b in d["blocks"]] == [
+        ("KEL", 164), ("K1", 115), ("K2", 156), ("K3", 150), ("K4", 110), ("K5", 205), ("KD", 100)]
+    assert sum(b["questions"] for b in d["blocks"]) == 274
+    i19 = next(i for i in d["indicators"] if i["code"] == "19")
+    assert (i19["max"], i19["question_max_sum"]) == (51, 54)
+    assert "capped" in run("framework").stdout
