@@ -1,0 +1,36 @@
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@pytest.fixture
+def app_factory(monkeypatch):
+    """AppTest of the entry point against a given database URL, with clean Streamlit caches."""
+
+    def make(url: str, locale: str = "id-ID") -> AppTest:
+        monkeypatch.setenv("KLA_DATABASE_URL", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.context["locale"] = locale
+        return at
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_url(empty_db_factory):
+    from kla.db import make_engine
+    from kla.services.demo import load_demo
+    from kla.services.reference import init_db
+
+    url = empty_db_factory("sqlite")
+    engine = make_engine(url)
+    init_db(engine)
+    load_demo(engine)
+    engine.dispose()
+    return url

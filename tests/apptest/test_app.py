@@ -1,0 +1,68 @@
+"""Streamlit AppTest: every page renders without an exception; the first screen shows the
+standing of a kab/kota, labelled as sample data, in Indonesian or English."""
+
+from pathlib import Path
+
+import pytest
+
+PAGES = sorted(p.relative_to(Path(__file__).resolve().parents[2]).as_posix()
+               for p in (Path(__file__).resolve().parents[2] / "pages").glob("*.py"))
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app_factory, seeded_sqlite_url, page):
+    at = app_factory(seeded_sqlite_url).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title
+
+
+def test_posisi_shows_serang_2025(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url).run()
+    assert not at.exception
+    assert at.title[0].value == "Posisi Predikat"
+    at.selectbox(key="posisi_region").set_value("36.73").run()
+    at.selectbox(key="posisi_year_36.73").set_value(2025).run()
+    assert at.selectbox(key="posisi_stage_36.73_2025").value == "FINAL"
+    m = metrics(at)
+    assert m["Predikat"] == "Madya"
+    assert m["Total nilai"].count(",") == 1  # decimal comma
+    assert m["Menuju Nindya"].startswith("+") and m["Menuju Nindya"].endswith(" poin")
+    assert any(w.value.startswith("Data contoh") for w in at.warning)
+    assert len(at.get("plotly_chart")) == 2
+    table = at.dataframe[0].value
+    assert list(table["Blok"])[0] == "Kelembagaan" and len(table) == 7
+
+
+def test_stage_changes_the_standing(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url).run()
+    at.selectbox(key="posisi_region").set_value("36.73").run()
+    at.selectbox(key="posisi_year_36.73").set_value(2025).run()
+    at.selectbox(key="posisi_stage_36.73_2025").set_value("EM").run()
+    assert metrics(at)["Predikat"] == "Utama"
+    at.selectbox(key="posisi_year_36.73").set_value(2023).run()
+    assert metrics(at)["Predikat"] == "Pratama"
+
+
+def test_english_switch(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url, locale="en-US").run()
+    assert at.title[0].value == "Predicate standing"
+    assert any(w.value.startswith("Sample data") for w in at.warning)
+    at.session_state["lang"] = "id"
+    at.run()
+    assert at.title[0].value == "Posisi Predikat"
+
+
+def test_empty_database_explains_what_to_do(app_factory, empty_db_factory):
+    from kla.db import make_engine
+    from kla.services.reference import init_db
+
+    url = empty_db_factory("sqlite")
+    init_db(make_engine(url))
+    at = app_factory(url).run()
+    assert not at.exception
+    assert "kla demo" in at.info[0].value
