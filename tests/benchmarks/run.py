@@ -1,0 +1,45 @@
+"""`make bench`: run the benchmarks and write a table to bench-results.md (and stdout).
+
+Timings are ratios against a baseline measured in the same run, never absolute asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kla.bench import run_bench
+
+ROOT = Path(__file__).resolve().parents[2]
+GOALS = {"ratio": ("score everything from the database ÷ raw SELECT of the same rows", 2.0)}
+
+
+def main() -> int:
+    result = run_bench(progress=lambda m: print(m, file=sys.stderr))
+    lines = [
+        f"# Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}",
+        "",
+        "| measure | value | goal |",
+        "|---|---|---|",
+        f"| answer rows (514 kab/kota × 274 × 4 stages) | {result['rows']:,} | |",
+        f"| raw SELECT of every answer (s, best of 3) | {result['raw_select_s']} | baseline |",
+        f"| fetch + score all assessments (s, best of 3) | {result['score_all_s']} | |",
+        f"| ratio | {result['ratio']} | ≤ {GOALS['ratio'][1]} |",
+        "",
+        "```json",
+        json.dumps(result),
+        "```",
+    ]
+    text = "\n".join(lines) + "\n"
+    (ROOT / "bench-results.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
