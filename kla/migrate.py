@@ -11,31 +11,28 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
+def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    if engine is not None:
-        cfg.attributes["engine"] = engine
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def _run(engine: Engine, fn, *args, **kw) -> None:  # noqa: ANN001
+    """Run an Alembic command on one connection of ``engine``, in one transaction."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        fn(cfg, *args, **kw)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    _run(engine, command.downgrade, revision)
 
 
 def revision(engine: Engine, message: str) -> None:
     """Developer helper: autogenerate a migration against ``engine``'s current schema."""
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.revision(cfg, message=message, autogenerate=True)
+    _run(engine, command.revision, message=message, autogenerate=True)

@@ -65,4 +65,13 @@ with st.expander(t("posisi.blocks_table")):
         t("col.missing"): [fmt_num(r[2] - r[1], lang) for r in rows],
     })
     st.dataframe(table, hide_index=True)
+with st.expander(t("posisi.indicators_table")):
+    ind = pd.DataFrame({
+        t("col.block"): [fw.blocks[fw.indicators[c].block].code for c in result.indicators],
+        t("col.indicator"): [f"{c} · {fw.indicators[c].name}" for c in result.indicators],
+        t("col.score"): [fmt_num(s, lang) for s, _ in result.indicators.values()],
+        t("col.max"): [fmt_num(m, lang, 0) for _, m in result.indicators.values()],
+        t("col.missing"): [fmt_num(m - s, lang) for s, m in result.indicators.values()],
+    })
+    st.dataframe(ind, hide_index=True)
 st.caption(t("posisi.source", stage=t(f"stage.{stage}"), year=year, framework=fw.name(lang)))

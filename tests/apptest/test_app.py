@@ -36,6 +36,8 @@ def test_posisi_shows_serang_2025(app_factory, seeded_sqlite_url):
     assert len(at.get("plotly_chart")) == 2
     table = at.dataframe[0].value
     assert list(table["Blok"])[0] == "Kelembagaan" and len(table) == 7
+    indicators = at.dataframe[1].value
+    assert len(indicators) == 31 and indicators["Indikator"][0].startswith("1 · Peraturan")
 
 
 def test_stage_changes_the_standing(app_factory, seeded_sqlite_url):

@@ -149,3 +149,18 @@ def test_save_replaces_and_new_framework_year_is_data_only(seeded_engine, tmp_pa
     r = svc.score_assessment(seeded_engine, infos[0], mini)
     assert (r.total, r.predicate) == (70, "Bronze")
     assert len(svc.score_all(seeded_engine, mini)) == 1
+
+
+def test_migrations_downgrade_and_upgrade_again(empty_url):
+    from sqlalchemy import inspect
+
+    from kla import migrate
+
+    engine = make_engine(empty_url)
+    migrate.upgrade(engine)
+    assert {"region", "assessment", "answer", "evidence"} <= set(inspect(engine).get_table_names())
+    migrate.downgrade(engine)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    assert "answer" in inspect(engine).get_table_names()
+    engine.dispose()

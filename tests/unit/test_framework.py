@@ -94,21 +94,17 @@ def test_bad_question_rows_are_named(tmp_path, old, new, message):
         load_framework(folder)
 
 
-def test_block_total_must_match(tmp_path):
+@pytest.mark.parametrize("old,new,message", [
+    ("max = 164", "max = 160",
+     "block KEL declares maximum 160 but its indicators in questions.csv add up to 164"),
+    ("total_max = 1000", "total_max = 999",
+     "total_max is 999 but the indicator maxima add up to 1000"),
+])
+def test_declared_maxima_must_match_the_questions(tmp_path, old, new, message):
     folder = _copy(tmp_path)
     meta = folder / "framework.toml"
-    meta.write_text(meta.read_text().replace("max = 164", "max = 160"))
-    with pytest.raises(FrameworkError, match="block KEL declares maximum 160 but its indicators "
-                                             "in questions.csv add up to 164"):
-        load_framework(folder)
-
-
-def test_indicator_maxima_must_sum_to_total(tmp_path):
-    folder = _copy(tmp_path)
-    meta = folder / "framework.toml"
-    meta.write_text(meta.read_text().replace("total_max = 1000", "total_max = 999"))
-    with pytest.raises(FrameworkError, match="total_max is 999 but the indicator maxima add up "
-                                             "to 1000"):
+    meta.write_text(meta.read_text().replace(old, new))
+    with pytest.raises(FrameworkError, match=message):
         load_framework(folder)
 
 
