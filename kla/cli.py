@@ -195,15 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an EMPTY database to benchmark on (default: a temporary SQLite file)")
     s.set_defaults(func=cmd_bench)
 
-    s = sub.add_parser("run", help="start the web app (extra options go to streamlit)")
-    s.add_argument("streamlit_args", nargs=argparse.REMAINDER)
-    s.set_defaults(func=cmd_run)
+    s = sub.add_parser("run", help="start the web app (extra options go to streamlit, "
+                                   "e.g. --server.port=8600)")
+    s.set_defaults(func=cmd_run, streamlit_args=[])
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        args.streamlit_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         args.func(args)
     except CliError as exc:

@@ -107,3 +107,14 @@ def test_framework_json():
     i19 = next(i for i in d["indicators"] if i["code"] == "19")
     assert (i19["max"], i19["question_max_sum"]) == (51, 54)
     assert "capped" in run("framework").stdout
+
+
+def test_run_passes_options_to_streamlit(monkeypatch):
+    from kla import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "cmd_run", lambda args: seen.setdefault("a", args.streamlit_args))
+    assert cli.main(["run", "--server.port=8600", "--server.headless=true"]) == 0
+    assert seen["a"] == ["--server.port=8600", "--server.headless=true"]
+    r = run("predicate", "500", "--bogus")
+    assert r.returncode == 2 and "unrecognized arguments: --bogus" in r.stderr
