@@ -3,6 +3,7 @@
     kla predicate SCORE [--not-all-implemented]
     kla score FILE [--framework kla-2024] [--json]
     kla framework [--framework kla-2024] [--json]
+    kla plan ANSWERS.csv [--effort EFFORT.csv] [--target PREDICATE] [--json]
     kla init
     kla demo
     kla bench [--json]
@@ -20,6 +21,7 @@ from pathlib import Path
 from kla.framework import DEFAULT_FRAMEWORK, FrameworkError, available_frameworks, get_framework
 
 EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
 
 
 class CliError(Exception):
@@ -71,6 +73,38 @@ def cmd_score(args: argparse.Namespace) -> None:
         print(f"indicators not implemented (score 0): {', '.join(result.unimplemented)}")
     for code, (s, m) in result.blocks.items():
         print(f"  {code:<4} {fw.blocks[code].name_id:<60} {s:>8.2f} / {m:g}")
+
+
+def cmd_plan(args: argparse.Namespace) -> None:
+    from kla.io.answers_csv import InputError, read_answers_csv, read_efforts_csv
+    from kla.planner import Unreachable, plan
+
+    fw = _framework(args.framework)
+    codes = [b.code for b in fw.bands]
+    if args.target is not None and args.target not in codes:
+        raise CliError(f"--target: unknown predicate '{args.target}' (one of: "
+                       f"{', '.join(codes)})")
+    try:
+        answers = read_answers_csv(args.answers, fw)
+        efforts = read_efforts_csv(args.effort, fw) if args.effort else None
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        result = plan(fw, answers, args.target, efforts, default_effort=1.0)
+    except Unreachable as exc:
+        raise CliError(f"target {args.target or 'next predicate'} cannot be reached: {exc}",
+                       EXIT_UNREACHABLE) from None
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    print(f"total: {result.total:.2f}, target: {result.target}, "
+          f"points needed: {result.points_needed:.2f}")
+    for a in result.actions:
+        q = fw.questions[a.question_id]
+        print(f"  {a.question_id:<10} credit {a.from_credit:g} → 1   +{a.points:.2f} points  "
+              f"effort {a.effort:g}  [{'; '.join(q.opds)}]")
+    print(f"total effort: {result.total_effort:g}; new total: {result.new_total:.2f} "
+          f"({result.new_predicate})")
 
 
 def framework_summary(fw) -> dict:  # noqa: ANN001
@@ -182,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--framework", default=DEFAULT_FRAMEWORK)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_framework)
+
+    s = sub.add_parser("plan", help="least-effort plan to the next (or a chosen) predicate")
+    s.add_argument("answers")
+    s.add_argument("--effort", default=None, help="CSV question_id,effort (default 1 each)")
+    s.add_argument("--target", default=None, help="a predicate (default: the next one)")
+    s.add_argument("--framework", default=DEFAULT_FRAMEWORK)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_plan)
 
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
     s.set_defaults(func=cmd_init)

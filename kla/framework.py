@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,9 @@ from pathlib import Path
 
 INDICATORS_DIR = Path(__file__).resolve().parent.parent / "indicators"
 DEFAULT_FRAMEWORK = "kla-2024"
+# Stages of one evaluation year, in order: self-assessment, administrative verification,
+# field verification, final.
+STAGES = ("EM", "VA", "VL", "FINAL")
 
 QUESTION_COLUMNS = (
     "block", "indicator_code", "indicator_name", "indicator_max", "question_code",
@@ -99,14 +103,24 @@ class Framework:
         return self.name_en if lang == "en" else self.name_id
 
 
-def available_frameworks(root: Path = INDICATORS_DIR) -> list[str]:
+def frameworks_root() -> Path:
+    """Where framework folders live: ``KLA_FRAMEWORKS_DIR`` or the project's ``indicators/``."""
+    env = os.environ.get("KLA_FRAMEWORKS_DIR", "").strip()
+    return Path(env) if env else INDICATORS_DIR
+
+
+def available_frameworks(root: Path | None = None) -> list[str]:
     """Codes of the framework folders under ``root`` (folders holding a framework.toml)."""
-    return sorted(p.parent.name for p in root.glob("*/framework.toml"))
+    return sorted(p.parent.name for p in (root or frameworks_root()).glob("*/framework.toml"))
+
+
+def get_framework(code: str = DEFAULT_FRAMEWORK, root: Path | None = None) -> Framework:
+    """The framework ``code`` from ``root`` (default ``frameworks_root()``), loaded once."""
+    return _cached_framework(code, Path(root or frameworks_root()).resolve())
 
 
 @cache
-def get_framework(code: str = DEFAULT_FRAMEWORK, root: Path = INDICATORS_DIR) -> Framework:
-    """Load (once per process) the framework ``code`` from ``root``."""
+def _cached_framework(code: str, root: Path) -> Framework:
     return load_framework(root / code)
 
 

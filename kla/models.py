@@ -9,6 +9,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kla.framework import STAGES  # noqa: F401  (re-exported)
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -17,7 +19,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-STAGES = ("EM", "VA", "VL", "FINAL")
 STATUSES = ("draft", "submitted", "verified", "final")
 LEVELS = ("provinsi", "kabkota", "kecamatan", "desa_kelurahan")
 
@@ -166,3 +167,32 @@ class RefData(SQLModel, table=True):
     checksum: str = Field(max_length=64)
     rows: int
     loaded_at: datetime = _ts()
+
+
+class Effort(SQLModel, table=True):
+    """A city's own effort estimate for raising one question to full credit (planner input)."""
+
+    __table_args__ = (
+        UniqueConstraint("region_kode", "question_id", name="uq_effort_region_question"),
+        CheckConstraint("effort > 0", name="positive"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
+    effort: float
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
+
+
+class Scenario(SQLModel, table=True):
+    """A named what-if scenario on one assessment: question id → credit."""
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "name", name="uq_scenario_assessment_name"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=80)
+    changes: dict = Field(default_factory=dict, sa_type=JSON)
+    created_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()

@@ -38,6 +38,11 @@ def fmt_num(x: float, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
     return format_decimal(x, format=pattern, locale=_LOCALE.get(lang, "id_ID"))
 
 
+def fmt_short(x: float, lang: str = DEFAULT_LANG) -> str:
+    """At most two decimals, no trailing zeros: ``0,5``, ``12``, ``1,25``."""
+    return format_decimal(x, format="#,##0.##", locale=_LOCALE.get(lang, "id_ID"))
+
+
 def plotly_separators(lang: str = DEFAULT_LANG) -> str:
     """Plotly's ``separators`` layout value: decimal mark then thousands mark."""
     return ",." if lang == "id" else ".,"

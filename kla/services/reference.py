@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from kla import migrate
-from kla.framework import INDICATORS_DIR, Framework, available_frameworks, get_framework
+from kla.framework import Framework, available_frameworks, get_framework
 from kla.models import Block, Indicator, Question, RefData, Region, utcnow
 from kla.models import Framework as FrameworkRow
 from kla.settings import PROJECT_DIR
@@ -38,7 +38,7 @@ class InitReport:
 
 
 def init_db(engine: Engine, progress: Progress | None = None,
-            frameworks_root: Path = INDICATORS_DIR, regions_dir: Path = REGIONS_DIR
+            frameworks_root: Path | None = None, regions_dir: Path = REGIONS_DIR
             ) -> InitReport:
     say = progress or (lambda _msg: None)
     say("migrating database schema …")

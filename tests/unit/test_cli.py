@@ -118,3 +118,59 @@ def test_run_passes_options_to_streamlit(monkeypatch):
     assert seen["a"] == ["--server.port=8600", "--server.headless=true"]
     r = run("predicate", "500", "--bogus")
     assert r.returncode == 2 and "unrecognized arguments: --bogus" in r.stderr
+
+
+def test_plan_json_contract_and_optimality(tmp_path, fw):
+    answers = write(tmp_path, "question_id,credit\n" + "".join(
+        f"{q},{0.5 if i % 3 else 1}\n" for i, q in enumerate(fw.questions)))
+    r = run("plan", answers, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert list(d) == ["total", "target", "points_needed", "actions", "total_effort", "new_total"]
+    assert d["target"] == "Nindya"  # the next predicate by default
+    assert d["new_total"] >= 700.01
+    assert d["total_effort"] == len(d["actions"])  # default effort 1 per question
+    assert set(d["actions"][0]) == {"question_id", "from_credit", "points", "effort"}
+    assert sum(a["points"] for a in d["actions"]) >= d["points_needed"] - 0.01
+    # the least number of questions: fewer actions cannot reach the points needed
+    gains = sorted(((1 - (0.5 if i % 3 else 1)) * q.max for i, q in
+                    enumerate(fw.questions.values())), reverse=True)
+    k = len(d["actions"])
+    assert sum(gains[: k - 1]) < d["points_needed"]
+
+
+def test_plan_with_efforts_and_target(tmp_path, fw):
+    answers = write(tmp_path, "question_id,credit\n1.P1,0\n")
+    effort = write(tmp_path, "question_id,effort\n1.P1,100\n", "effort.csv")
+    d = json.loads(run("plan", answers, "--effort", effort, "--target", "Pratama",
+                       "--json").stdout)
+    assert d["target"] == "Pratama" and d["points_needed"] == 500
+    assert "1.P1" not in {a["question_id"] for a in d["actions"]}
+    assert all(a["effort"] == 1 for a in d["actions"])
+    text = run("plan", answers, "--target", "Pratama").stdout
+    assert "points needed: 500.00" in text and "total effort:" in text
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["--target", "Emas"], "--target: unknown predicate 'Emas'"),
+    (["--effort", "EFFORT"], "row 2, field effort: 0 must be a positive number"),
+])
+def test_plan_bad_input_exit_2(tmp_path, args, expected):
+    answers = write(tmp_path, "question_id,credit\n1.P1,1\n")
+    effort = write(tmp_path, "question_id,effort\n1.P1,0\n", "effort.csv")
+    r = run("plan", answers, *[str(effort) if a == "EFFORT" else a for a in args], "--json")
+    assert r.returncode == 2 and r.stdout == "" and expected in r.stderr
+    r = run("plan", write(tmp_path, "question_id,credit\n1.P1,7\n", "bad.csv"))
+    assert r.returncode == 2 and "row 2, field credit" in r.stderr
+
+
+def test_plan_unreachable_exit_3(tmp_path):
+    import os
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
+    answers = write(tmp_path, "question_id,credit\nX1.Q1,1\n")
+    r = subprocess.run([KLA, "plan", str(answers), "--framework", "mini-2099", "--target",
+                        "Platinum", "--json"], capture_output=True, text=True,
+                       env={**os.environ, "KLA_FRAMEWORKS_DIR": str(fixtures)})
+    assert r.returncode == 3 and r.stdout == ""
+    assert "target Platinum cannot be reached" in r.stderr

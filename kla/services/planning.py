@@ -1,0 +1,141 @@
+"""Planning data: answer details, city history, stored efforts and what-if scenarios."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, func, select
+from sqlmodel import Session
+
+from kla.framework import Framework, get_framework
+from kla.models import Answer, Effort, Evidence, Question, Scenario, utcnow
+from kla.models import Framework as FrameworkRow
+from kla.progress import Row
+from kla.scoring import check_credits
+from kla.services.assessments import AssessmentInfo, list_assessments, score_assessment
+from kla.services.reference import upsert
+
+NAME_MAX = 80
+
+
+class PlanningError(ValueError):
+    """Bad planner input; the message names the field."""
+
+
+@dataclass(frozen=True)
+class AnswerDetails:
+    credits: dict[str, float]
+    notes: dict[str, str]
+    evidence: dict[str, int]  # live (not deleted) evidence files per question
+
+    @property
+    def has_evidence(self) -> bool:
+        return any(self.evidence.values())
+
+
+def answer_details(engine: Engine, assessment_id: int) -> AnswerDetails:
+    ev = (select(Evidence.answer_id, func.count(Evidence.id).label("n"))
+          .where(Evidence.deleted_at.is_(None)).group_by(Evidence.answer_id).subquery())
+    stmt = (select(Question.qid, Answer.credit, Answer.note, ev.c.n)
+            .join(Question, Question.id == Answer.question_id)
+            .outerjoin(ev, ev.c.answer_id == Answer.id)
+            .where(Answer.assessment_id == assessment_id))
+    credits, notes, evidence = {}, {}, {}
+    with engine.connect() as conn:
+        for qid, credit, note, n in conn.execute(stmt):
+            credits[qid] = float(credit)
+            if note:
+                notes[qid] = note
+            evidence[qid] = int(n or 0)
+    return AnswerDetails(credits, notes, evidence)
+
+
+def city_history(engine: Engine, region_kode: str) -> list[tuple[AssessmentInfo, Row]]:
+    """Every assessment of a kab/kota, scored: (info, (year, stage, result))."""
+    return [(a, (a.year, a.stage, score_assessment(engine, a)))
+            for a in list_assessments(engine, region_kode)]
+
+
+def _framework_id(s: Session, fw: Framework) -> int:
+    fid = s.exec(select(FrameworkRow.id).where(FrameworkRow.code == fw.code)).scalar_one_or_none()
+    if fid is None:
+        raise PlanningError(f"framework {fw.code} is not loaded; run `kla init`")
+    return fid
+
+
+def stored_efforts(engine: Engine, region_kode: str, fw: Framework) -> dict[str, float]:
+    """The city's own efforts (only the questions it has set)."""
+    stmt = (select(Question.qid, Effort.effort).join(Question, Question.id == Effort.question_id)
+            .join(FrameworkRow, FrameworkRow.id == Question.framework_id)
+            .where(Effort.region_kode == region_kode, FrameworkRow.code == fw.code))
+    with engine.connect() as conn:
+        return {qid: float(e) for qid, e in conn.execute(stmt)}
+
+
+def save_efforts(engine: Engine, region_kode: str, fw: Framework, efforts: dict[str, float],
+                 user: str = "system") -> int:
+    """Store efforts for a city in one transaction; every value is checked first."""
+    errors = []
+    for qid, e in efforts.items():
+        if qid not in fw.questions:
+            errors.append(f"question {qid}: unknown question id")
+        elif not isinstance(e, int | float) or not math.isfinite(e) or e <= 0:
+            errors.append(f"question {qid}, field effort: must be a positive number, got {e!r}")
+    if errors:
+        raise PlanningError("\n".join(errors))
+    with Session(engine) as s:
+        fid = _framework_id(s, fw)
+        qids = dict(s.exec(select(Question.qid, Question.id)
+                           .where(Question.framework_id == fid)).all())
+        now = utcnow()
+        rows = [{"region_kode": region_kode, "question_id": qids[q], "effort": float(e),
+                 "updated_by": user, "updated_at": now} for q, e in efforts.items()]
+        if rows:
+            upsert(s.connection(), Effort.__table__, rows, ["region_kode", "question_id"])
+        s.commit()
+    return len(efforts)
+
+
+def reset_efforts(engine: Engine, region_kode: str) -> None:
+    with Session(engine) as s:
+        s.exec(delete(Effort).where(Effort.region_kode == region_kode))
+        s.commit()
+
+
+def list_scenarios(engine: Engine, assessment_id: int) -> list[dict]:
+    with Session(engine) as s:
+        rows = s.exec(select(Scenario).where(Scenario.assessment_id == assessment_id)
+                      .order_by(Scenario.name)).scalars().all()
+        return [{"name": r.name, "changes": dict(r.changes), "created_by": r.created_by,
+                 "updated_at": r.updated_at} for r in rows]
+
+
+def save_scenario(engine: Engine, info: AssessmentInfo, name: str, changes: dict[str, float],
+                  user: str = "system") -> None:
+    """Create or replace the scenario ``name`` of an assessment."""
+    name = (name or "").strip()
+    if not name:
+        raise PlanningError("name: a scenario needs a name")
+    if len(name) > NAME_MAX:
+        raise PlanningError(f"name: at most {NAME_MAX} characters")
+    try:
+        check_credits(get_framework(info.framework), changes)
+    except ValueError as exc:
+        raise PlanningError(f"changes: {exc}") from None
+    with Session(engine) as s:
+        row = s.exec(select(Scenario).where(Scenario.assessment_id == info.id,
+                                            Scenario.name == name)).scalars().first()
+        if row is None:
+            row = Scenario(assessment_id=info.id, name=name, created_by=user)
+        row.changes = {q: float(c) for q, c in changes.items()}
+        row.updated_at = utcnow()
+        s.add(row)
+        s.commit()
+
+
+def delete_scenario(engine: Engine, assessment_id: int, name: str) -> None:
+    with Session(engine) as s:
+        s.exec(delete(Scenario).where(Scenario.assessment_id == assessment_id,
+                                      Scenario.name == name))
+        s.commit()
