@@ -35,8 +35,10 @@ def band_ranges(bands: Sequence[Band], total_max: float) -> list[tuple[str, floa
 
 
 def standing_figure(total: float, predicate: str, bands: Sequence[Band],
-                    total_max: float = 1000.0, lang: str = "id") -> go.Figure:
-    """The total on a 0–total_max axis, the predicate bands shaded and labelled."""
+                    total_max: float = 1000.0, lang: str = "id",
+                    marks: Sequence[tuple[str, float]] = ()) -> go.Figure:
+    """The total on a 0–total_max axis, the predicate bands shaded and labelled; ``marks``
+    adds labelled vertical lines (e.g. a baseline or a forecast)."""
     fig = go.Figure()
     for code, lo, hi in band_ranges(bands, total_max):
         fig.add_shape(type="rect", x0=lo, x1=hi, y0=0, y1=1, yref="paper", layer="below",
@@ -52,6 +54,10 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
         hovertemplate=f"{t('chart.total', lang)}: {fmt_num(total, lang)}<extra></extra>",
         name=t("chart.total", lang), showlegend=False,
     ))
+    for label, value in marks:
+        fig.add_vline(x=value, line_dash="dash", line_color=INK, line_width=2,
+                      annotation_text=f"{label}: {fmt_num(value, lang)}",
+                      annotation_position="bottom right")
     fig.update_xaxes(range=[0, total_max], title_text=t("chart.axis_total", lang),
                      tickvals=[0] + [b.min for b in bands] + [total_max], showgrid=False)
     fig.update_yaxes(showticklabels=False)
@@ -81,3 +87,109 @@ def blocks_figure(rows: Sequence[tuple[str, float, float]], lang: str = "id") ->
                       xaxis_title=t("chart.points", lang))
     fig.update_yaxes(automargin=True)
     return fig
+
+
+def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:  # noqa: ANN003
+    kw.setdefault("margin", {"l": 10, "r": 30, "t": 30, "b": 40})
+    fig.update_layout(height=height, separators=plotly_separators(lang), plot_bgcolor="white",
+                      legend={"orientation": "h", "y": -0.2}, **kw)
+    return fig
+
+
+def _band_backdrop(fig: go.Figure, bands: Sequence[Band], total_max: float, lang: str) -> None:
+    """Predicate bands as horizontal stripes behind a chart whose y axis is the total."""
+    for code, lo, hi in band_ranges(bands, total_max):
+        fig.add_hrect(y0=lo, y1=hi, line_width=0, layer="below", opacity=0.45,
+                      fillcolor=BAND_COLOURS.get(code, "#f3f4f6"))
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=(lo + hi) / 2,
+                           text=t("predicate." + code, lang), showarrow=False,
+                           font={"size": 11, "color": INK})
+
+
+def gaps_figure(rows: Sequence[dict], lang: str = "id", top: int = 15) -> go.Figure:
+    """Indicators with the most points at stake: ``rows`` from ``gaps.indicator_gaps``."""
+    rows = [r for r in rows if r["at_stake"] > 0][:top][::-1]
+    fig = go.Figure(go.Bar(
+        y=[f"{r['indicator']} · {r['name'][:48]}" for r in rows], x=[r["at_stake"] for r in rows],
+        orientation="h", marker_color="#b45309",
+        text=[fmt_num(r["at_stake"], lang) for r in rows], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 90 + 28 * len(rows), xaxis_title=t("chart.at_stake", lang))
+
+
+def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
+                    bands: Sequence[Band], total_max: float = 1000.0,
+                    lang: str = "id") -> go.Figure:
+    """Total per year (most verified stage) and the self-assessment (EM), bands behind."""
+    fig = go.Figure()
+    _band_backdrop(fig, bands, total_max, lang)
+    if em:
+        fig.add_trace(go.Scatter(x=[y for y, _ in em], y=[v for _, v in em], mode="lines+markers",
+                                 name=t("stage.EM", lang), line={"dash": "dot", "color": "#6b7280"}))
+    fig.add_trace(go.Scatter(
+        x=[h["year"] for h in history], y=[h["total"] for h in history], mode="lines+markers+text",
+        name=t("chart.verified", lang), line={"color": BAR, "width": 3},
+        text=[fmt_num(h["total"], lang) for h in history], textposition="top center"))
+    fig.update_xaxes(type="category", title_text=t("posisi.year", lang))
+    fig.update_yaxes(range=[0, total_max], title_text=t("chart.points", lang))
+    return _layout(fig, lang, 380, margin={"l": 10, "r": 110, "t": 30, "b": 40})
+
+
+def stages_figure(rows: Sequence[tuple[int, str, float]], lang: str = "id") -> go.Figure:
+    """Total per stage, grouped by year: ``rows`` = (year, stage, total)."""
+    stages = [s for s in ("EM", "VA", "VL", "FINAL") if any(r[1] == s for r in rows)]
+    colours = {"EM": "#9ca3af", "VA": "#60a5fa", "VL": "#2563eb", "FINAL": BAR}
+    fig = go.Figure()
+    for stage in stages:
+        pts = [(y, v) for y, s, v in rows if s == stage]
+        fig.add_trace(go.Bar(x=[str(y) for y, _ in pts], y=[v for _, v in pts],
+                             name=t(f"stage.{stage}", lang), marker_color=colours[stage],
+                             hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.update_yaxes(title_text=t("chart.points", lang))
+    return _layout(fig, lang, 340, barmode="group")
+
+
+def compare_blocks_figure(rows: Sequence[dict], labels: dict[str, str],
+                          lang: str = "id") -> go.Figure:
+    """Baseline vs scenario per block: ``rows`` from ``WhatIf.block_rows``."""
+    fig = go.Figure()
+    names = [labels.get(r["block"], r["block"]) for r in rows][::-1]
+    fig.add_trace(go.Bar(y=names, x=[r["baseline"] for r in rows][::-1], orientation="h",
+                         name=t("chart.baseline", lang), marker_color=BAR_BG))
+    fig.add_trace(go.Bar(y=names, x=[r["scenario"] for r in rows][::-1], orientation="h",
+                         name=t("chart.scenario", lang), marker_color=BAR,
+                         text=[("+" if r["delta"] > 0 else "") + fmt_num(r["delta"], lang)
+                               if r["delta"] else "" for r in rows][::-1],
+                         textposition="outside", cliponaxis=False))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 90 + 56 * len(rows), barmode="group",
+                   xaxis_title=t("chart.points", lang))
+
+
+def by_agency_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
+    """Points and effort per agency (OPD): ``rows`` = {"opd", "points", "effort"}."""
+    rows = sorted(rows, key=lambda r: r["points"])
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=[r["opd"] for r in rows], x=[r["points"] for r in rows],
+                         orientation="h", name=t("chart.points", lang), marker_color=BAR,
+                         text=[fmt_num(r["points"], lang) for r in rows],
+                         textposition="outside", cliponaxis=False))
+    fig.add_trace(go.Bar(y=[r["opd"] for r in rows], x=[r["effort"] for r in rows],
+                         orientation="h", name=t("chart.effort", lang), marker_color="#f59e0b"))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 100 + 44 * len(rows), barmode="group")
+
+
+def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
+                 lang: str = "id") -> go.Figure:
+    """Points lost between self-assessment and verification, per past year."""
+    fig = go.Figure(go.Bar(x=[str(y) for y, _ in falls], y=[f for _, f in falls],
+                           marker_color="#dc2626", text=[fmt_num(f, lang) for _, f in falls],
+                           textposition="outside", cliponaxis=False,
+                           name=t("chart.fall", lang)))
+    if average is not None:
+        fig.add_hline(y=average, line_dash="dash", line_color=INK,
+                      annotation_text=f"{t('risiko.avg_fall', lang)}: {fmt_num(average, lang)}")
+    fig.update_yaxes(title_text=t("chart.points", lang))
+    return _layout(fig, lang, 300)

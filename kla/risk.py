@@ -58,10 +58,10 @@ class Forecast:
     forecast_predicate: str | None
 
 
-def forecast(fw: Framework, history: Sequence[tuple[int, str, float]], year: int,
-             em_total: float) -> Forecast:
-    """Average fall from EM to the most verified stage in past years (before ``year``), and the
-    verified total it predicts for ``em_total``. ``history`` rows: (year, stage, total)."""
+def verification_falls(history: Sequence[tuple[int, str, float]],
+                       before: int | None = None) -> tuple[tuple[int, float], ...]:
+    """Per year (before ``before``, if given): EM total − the most verified total.
+    ``history`` rows: (year, stage, total)."""
     by_year: dict[int, dict[str, float]] = {}
     for y, stage, total in history:
         by_year.setdefault(y, {})[stage] = total
@@ -69,10 +69,22 @@ def forecast(fw: Framework, history: Sequence[tuple[int, str, float]], year: int
     for y in sorted(by_year):
         stages = by_year[y]
         verified = next((stages[s] for s in VERIFIED_STAGES if s in stages), None)
-        if y < year and "EM" in stages and verified is not None:
+        if (before is None or y < before) and "EM" in stages and verified is not None:
             falls.append((y, round2(stages["EM"] - verified)))
-    if not falls:
+    return tuple(falls)
+
+
+def average(values: Sequence[float]) -> float | None:
+    return round2(sum(values) / len(values)) if values else None
+
+
+def forecast(fw: Framework, history: Sequence[tuple[int, str, float]], year: int,
+             em_total: float) -> Forecast:
+    """Average fall from EM to the most verified stage in years before ``year``, and the
+    verified total it predicts for ``em_total``."""
+    falls = verification_falls(history, before=year)
+    avg = average([f for _, f in falls])
+    if avg is None:
         return Forecast((), None, None, None)
-    avg = round2(sum(f for _, f in falls) / len(falls))
     total = round2(max(0.0, em_total - avg))
-    return Forecast(tuple(falls), avg, total, predicate(total, True, fw.bands))
+    return Forecast(falls, avg, total, predicate(total, True, fw.bands))

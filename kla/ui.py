@@ -13,6 +13,7 @@ from kla.i18n import DEFAULT_LANG, LANGS, lang_from_locale
 from kla.i18n import t as _t
 from kla.scoring import ScoreResult
 from kla.services import assessments as svc
+from kla.services import planning
 
 
 def lang() -> str:
@@ -48,5 +49,99 @@ def score(info: svc.AssessmentInfo, version: str) -> ScoreResult:
     return svc.score_assessment(get_engine(), info)
 
 
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def answer_details(assessment_id: int, version: str) -> planning.AnswerDetails:
+    return planning.answer_details(get_engine(), assessment_id)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def city_history(region_kode: str, version: str) -> list:
+    return planning.city_history(get_engine(), region_kode)
+
+
+def list_scenarios(assessment_id: int) -> list[dict]:
+    return planning.list_scenarios(get_engine(), assessment_id)
+
+
+def save_scenario(info: svc.AssessmentInfo, name: str, changes: dict) -> None:
+    planning.save_scenario(get_engine(), info, name, changes, user=current_user())
+
+
+def delete_scenario(assessment_id: int, name: str) -> None:
+    planning.delete_scenario(get_engine(), assessment_id, name)
+
+
+def stored_efforts(region_kode: str, framework: str) -> dict[str, float]:
+    from kla.framework import get_framework
+
+    return planning.stored_efforts(get_engine(), region_kode, get_framework(framework))
+
+
+def save_efforts(region_kode: str, framework: str, efforts: dict[str, float]) -> int:
+    from kla.framework import get_framework
+
+    return planning.save_efforts(get_engine(), region_kode, get_framework(framework), efforts,
+                                 user=current_user())
+
+
+def reset_efforts(region_kode: str) -> None:
+    planning.reset_efforts(get_engine(), region_kode)
+
+
+def current_user() -> str:
+    """Who is acting (accounts arrive with the submission workflow; until then 'web')."""
+    return str(st.session_state.get("user", "web"))
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a toast after the next rerun."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.toast(message, icon=":material/check:")
+
+
 def sample_badge() -> None:
     st.warning(t("sample.badge"), icon=":material/science:")
+
+
+def _pick(label: str, options: list, key: str, memory: str, default_index: int,
+          format_func=str, container=None):  # noqa: ANN001
+    """A selectbox whose choice is remembered across pages (widget state is per page)."""
+    remembered = st.session_state.get(memory)
+    index = options.index(remembered) if remembered in options else default_index
+    value = (container or st).selectbox(label, options, index=index, key=key,
+                                        format_func=format_func)
+    st.session_state[memory] = value
+    return value
+
+
+def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
+    """Kab/kota picker (only those with assessments); stops the page when there are none."""
+    regions = assessed_regions(data_version())
+    if not regions:
+        st.info(t("posisi.empty"), icon=":material/info:")
+        st.stop()
+    names = {r["kode"]: f"{r['nama']} ({r['kode']})" for r in regions}
+    return _pick(t("posisi.region"), list(names), f"{prefix}_region", "sel_region", 0,
+                 names.get, container)
+
+
+def pick_assessment(prefix: str) -> svc.AssessmentInfo:
+    """Kab/kota, year and stage pickers in one row; returns the chosen assessment."""
+    c1, c2, c3 = st.columns([2, 1, 1.4])
+    kode = pick_region(prefix, c1)
+    infos = assessments(kode, data_version())
+    years = sorted({a.year for a in infos}, reverse=True)
+    year = _pick(t("posisi.year"), years, f"{prefix}_year_{kode}", "sel_year", 0,
+                 container=c2)
+    stages = [a.stage for a in infos if a.year == year]
+    stage = _pick(t("posisi.stage"), stages, f"{prefix}_stage_{kode}_{year}", "sel_stage",
+                  len(stages) - 1, lambda s: t(f"stage.{s}"), c3)
+    info = next(a for a in infos if a.year == year and a.stage == stage)
+    if info.is_sample:
+        sample_badge()
+    return info

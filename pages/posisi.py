@@ -7,33 +7,14 @@ from kla import ui
 from kla.charts import blocks_figure, standing_figure
 from kla.framework import get_framework
 from kla.i18n import fmt_num
-from kla.models import STAGES
 
 t, lang = ui.t, ui.lang()
 st.title(t("posisi.title"))
 st.caption(t("posisi.caption"))
 
-version = ui.data_version()
-regions = ui.assessed_regions(version)
-if not regions:
-    st.info(t("posisi.empty"), icon=":material/info:")
-    st.stop()
-
-names = {r["kode"]: f"{r['nama']} ({r['kode']})" for r in regions}
-c1, c2, c3 = st.columns([2, 1, 1.4])
-kode = c1.selectbox(t("posisi.region"), list(names), format_func=names.get, key="posisi_region")
-infos = ui.assessments(kode, version)
-years = sorted({a.year for a in infos}, reverse=True)
-year = c2.selectbox(t("posisi.year"), years, key=f"posisi_year_{kode}")
-stages = [a.stage for a in infos if a.year == year]
-stage = c3.selectbox(t("posisi.stage"), stages, index=len(stages) - 1,
-                     format_func=lambda s: t(f"stage.{s}"), key=f"posisi_stage_{kode}_{year}")
-info = next(a for a in infos if a.year == year and a.stage == stage)
+info = ui.pick_assessment("posisi")
 fw = get_framework(info.framework)
-result = ui.score(info, version)
-
-if info.is_sample:
-    ui.sample_badge()
+result = ui.score(info, ui.data_version())
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
@@ -74,4 +55,5 @@ with st.expander(t("posisi.indicators_table")):
         t("col.missing"): [fmt_num(m - s, lang) for s, m in result.indicators.values()],
     })
     st.dataframe(ind, hide_index=True)
-st.caption(t("posisi.source", stage=t(f"stage.{stage}"), year=year, framework=fw.name(lang)))
+st.caption(t("posisi.source", stage=t(f"stage.{info.stage}"), year=info.year,
+             framework=fw.name(lang)))

@@ -13,8 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from kla import migrate
-from kla.framework import Framework, available_frameworks, get_framework
-from kla.models import Block, Indicator, Question, RefData, Region, utcnow
+from kla.framework import (Framework, FrameworkError, available_frameworks, load_framework)
+from kla.framework import frameworks_root as default_frameworks_root
+from kla.models import Answer, Block, Indicator, Question, RefData, Region, utcnow
 from kla.models import Framework as FrameworkRow
 from kla.settings import PROJECT_DIR
 
@@ -44,8 +45,9 @@ def init_db(engine: Engine, progress: Progress | None = None,
     say("migrating database schema …")
     migrate.upgrade(engine)
     report = InitReport()
-    for code in available_frameworks(frameworks_root):
-        fw = get_framework(code, frameworks_root)
+    root = frameworks_root or default_frameworks_root()
+    for code in available_frameworks(root):
+        fw = load_framework(root / code)  # the files as they are now, not a cached copy
         report.frameworks[code] = load_framework_rows(engine, fw)
         say(f"framework {code}: {report.frameworks[code]}")
     say("loading regions …")
@@ -93,6 +95,19 @@ def load_framework_rows(engine: Engine, fw: Framework) -> str:
         s.flush()
         qs = {q.qid: q for q in s.exec(
             select(Question).where(Question.framework_id == row.id)).scalars()}
+        gone = [q for qid, q in qs.items() if qid not in fw.questions]
+        if gone:
+            answered = s.exec(select(Question.qid).join(Answer, Answer.question_id == Question.id)
+                              .where(Question.id.in_([q.id for q in gone])).distinct()
+                              ).scalars().all()
+            if answered:
+                s.rollback()
+                raise FrameworkError(
+                    f"framework {fw.code}: question(s) {', '.join(sorted(answered))} are no longer "
+                    f"in the framework files but have stored answers; nothing was changed. Keep "
+                    f"them in questions.csv or move their answers first.")
+            for q in gone:
+                s.delete(q)
         for pos, q in enumerate(fw.questions.values(), start=1):
             r = qs.get(q.id) or Question(framework_id=row.id, indicator_id=0, qid=q.id, code=q.code,
                                          max_points=0, position=0)

@@ -47,6 +47,9 @@ def test_stage_changes_the_standing(app_factory, seeded_sqlite_url):
     at.selectbox(key="posisi_stage_36.73_2025").set_value("EM").run()
     assert metrics(at)["Predikat"] == "Utama"
     at.selectbox(key="posisi_year_36.73").set_value(2023).run()
+    assert at.selectbox(key="posisi_stage_36.73_2023").value == "EM"  # the stage is kept
+    assert metrics(at)["Predikat"] == "Nindya"
+    at.selectbox(key="posisi_stage_36.73_2023").set_value("FINAL").run()
     assert metrics(at)["Predikat"] == "Pratama"
 
 

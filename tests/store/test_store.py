@@ -164,3 +164,27 @@ def test_migrations_downgrade_and_upgrade_again(empty_url):
     migrate.upgrade(engine)
     assert "answer" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_framework_change_never_orphans_answers(empty_url, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from kla.framework import FrameworkError
+
+    src = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks" / "mini-2099"
+    root = tmp_path / "fw"
+    shutil.copytree(src, root / "mini-2099")
+    engine = make_engine(empty_url)
+    init_db(engine, frameworks_root=root)
+    mini = get_framework("mini-2099", root)
+    svc.save_assessment(engine, region_kode="35.78", year=2099, stage="EM",
+                        answers={"X2.Q1": 1.0}, framework=mini)
+    csv = root / "mini-2099" / "questions.csv"
+    csv.write_text(csv.read_text().replace("X2,Layanan,20,Q1", "X2,Layanan,20,Q9"))
+    with pytest.raises(FrameworkError, match="X2.Q1 are no longer in the framework files"):
+        init_db(engine, frameworks_root=root)
+    with Session(engine) as s:  # nothing changed
+        assert s.exec(select(Question.qid).where(Question.qid.like("X2.%"))).scalars().all() \
+            == ["X2.Q1"]
+    engine.dispose()

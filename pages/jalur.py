@@ -1,0 +1,130 @@
+"""Jalur termurah: the least-effort set of question upgrades that reaches a predicate."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import by_agency_figure
+from kla.framework import get_framework
+from kla.i18n import fmt_num, fmt_short
+from kla.io.export import csv_bytes
+from kla.planner import Unreachable, candidates, plan, rank_open_questions
+from kla.predicate import NONE
+from kla.rubric import default_effort, question_type
+
+t, lang = ui.t, ui.lang()
+st.title(t("path.title"))
+st.caption(t("path.caption"))
+
+ui.show_flash()
+info = ui.pick_assessment("path")
+fw = get_framework(info.framework)
+version = ui.data_version()
+result = ui.score(info, version)
+credits = ui.answer_details(info.id, version).credits
+stored = ui.stored_efforts(info.region_kode, info.framework)
+
+order = [NONE, *(b.code for b in fw.bands)]
+above = order[order.index(result.predicate) + 1:]
+if not above:
+    st.success(t("path.at_top"), icon=":material/emoji_events:")
+    st.stop()
+default_target = result.next_predicate if result.next_predicate in above else above[0]
+target = st.selectbox(t("path.target"), above, index=above.index(default_target),
+                      key=f"path_target_{info.id}", format_func=lambda p: t(f"predicate.{p}"))
+
+try:
+    p = plan(fw, credits, target, stored)
+except Unreachable as exc:
+    st.error(t("path.unreachable", target=t(f"predicate.{target}"), reason=str(exc)))
+    st.stop()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("path.points_needed"), fmt_num(p.points_needed, lang), border=True)
+m2.metric(t("path.actions"), len(p.actions), border=True)
+m3.metric(t("path.total_effort"), fmt_short(p.total_effort, lang), border=True)
+m4.metric(t("path.new_total"), fmt_num(p.new_total, lang), border=True,
+          delta=t(f"predicate.{p.new_predicate}"))
+st.caption(t("path.optimal_note"))
+
+
+def lead(qid: str) -> str:
+    opds = fw.questions[qid].opds
+    return opds[0] if opds else "–"
+
+
+actions = pd.DataFrame({
+    t("col.question_id"): [a.question_id for a in p.actions],
+    t("col.question"): [fw.questions[a.question_id].text for a in p.actions],
+    t("col.opd"): ["; ".join(fw.questions[a.question_id].opds) for a in p.actions],
+    t("col.credit"): [a.from_credit for a in p.actions],
+    t("path.gain"): [a.points for a in p.actions],
+    t("path.effort"): [a.effort for a in p.actions],
+})
+st.subheader(t("path.plan_title", target=t(f"predicate.{target}")))
+st.dataframe(actions, hide_index=True, key="path_actions", column_config={
+    t("col.question"): st.column_config.TextColumn(width="large")})
+st.download_button(t("common.download_csv"), csv_bytes(actions),
+                   file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
+                   mime="text/csv", icon=":material/download:")
+
+if p.actions:
+    per_opd: dict[str, dict] = {}
+    for a in p.actions:
+        row = per_opd.setdefault(lead(a.question_id), {"opd": lead(a.question_id), "points": 0.0,
+                                                       "effort": 0.0})
+        row["points"] += a.points
+        row["effort"] += a.effort
+    st.markdown(f"**{t('path.by_opd')}**")
+    st.plotly_chart(by_agency_figure(list(per_opd.values()), lang),
+                    config={"displayModeBar": False})
+
+st.subheader(t("path.rank_title"))
+st.caption(t("path.rank_caption"))
+rank = rank_open_questions(fw, credits, stored)
+st.dataframe(pd.DataFrame({
+    t("col.question_id"): [r["question_id"] for r in rank],
+    t("col.question"): [fw.questions[r["question_id"]].text for r in rank],
+    t("col.opd"): [lead(r["question_id"]) for r in rank],
+    t("path.gain"): [r["points"] for r in rank],
+    t("path.effort"): [r["effort"] for r in rank],
+    t("path.ratio"): [round(r["points_per_effort"], 2) for r in rank],
+}), hide_index=True, key="path_rank", column_config={
+    t("col.question"): st.column_config.TextColumn(width="large")})
+
+with st.expander(t("path.efforts_title"), icon=":material/tune:"):
+    st.caption(t("path.efforts_caption"))
+    open_q = candidates(fw, credits)
+    editor = pd.DataFrame({
+        "question_id": open_q,
+        "type": [t(f"qtype.{question_type(fw.questions[q]).code}") for q in open_q],
+        "text": [fw.questions[q].text[:120] for q in open_q],
+        "default": [default_effort(fw.questions[q]) for q in open_q],
+        "effort": [stored.get(q, default_effort(fw.questions[q])) for q in open_q],
+    })
+    with st.form(f"path_effort_form_{info.region_kode}", border=False):
+        edited = st.data_editor(
+            editor, hide_index=True, disabled=["question_id", "type", "text", "default"],
+            key=f"path_effort_editor_{info.id}", column_config={
+                "question_id": st.column_config.TextColumn(t("col.question_id")),
+                "type": st.column_config.TextColumn(t("path.type")),
+                "text": st.column_config.TextColumn(t("col.question"), width="large"),
+                "default": st.column_config.NumberColumn(t("path.default_effort")),
+                "effort": st.column_config.NumberColumn(t("path.effort"), min_value=0.1,
+                                                        max_value=1000, step=0.5,
+                                                        required=True),
+            })
+        if st.form_submit_button(t("path.save_efforts"), icon=":material/save:"):
+            new = {q: float(e) for q, e, d in zip(edited["question_id"], edited["effort"],
+                                                   edited["default"])
+                   if stored.get(q, d) != e}
+            try:
+                n = ui.save_efforts(info.region_kode, info.framework, new)
+                ui.flash(t("path.efforts_saved", n=n))
+                st.rerun()
+            except ValueError as exc:
+                st.error(str(exc))
+    if stored and st.button(t("path.reset_efforts"), key="path_reset_efforts",
+                            icon=":material/restart_alt:"):
+        ui.reset_efforts(info.region_kode)
+        st.rerun()

@@ -1,0 +1,75 @@
+"""Kesenjangan: where the points are lost, per block, indicator and question."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import gaps_figure
+from kla.framework import get_framework
+from kla.gaps import all_opds, filter_rows, gap_rows, indicator_gaps
+from kla.i18n import fmt_num
+from kla.io.export import csv_bytes
+
+t, lang = ui.t, ui.lang()
+st.title(t("gaps.title"))
+st.caption(t("gaps.caption"))
+
+info = ui.pick_assessment("gaps")
+fw = get_framework(info.framework)
+version = ui.data_version()
+result = ui.score(info, version)
+details = ui.answer_details(info.id, version)
+
+rows = gap_rows(fw, details.credits, result, details.notes,
+                details.evidence if details.has_evidence else None, lang)
+open_rows = filter_rows(rows, below_full_only=True)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
+m2.metric(t("gaps.at_stake_total"), fmt_num(fw.total_max - result.total, lang), border=True)
+m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=True)
+
+st.subheader(t("gaps.by_indicator"))
+ind_rows = indicator_gaps(fw, result)
+st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})
+with st.expander(t("gaps.by_indicator_table")):
+    st.dataframe(pd.DataFrame({
+        t("col.block"): [r["block"] for r in ind_rows],
+        t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
+        t("col.score"): [r["points"] for r in ind_rows],
+        t("col.max"): [r["max"] for r in ind_rows],
+        t("col.missing"): [r["at_stake"] for r in ind_rows],
+    }), hide_index=True)
+
+st.subheader(t("gaps.questions"))
+ALL = "__all__"
+f1, f2, f3 = st.columns([1.2, 1.2, 1])
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key="gaps_block",
+                     format_func=lambda c: t("gaps.all_blocks") if c == ALL
+                     else fw.blocks[c].name(lang))
+opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key="gaps_opd",
+                   format_func=lambda o: t("gaps.all_opds") if o == ALL else o)
+below = f3.toggle(t("gaps.filter_below"), value=True, key="gaps_below")
+shown = filter_rows(rows, None if block == ALL else block, None if opd == ALL else opd, below)
+table = pd.DataFrame({
+    t("col.block"): [r["block"] for r in shown],
+    t("col.indicator"): [r["indicator"] for r in shown],
+    t("col.question_id"): [r["question_id"] for r in shown],
+    t("col.question"): [r["text"] for r in shown],
+    t("col.opd"): ["; ".join(r["opds"]) for r in shown],
+    t("col.credit"): [r["credit"] for r in shown],
+    t("col.score"): [r["points"] for r in shown],
+    t("col.max"): [r["max"] for r in shown],
+    t("col.missing"): [r["at_stake"] for r in shown],
+    t("col.reason"): [r["reason"] for r in shown],
+})
+st.caption(t("gaps.shown", n=len(shown), points=fmt_num(sum(r["at_stake"] for r in shown), lang)))
+st.dataframe(table, hide_index=True, key="gaps_table", column_config={
+    t("col.question"): st.column_config.TextColumn(width="large"),
+    t("col.reason"): st.column_config.TextColumn(width="large"),
+    t("col.credit"): st.column_config.NumberColumn(format="%.2f"),
+    t("col.score"): st.column_config.NumberColumn(format="%.2f"),
+    t("col.missing"): st.column_config.NumberColumn(format="%.2f"),
+})
+st.download_button(t("common.download_csv"), csv_bytes(table),
+                   file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",
+                   mime="text/csv", icon=":material/download:")

@@ -1,0 +1,61 @@
+"""Perkembangan: one kab/kota across years and stages."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import progress_figure, stages_figure
+from kla.framework import get_framework
+from kla.i18n import fmt_num
+from kla.progress import predicate_history, stage_deltas, years_at_current
+from kla.risk import average, verification_falls
+
+t, lang = ui.t, ui.lang()
+st.title(t("progress.title"))
+st.caption(t("progress.caption"))
+
+kode = ui.pick_region("progress")
+history = ui.city_history(kode, ui.data_version())
+if any(info.is_sample for info, _ in history):
+    ui.sample_badge()
+rows = [row for _, row in history]
+fw = get_framework(history[-1][0].framework)
+hist = predicate_history(rows)
+current = hist[-1]
+avg_fall = average([f for _, f in verification_falls([(y, s, r.total) for y, s, r in rows])])
+
+m1, m2, m3 = st.columns(3)
+m1.metric(t("progress.current", year=current["year"]), t(f"predicate.{current['predicate']}"),
+          border=True)
+m2.metric(t("progress.years_at_current"), years_at_current(rows), border=True)
+m3.metric(t("risiko.avg_fall"), fmt_num(avg_fall, lang) if avg_fall is not None else "–",
+          border=True)
+
+st.subheader(t("progress.totals"))
+em = [(y, r.total) for y, s, r in rows if s == "EM"]
+st.plotly_chart(progress_figure(hist, em, fw.bands, fw.total_max, lang),
+                config={"displayModeBar": False})
+st.subheader(t("progress.history"))
+st.dataframe(pd.DataFrame({
+    t("posisi.year"): [h["year"] for h in hist],
+    t("posisi.stage"): [t(f"stage.{h['stage']}") for h in hist],
+    t("posisi.total"): [fmt_num(h["total"], lang) for h in hist],
+    t("posisi.predicate"): [t(f"predicate.{h['predicate']}") for h in hist],
+}), hide_index=True, key="progress_history")
+
+st.subheader(t("progress.stages"))
+st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
+                config={"displayModeBar": False})
+deltas = stage_deltas(rows)
+if deltas:
+    st.caption(t("progress.deltas_caption"))
+    table = pd.DataFrame({
+        t("posisi.year"): [d["year"] for d in deltas],
+        t("progress.step"): [f"{d['from']} → {d['to']}" for d in deltas],
+        t("progress.delta_total"): [d["total"] for d in deltas],
+        **{code: [d["blocks"][code] for d in deltas] for code in fw.blocks},
+    })
+    st.dataframe(table, hide_index=True, key="progress_deltas", column_config={
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in [t("progress.delta_total"), *fw.blocks]})
+    st.caption(" · ".join(f"{c} = {b.name(lang)}" for c, b in fw.blocks.items()))

@@ -1,0 +1,70 @@
+"""Risiko verifikasi: how safe is the score when the province and the ministry verify it."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import falls_figure, standing_figure
+from kla.framework import get_framework
+from kla.i18n import fmt_num
+from kla.risk import buffer, critical_questions, forecast
+
+t, lang = ui.t, ui.lang()
+st.title(t("risiko.title"))
+st.caption(t("risiko.caption"))
+
+info = ui.pick_assessment("risk")
+fw = get_framework(info.framework)
+version = ui.data_version()
+result = ui.score(info, version)
+details = ui.answer_details(info.id, version)
+history = ui.city_history(info.region_kode, version)
+fc = forecast(fw, [(y, s, r.total) for _, (y, s, r) in history], info.year, result.total)
+
+buf = buffer(fw, result)
+crit = critical_questions(fw, details.credits, result)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
+m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
+m3.metric(t("risiko.buffer"), fmt_num(buf, lang) if buf is not None else "–", border=True,
+          help=t("risiko.buffer_help"))
+m4.metric(t("risiko.critical_count"), len(crit), border=True)
+
+marks = []
+if info.stage == "EM" and fc.forecast_total is not None:
+    marks.append((t("risiko.forecast"), fc.forecast_total))
+st.plotly_chart(standing_figure(result.total, result.predicate, fw.bands, fw.total_max, lang,
+                                marks), config={"displayModeBar": False})
+
+st.subheader(t("risiko.forecast_title"))
+if info.stage != "EM":
+    st.info(t("risiko.not_em"), icon=":material/info:")
+elif fc.average_fall is None:
+    st.info(t("risiko.no_history"), icon=":material/info:")
+else:
+    f1, f2 = st.columns(2)
+    f1.metric(t("risiko.avg_fall"), fmt_num(fc.average_fall, lang), border=True)
+    f2.metric(t("risiko.forecast"), f"{fmt_num(fc.forecast_total, lang)} · "
+              f"{t('predicate.' + fc.forecast_predicate)}", border=True)
+    if fc.forecast_predicate != result.predicate:
+        st.warning(t("risiko.forecast_drop", predicate=t("predicate." + fc.forecast_predicate)))
+    st.plotly_chart(falls_figure(fc.falls, fc.average_fall, lang),
+                    config={"displayModeBar": False})
+    st.dataframe(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
+                               t("chart.fall"): [fmt_num(f, lang) for _, f in fc.falls]}),
+                 hide_index=True, key="risk_falls")
+
+st.subheader(t("risiko.critical_title"))
+if not crit:
+    st.success(t("risiko.no_critical"), icon=":material/verified:")
+else:
+    st.caption(t("risiko.critical_caption"))
+    st.dataframe(pd.DataFrame({
+        t("col.question_id"): [c["question_id"] for c in crit],
+        t("col.question"): [fw.questions[c["question_id"]].text for c in crit],
+        t("col.opd"): ["; ".join(fw.questions[c["question_id"]].opds) for c in crit],
+        t("col.credit"): [c["credit"] for c in crit],
+        t("risiko.loss"): [c["loss"] for c in crit],
+        t("risiko.new_predicate"): [t(f"predicate.{c['new_predicate']}") for c in crit],
+    }), hide_index=True, key="risk_critical", column_config={
+        t("col.question"): st.column_config.TextColumn(width="large")})
