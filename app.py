@@ -15,19 +15,19 @@ with st.sidebar:
 
 pages = {
     t("nav.standing"): [
-        st.Page("pages/posisi.py", title=t("page.posisi"), icon=":material/leaderboard:",
+        st.Page("app_pages/posisi.py", title=t("page.posisi"), icon=":material/leaderboard:",
                 url_path="posisi", default=True),
     ],
     t("nav.planning"): [
-        st.Page("pages/kesenjangan.py", title=t("page.gaps"), icon=":material/troubleshoot:",
+        st.Page("app_pages/kesenjangan.py", title=t("page.gaps"), icon=":material/troubleshoot:",
                 url_path="kesenjangan"),
-        st.Page("pages/perkembangan.py", title=t("page.progress"), icon=":material/timeline:",
+        st.Page("app_pages/perkembangan.py", title=t("page.progress"), icon=":material/timeline:",
                 url_path="perkembangan"),
-        st.Page("pages/simulasi.py", title=t("page.sim"), icon=":material/tune:",
+        st.Page("app_pages/simulasi.py", title=t("page.sim"), icon=":material/tune:",
                 url_path="simulasi"),
-        st.Page("pages/jalur.py", title=t("page.path"), icon=":material/route:",
+        st.Page("app_pages/jalur.py", title=t("page.path"), icon=":material/route:",
                 url_path="jalur"),
-        st.Page("pages/risiko.py", title=t("page.risk"), icon=":material/gpp_maybe:",
+        st.Page("app_pages/risiko.py", title=t("page.risk"), icon=":material/gpp_maybe:",
                 url_path="risiko"),
     ],
 }

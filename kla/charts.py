@@ -146,6 +146,7 @@ def stages_figure(rows: Sequence[tuple[int, str, float]], lang: str = "id") -> g
         fig.add_trace(go.Bar(x=[str(y) for y, _ in pts], y=[v for _, v in pts],
                              name=t(f"stage.{stage}", lang), marker_color=colours[stage],
                              hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("chart.points", lang))
     return _layout(fig, lang, 340, barmode="group")
 
@@ -191,5 +192,6 @@ def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
     if average is not None:
         fig.add_hline(y=average, line_dash="dash", line_color=INK,
                       annotation_text=f"{t('risiko.avg_fall', lang)}: {fmt_num(average, lang)}")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("chart.points", lang))
     return _layout(fig, lang, 300)

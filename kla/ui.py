@@ -93,6 +93,22 @@ def current_user() -> str:
     return str(st.session_state.get("user", "web"))
 
 
+def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:  # noqa: ANN003
+    """A number column shown in the reader's locale (decimal comma in Indonesian browsers)."""
+    return st.column_config.NumberColumn(label, format="localized", **kw)
+
+
+def table(df, **kw) -> None:  # noqa: ANN001, ANN003
+    """``st.dataframe`` without the index; decimals in the reader's locale (integers such as
+    years stay plain)."""
+    import pandas as pd
+
+    config = {c: num_col() for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    config.update(kw.pop("column_config", {}) or {})
+    kw.setdefault("hide_index", True)
+    st.dataframe(df, column_config=config, **kw)
+
+
 def flash(message: str) -> None:
     """Show ``message`` as a toast after the next rerun."""
     st.session_state["_flash"] = message
@@ -130,8 +146,9 @@ def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
                  names.get, container)
 
 
-def pick_assessment(prefix: str) -> svc.AssessmentInfo:
-    """Kab/kota, year and stage pickers in one row; returns the chosen assessment."""
+def pick_assessment(prefix: str, prefer_stage: str | None = None) -> svc.AssessmentInfo:
+    """Kab/kota, year and stage pickers in one row; returns the chosen assessment. The stage
+    defaults to the one chosen on another page, else ``prefer_stage``, else the latest."""
     c1, c2, c3 = st.columns([2, 1, 1.4])
     kode = pick_region(prefix, c1)
     infos = assessments(kode, data_version())
@@ -139,8 +156,9 @@ def pick_assessment(prefix: str) -> svc.AssessmentInfo:
     year = _pick(t("posisi.year"), years, f"{prefix}_year_{kode}", "sel_year", 0,
                  container=c2)
     stages = [a.stage for a in infos if a.year == year]
+    first = stages.index(prefer_stage) if prefer_stage in stages else len(stages) - 1
     stage = _pick(t("posisi.stage"), stages, f"{prefix}_stage_{kode}_{year}", "sel_stage",
-                  len(stages) - 1, lambda s: t(f"stage.{s}"), c3)
+                  first, lambda s: t(f"stage.{s}"), c3)
     info = next(a for a in infos if a.year == year and a.stage == stage)
     if info.is_sample:
         sample_badge()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 PAGES = sorted(p.relative_to(Path(__file__).resolve().parents[2]).as_posix()
-               for p in (Path(__file__).resolve().parents[2] / "pages").glob("*.py"))
+               for p in (Path(__file__).resolve().parents[2] / "app_pages").glob("*.py"))
 
 
 def metrics(at):

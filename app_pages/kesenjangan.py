@@ -32,7 +32,7 @@ st.subheader(t("gaps.by_indicator"))
 ind_rows = indicator_gaps(fw, result)
 st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})
 with st.expander(t("gaps.by_indicator_table")):
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         t("col.block"): [r["block"] for r in ind_rows],
         t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
         t("col.score"): [r["points"] for r in ind_rows],
@@ -63,12 +63,12 @@ table = pd.DataFrame({
     t("col.reason"): [r["reason"] for r in shown],
 })
 st.caption(t("gaps.shown", n=len(shown), points=fmt_num(sum(r["at_stake"] for r in shown), lang)))
-st.dataframe(table, hide_index=True, key="gaps_table", column_config={
+ui.table(table, hide_index=True, key="gaps_table", column_config={
     t("col.question"): st.column_config.TextColumn(width="large"),
     t("col.reason"): st.column_config.TextColumn(width="large"),
-    t("col.credit"): st.column_config.NumberColumn(format="%.2f"),
-    t("col.score"): st.column_config.NumberColumn(format="%.2f"),
-    t("col.missing"): st.column_config.NumberColumn(format="%.2f"),
+    t("col.credit"): ui.num_col(),
+    t("col.score"): ui.num_col(),
+    t("col.missing"): ui.num_col(),
 })
 st.download_button(t("common.download_csv"), csv_bytes(table),
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",

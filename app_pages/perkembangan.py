@@ -36,7 +36,7 @@ em = [(y, r.total) for y, s, r in rows if s == "EM"]
 st.plotly_chart(progress_figure(hist, em, fw.bands, fw.total_max, lang),
                 config={"displayModeBar": False})
 st.subheader(t("progress.history"))
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     t("posisi.year"): [h["year"] for h in hist],
     t("posisi.stage"): [t(f"stage.{h['stage']}") for h in hist],
     t("posisi.total"): [fmt_num(h["total"], lang) for h in hist],
@@ -55,7 +55,7 @@ if deltas:
         t("progress.delta_total"): [d["total"] for d in deltas],
         **{code: [d["blocks"][code] for d in deltas] for code in fw.blocks},
     })
-    st.dataframe(table, hide_index=True, key="progress_deltas", column_config={
-        c: st.column_config.NumberColumn(format="%.2f")
+    ui.table(table, hide_index=True, key="progress_deltas", column_config={
+        c: ui.num_col()
         for c in [t("progress.delta_total"), *fw.blocks]})
     st.caption(" · ".join(f"{c} = {b.name(lang)}" for c, b in fw.blocks.items()))

@@ -13,7 +13,7 @@ t, lang = ui.t, ui.lang()
 st.title(t("risiko.title"))
 st.caption(t("risiko.caption"))
 
-info = ui.pick_assessment("risk")
+info = ui.pick_assessment("risk", prefer_stage="EM")
 fw = get_framework(info.framework)
 version = ui.data_version()
 result = ui.score(info, version)
@@ -50,7 +50,7 @@ else:
         st.warning(t("risiko.forecast_drop", predicate=t("predicate." + fc.forecast_predicate)))
     st.plotly_chart(falls_figure(fc.falls, fc.average_fall, lang),
                     config={"displayModeBar": False})
-    st.dataframe(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
+    ui.table(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
                                t("chart.fall"): [fmt_num(f, lang) for _, f in fc.falls]}),
                  hide_index=True, key="risk_falls")
 
@@ -59,7 +59,7 @@ if not crit:
     st.success(t("risiko.no_critical"), icon=":material/verified:")
 else:
     st.caption(t("risiko.critical_caption"))
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         t("col.question_id"): [c["question_id"] for c in crit],
         t("col.question"): [fw.questions[c["question_id"]].text for c in crit],
         t("col.opd"): ["; ".join(fw.questions[c["question_id"]].opds) for c in crit],

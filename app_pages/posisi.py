@@ -45,7 +45,7 @@ with st.expander(t("posisi.blocks_table")):
         t("col.share"): [fmt_num(100 * r[1] / r[2], lang, 1) if r[2] else "–" for r in rows],
         t("col.missing"): [fmt_num(r[2] - r[1], lang) for r in rows],
     })
-    st.dataframe(table, hide_index=True)
+    ui.table(table, hide_index=True)
 with st.expander(t("posisi.indicators_table")):
     ind = pd.DataFrame({
         t("col.block"): [fw.blocks[fw.indicators[c].block].code for c in result.indicators],
@@ -54,6 +54,6 @@ with st.expander(t("posisi.indicators_table")):
         t("col.max"): [fmt_num(m, lang, 0) for _, m in result.indicators.values()],
         t("col.missing"): [fmt_num(m - s, lang) for s, m in result.indicators.values()],
     })
-    st.dataframe(ind, hide_index=True)
+    ui.table(ind, hide_index=True)
 st.caption(t("posisi.source", stage=t(f"stage.{info.stage}"), year=info.year,
              framework=fw.name(lang)))

@@ -41,7 +41,7 @@ by_stake = [r["question_id"] for r in gap_rows(fw, base, ui.score(info, version)
 c1, c2 = st.columns(2)
 with c1.container(border=True):
     st.markdown(f"**{t('sim.one_question')}**")
-    qid = st.selectbox(t("col.question"), by_stake, key="sim_question",
+    qid = st.selectbox(t("col.question"), by_stake, key=f"sim_question_{info.id}",
                        format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
     cur = credit_now(qid)
     options = sorted({*GRADES, cur})
@@ -82,28 +82,28 @@ st.plotly_chart(standing_figure(s.total, s.predicate, fw.bands, fw.total_max, la
                                 [(t("chart.baseline"), b.total)] if w.delta else []),
                 config={"displayModeBar": False})
 
-left, right = st.columns([1.3, 1])
+st.markdown(f"**{t('sim.blocks')}**")
+labels = {c: blk.name(lang) for c, blk in fw.blocks.items()}
+st.plotly_chart(compare_blocks_figure(w.block_rows(), labels, lang),
+                config={"displayModeBar": False})
+left, right = st.columns([1.4, 1])
 with left:
-    st.markdown(f"**{t('sim.blocks')}**")
-    labels = {c: blk.name(lang) for c, blk in fw.blocks.items()}
-    st.plotly_chart(compare_blocks_figure(w.block_rows(), labels, lang),
-                    config={"displayModeBar": False})
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         t("col.block"): [labels[r["block"]] for r in w.block_rows()],
         t("chart.baseline"): [r["baseline"] for r in w.block_rows()],
         t("chart.scenario"): [r["scenario"] for r in w.block_rows()],
         "Δ": [r["delta"] for r in w.block_rows()],
-    }), hide_index=True, key="sim_blocks")
+    }), key="sim_blocks")
 with right:
     st.markdown(f"**{t('sim.changes', n=len(changes))}**")
     if changes:
-        st.dataframe(pd.DataFrame({
+        ui.table(pd.DataFrame({
             t("col.question_id"): list(changes),
             t("chart.baseline"): [base.get(q, 0.0) for q in changes],
             t("chart.scenario"): list(changes.values()),
             "Δ": [round((c - base.get(q, 0.0)) * fw.questions[q].max, 2)
                   for q, c in changes.items()],
-        }), hide_index=True, key="sim_change_table")
+        }), key="sim_change_table")
     else:
         st.caption(t("sim.no_changes"))
     st.button(t("sim.reset"), key="sim_reset", icon=":material/restart_alt:", on_click=reset,
@@ -127,7 +127,7 @@ if saved:
         rows.append({t("sim.scenario_name"): sc["name"], t("sim.n_changes"): len(sc["changes"]),
                      t("posisi.total"): r.total, "Δ": round(r.total - b.total, 2),
                      t("posisi.predicate"): t(f"predicate.{r.predicate}")})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="sim_scenarios")
+    ui.table(pd.DataFrame(rows), hide_index=True, key="sim_scenarios")
     s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     pick = s1.selectbox(t("sim.pick_scenario"), [sc["name"] for sc in saved], key="sim_pick")
     chosen = next(sc for sc in saved if sc["name"] == pick)

@@ -62,7 +62,7 @@ actions = pd.DataFrame({
     t("path.effort"): [a.effort for a in p.actions],
 })
 st.subheader(t("path.plan_title", target=t(f"predicate.{target}")))
-st.dataframe(actions, hide_index=True, key="path_actions", column_config={
+ui.table(actions, hide_index=True, key="path_actions", column_config={
     t("col.question"): st.column_config.TextColumn(width="large")})
 st.download_button(t("common.download_csv"), csv_bytes(actions),
                    file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
@@ -82,7 +82,7 @@ if p.actions:
 st.subheader(t("path.rank_title"))
 st.caption(t("path.rank_caption"))
 rank = rank_open_questions(fw, credits, stored)
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     t("col.question_id"): [r["question_id"] for r in rank],
     t("col.question"): [fw.questions[r["question_id"]].text for r in rank],
     t("col.opd"): [lead(r["question_id"]) for r in rank],
