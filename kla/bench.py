@@ -5,11 +5,15 @@ Builds a fresh database (SQLite in a temporary folder unless a URL is given) wit
 - ``raw_select_s``: a raw SELECT fetching every answer row;
 - ``score_all_s``: the same rows fetched and scored (all indicators, blocks, totals, predicates).
 Each is the best of ``repeat`` runs; ``ratio`` = score_all_s / raw_select_s.
+Planner timings (median of many runs, milliseconds):
+- ``whatif_ms``: one city's what-if recompute (baseline and scenario, one credit changed);
+- ``plan_ms``: one city's exact cheapest-path solve to its next predicate.
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,9 +24,11 @@ from sqlalchemy import Engine, select
 from kla.db import make_engine
 from kla.framework import DEFAULT_FRAMEWORK, get_framework
 from kla.models import STAGES, Answer, Assessment, Question, Region, utcnow
+from kla.planner import plan
 from kla.models import Framework as FrameworkRow
 from kla.services.assessments import fetch_answer_rows, score_all
 from kla.services.reference import init_db
+from kla.whatif import what_if
 
 GRADES = (0.0, 0.25, 0.33, 0.5, 0.66, 0.75, 1.0)
 
@@ -63,6 +69,27 @@ def _best(fn: Callable[[], object], repeat: int) -> float:
     return best
 
 
+def _median_ms(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return round(statistics.median(times) * 1000, 3)
+
+
+def planner_timings(seed: int = 11, runs: int = 25) -> dict[str, float]:
+    """What-if and cheapest-path timings on generated cities (graded credits, ~Pratama–Madya)."""
+    fw = get_framework(DEFAULT_FRAMEWORK)
+    rng = random.Random(seed)
+    cities = [{q: rng.choice(GRADES) for q in fw.questions} for _ in range(5)]
+    qids = list(fw.questions)
+    whatif = statistics.median(
+        _median_ms(lambda c=c: what_if(fw, c, {rng.choice(qids): 1.0}), runs * 4) for c in cities)
+    solve = statistics.median(_median_ms(lambda c=c: plan(fw, c), runs) for c in cities)
+    return {"whatif_ms": round(whatif, 3), "plan_ms": round(solve, 3)}
+
+
 def run_bench(url: str | None = None, repeat: int = 3,
               progress: Callable[[str], None] | None = None) -> dict:
     say = progress or (lambda _msg: None)
@@ -79,5 +106,6 @@ def run_bench(url: str | None = None, repeat: int = 3,
             full = _best(lambda: score_all(engine, fw), repeat)
         finally:
             engine.dispose()
+    say("timing what-if and cheapest path …")
     return {"rows": rows, "raw_select_s": round(raw, 4), "score_all_s": round(full, 4),
-            "ratio": round(full / raw, 3)}
+            "ratio": round(full / raw, 3), **planner_timings()}

@@ -14,7 +14,7 @@ from pathlib import Path
 from kla.bench import run_bench
 
 ROOT = Path(__file__).resolve().parents[2]
-GOALS = {"ratio": ("score everything from the database ÷ raw SELECT of the same rows", 2.0)}
+GOALS = {"ratio": 2.0, "whatif_ms": 20.0, "plan_ms": 100.0}
 
 
 def main() -> int:
@@ -29,7 +29,11 @@ def main() -> int:
         f"| answer rows (514 kab/kota × 274 × 4 stages) | {result['rows']:,} | |",
         f"| raw SELECT of every answer (s, best of 3) | {result['raw_select_s']} | baseline |",
         f"| fetch + score all assessments (s, best of 3) | {result['score_all_s']} | |",
-        f"| ratio | {result['ratio']} | ≤ {GOALS['ratio'][1]} |",
+        f"| ratio | {result['ratio']} | ≤ {GOALS['ratio']} |",
+        f"| what-if recompute of one city (ms, median) | {result['whatif_ms']} | "
+        f"< {GOALS['whatif_ms']:g} |",
+        f"| cheapest-path solve of one city (ms, median) | {result['plan_ms']} | "
+        f"< {GOALS['plan_ms']:g} |",
         "",
         "```json",
         json.dumps(result),
