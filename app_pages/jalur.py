@@ -78,6 +78,12 @@ if p.actions:
     st.markdown(f"**{t('path.by_opd')}**")
     st.plotly_chart(by_agency_figure(list(per_opd.values()), lang),
                     config={"displayModeBar": False})
+    with st.expander(t("path.by_opd_table")):
+        ui.table(pd.DataFrame({
+            t("col.opd"): [r["opd"] for r in per_opd.values()],
+            t("path.gain"): [round(r["points"], 2) for r in per_opd.values()],
+            t("path.effort"): [float(r["effort"]) for r in per_opd.values()],
+        }), key="path_by_opd")
 
 st.subheader(t("path.rank_title"))
 st.caption(t("path.rank_caption"))

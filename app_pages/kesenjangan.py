@@ -28,6 +28,15 @@ m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("gaps.at_stake_total"), fmt_num(fw.total_max - result.total, lang), border=True)
 m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=True)
 
+st.subheader(t("gaps.by_block"))
+blocks = sorted(result.blocks.items(), key=lambda kv: kv[1][0] - kv[1][1])
+ui.table(pd.DataFrame({
+    t("col.block"): [fw.blocks[c].name(lang) for c, _ in blocks],
+    t("col.score"): [s for _, (s, _) in blocks],
+    t("col.max"): [m for _, (_, m) in blocks],
+    t("col.missing"): [round(m - s, 2) for _, (s, m) in blocks],
+}), key="gaps_blocks")
+
 st.subheader(t("gaps.by_indicator"))
 ind_rows = indicator_gaps(fw, result)
 st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})

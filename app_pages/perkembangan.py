@@ -46,6 +46,13 @@ ui.table(pd.DataFrame({
 st.subheader(t("progress.stages"))
 st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
                 config={"displayModeBar": False})
+with st.expander(t("progress.stages_table")):
+    ui.table(pd.DataFrame({
+        t("posisi.year"): [y for y, _, _ in rows],
+        t("posisi.stage"): [t(f"stage.{s}") for _, s, _ in rows],
+        t("posisi.total"): [r.total for _, _, r in rows],
+        t("posisi.predicate"): [t(f"predicate.{r.predicate}") for _, _, r in rows],
+    }), key="progress_stage_totals")
 deltas = stage_deltas(rows)
 if deltas:
     st.caption(t("progress.deltas_caption"))

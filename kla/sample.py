@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from kla.framework import Framework
+from kla.rubric import question_type
 from kla.scoring import score
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -81,4 +82,33 @@ def generate(fw: Framework, seed: str, totals: dict[str, float]) -> dict[str, di
         credits = dict(credits)
         _lower_to(fw, rng, credits, totals[stage])
         out[stage] = credits
+    return out
+
+
+# Typical notes of a Gugus Tugas on answers below full credit, by question type (sample only).
+NOTES = {
+    "budget": ("bukti anggaran belum lengkap", "DPA belum ditandatangani kepala OPD"),
+    "decree": ("SK masih dalam proses penandatanganan", "SK lama sudah kedaluwarsa"),
+    "policy": ("perkada masih draf", "kebijakan belum mencakup semua klaster"),
+    "training": ("baru sebagian petugas bersertifikat KHA", "pelatihan KHA dijadwalkan tahun depan"),
+    "partnership": ("matriks kemitraan belum diisi semua OPD", "MATRIKS belum ditandatangani"),
+    "innovation": ("inovasi belum terdokumentasi", "inovasi baru tahap uji coba"),
+    "facility": ("sarana belum terstandar SNI", "baru sebagian sarana ramah anak"),
+    "institution": ("SOP belum disahkan", "lembaga sudah ada tetapi belum aktif"),
+    "photo": ("foto kegiatan belum diunggah",),
+    "data": ("data tahun sebelumnya belum lengkap", "data belum terpilah menurut umur"),
+    "coverage": ("baru sebagian kelurahan memenuhi kriteria",
+                 "data kecamatan belum direkap"),
+    "other": ("bukti dukung belum lengkap",),
+}
+
+
+def sample_notes(fw: Framework, credits: dict[str, float], seed: str,
+                 share: float = 0.35) -> dict[str, str]:
+    """Deterministic notes on about ``share`` of the answers below full credit."""
+    rng = random.Random(f"notes:{seed}")
+    out = {}
+    for qid, credit in credits.items():
+        if credit < 1.0 and fw.questions[qid].max > 0 and rng.random() < share:
+            out[qid] = rng.choice(NOTES[question_type(fw.questions[qid]).code])
     return out

@@ -75,12 +75,16 @@ def score_assessment(engine: Engine, info: AssessmentInfo,
 
 def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,
                     answers: dict[str, float], framework: Framework, status: str = "draft",
-                    is_sample: bool = False, user: str = "system", replace: bool = True) -> int:
+                    is_sample: bool = False, user: str = "system", replace: bool = True,
+                    notes: dict[str, str] | None = None) -> int:
     """Create (or, with ``replace``, overwrite) one assessment with its answers, in one
     transaction. Returns the assessment id."""
     if stage not in STAGES:
         raise ValueError(f"stage '{stage}' is not one of {', '.join(STAGES)}")
     score(framework, answers)  # validates ids and credit ranges before anything is written
+    unknown = set(notes or {}) - set(answers)
+    if unknown:
+        raise ValueError(f"notes for questions without an answer: {', '.join(sorted(unknown))}")
     with Session(engine) as s:
         fw_id = s.exec(select(FrameworkRow.id).where(FrameworkRow.code == framework.code)
                        ).scalar_one_or_none()
@@ -105,7 +109,8 @@ def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,
                            .where(Question.framework_id == fw_id)).all())
         now = utcnow()
         s.connection().execute(Answer.__table__.insert(), [
-            {"assessment_id": a.id, "question_id": qids[q], "credit": c, "note": "",
+            {"assessment_id": a.id, "question_id": qids[q], "credit": c,
+             "note": (notes or {}).get(q, ""),
              "version": 1, "updated_by": user, "updated_at": now}
             for q, c in answers.items()])
         s.commit()

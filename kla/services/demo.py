@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from kla.framework import DEFAULT_FRAMEWORK, get_framework
 from kla.models import Assessment
-from kla.sample import SAMPLE_CITIES, generate
+from kla.sample import SAMPLE_CITIES, generate, sample_notes
 from kla.services.assessments import save_assessment
 
 STATUS_OF_STAGE = {"EM": "submitted", "VA": "verified", "VL": "verified", "FINAL": "final"}
@@ -35,7 +35,8 @@ def load_demo(engine: Engine, progress: Callable[[str], None] | None = None) -> 
                     continue
                 save_assessment(engine, region_kode=city.kode, year=sy.year, stage=stage,
                                 answers=credits, framework=fw, status=STATUS_OF_STAGE[stage],
-                                is_sample=True, user="kla demo")
+                                is_sample=True, user="kla demo",
+                                notes=sample_notes(fw, credits, f"{city.kode}:{sy.year}"))
                 written += 1
             say(f"{city.nama} {sy.year}: {len(stages)} stages")
     return {"written": written, "skipped": skipped}

@@ -37,7 +37,12 @@ def test_gaps_sorted_and_filtered(app_factory, seeded_sqlite_url):
     stake = list(table["Poin belum diraih"])
     assert stake == sorted(stake, reverse=True) and len(table) < 274
     assert (table["Kredit"] < 1).all()
-    assert table["Mengapa poin hilang"].str.startswith("kredit ").all()
+    reasons = table["Mengapa poin hilang"]
+    assert reasons.str.startswith("kredit ").all()
+    from kla.sample import NOTES
+
+    sample_notes = {n for notes in NOTES.values() for n in notes}
+    assert any(r.split(": ", 1)[1] in sample_notes for r in reasons)  # the answer's own note
     assert any(w.value.startswith("Data contoh") for w in at.warning)
     at.selectbox(key="gaps_opd").set_value("Disdukcapil").run()
     table = frame(at, "Mengapa poin hilang")
