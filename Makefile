@@ -39,4 +39,4 @@ bench: setup-test
 	$(BIN)/python -m tests.benchmarks.run
 
 clean:
-	rm -rf $(VENV) var test-results .pytest_cache .hypothesis bench-results.md
+	rm -rf $(VENV) var test-results test-artifacts .pytest_cache .hypothesis bench-results.md

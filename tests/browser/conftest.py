@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = ROOT / "test-results" / "screenshots"
+SHOTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright wipes test-results/
 
 
 def pytest_collection_modifyitems(config, items):
