@@ -19,7 +19,12 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("draft", "submitted", "verified", "final")
+# draft: the city fills it in; submitted: locked for the city; in_review: a verifier works on a
+# verification stage; revision: the city may fix rejected answers until revision_deadline;
+# verified / final: closed.
+STATUSES = ("draft", "submitted", "in_review", "revision", "verified", "final")
+ROLES = ("admin", "verifier", "coordinator", "opd", "viewer")
+DECISIONS = ("accept", "adjust", "reject")
 LEVELS = ("provinsi", "kabkota", "kecamatan", "desa_kelurahan")
 
 
@@ -107,7 +112,8 @@ class Assessment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("region_kode", "year", "stage", name="uq_assessment_region_year_stage"),
         CheckConstraint("stage IN ('EM','VA','VL','FINAL')", name="stage"),
-        CheckConstraint("status IN ('draft','submitted','verified','final')", name="status"),
+        CheckConstraint("status IN ('draft','submitted','in_review','revision','verified',"
+                        "'final')", name="status"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
@@ -118,6 +124,11 @@ class Assessment(SQLModel, table=True):
     is_sample: bool = False
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    submitted_at: Optional[datetime] = Field(default=None,
+                                             sa_column=Column(DateTime(timezone=True)))
+    submitted_by: Optional[str] = Field(default=None, max_length=120)
+    revision_deadline: Optional[datetime] = Field(default=None,
+                                                  sa_column=Column(DateTime(timezone=True)))
 
 
 class Answer(SQLModel, table=True):
@@ -196,3 +207,72 @@ class Scenario(SQLModel, table=True):
     changes: dict = Field(default_factory=dict, sa_type=JSON)
     created_by: str = Field(default="system", max_length=120)
     updated_at: datetime = _ts()
+
+
+class User(SQLModel, table=True):
+    """A local account. Scope: `region_kode` is a province (verifier, viewer) or a kab/kota
+    (coordinator, opd, viewer); empty means national. `agencies`: the OPDs of an opd user."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin','verifier','coordinator','opd','viewer')", name="role"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    region_kode: Optional[str] = Field(default=None, foreign_key="region.kode", max_length=13)
+    agencies: list = Field(default_factory=list, sa_type=JSON)
+    is_active: bool = True
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = Field(default=None,
+                                             sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = _ts()
+
+
+class Assignment(SQLModel, table=True):
+    """A kab/kota's own choice of agencies for a question (default: the instrument's column)."""
+
+    __table_args__ = (
+        UniqueConstraint("region_kode", "question_id", name="uq_assignment_region_question"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
+    agencies: list = Field(default_factory=list, sa_type=JSON)
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
+
+
+class Review(SQLModel, table=True):
+    """A verifier's decision on one answer of a verification stage (history kept)."""
+
+    __table_args__ = (
+        CheckConstraint("decision IN ('accept','adjust','reject')", name="decision"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
+    question_id: int = Field(foreign_key="question.id")
+    decision: str = Field(max_length=8)
+    reason: str = ""
+    credit_before: float
+    credit_after: float
+    reviewer: str = Field(max_length=120)
+    at: datetime = _ts()
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of every change (who, when, what, old → new). The database refuses
+    UPDATE and DELETE on this table (triggers in migration 0003)."""
+
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(default="", max_length=80)
+    region_kode: Optional[str] = Field(default=None, max_length=13, index=True)
+    assessment_id: Optional[int] = Field(default=None, index=True)
+    detail: dict = Field(default_factory=dict, sa_type=JSON)

@@ -2,6 +2,8 @@
 
 - ``KLA_DATA_DIR``: runtime folder (default ``var/`` in the project, git-ignored): the default
   SQLite database and the evidence files.
+- ``KLA_MAX_UPLOAD_MB``: evidence upload limit (default 25); ``KLA_REVISION_HOURS``: revision
+  window after a verifier sends answers back (default 48).
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -24,6 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "var"
     database_url: str = ""
     sqlite_busy_timeout_ms: int = 30_000
+    max_upload_mb: int = 25
+    revision_hours: int = 48
 
     @field_validator("database_url")
     @classmethod

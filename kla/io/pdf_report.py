@@ -1,0 +1,302 @@
+"""A printable KLA assessment report (A4 PDF, fpdf2). Pure: no database, no Streamlit.
+
+The standing chart is drawn with fpdf rectangles in the same colours as the web chart
+(``kla.charts``), so no browser or image exporter is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from babel.dates import format_date
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from kla.charts import BAND_COLOURS, BAR, INK, band_ranges
+from kla.framework import Framework
+from kla.i18n import fmt_num, t
+from kla.scoring import ScoreResult
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+TOP_GAPS = 15
+MAX_TEXT = 260  # characters of a question text shown in the gap table
+MAX_REASON = 180
+
+LABELS: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Laporan Penilaian KLA",
+        "region": "Kabupaten/Kota",
+        "year": "Tahun",
+        "stage": "Tahap",
+        "generated": "Dibuat",
+        "sample": "DATA CONTOH — bukan data resmi",
+        "standing": "Posisi nilai",
+        "axis": "Total nilai",
+        "total": "Total nilai",
+        "predicate": "Predikat",
+        "to_next": "+{pts} poin menuju {nxt}",
+        "gate": "nilai cukup untuk {nxt}, tetapi semua indikator harus terlaksana",
+        "top": "predikat tertinggi telah tercapai",
+        "blocks": "Nilai per klaster",
+        "col_block": "Klaster",
+        "col_score": "Nilai",
+        "col_max": "Maks",
+        "col_pct": "Capaian",
+        "col_lost": "Poin hilang",
+        "total_row": "Total",
+        "gaps": "Kesenjangan terbesar",
+        "col_qid": "ID",
+        "col_text": "Pertanyaan",
+        "col_stake": "Poin",
+        "col_reason": "Alasan",
+        "no_gaps": "Tidak ada poin yang hilang.",
+        "missing": "Bukti yang belum lengkap",
+        "col_agency": "OPD",
+        "col_problem": "Masalah",
+        "no_missing": "Semua bukti dukung sudah lengkap.",
+        "page": "Halaman {n}/{nb}",
+    },
+    "en": {
+        "title": "KLA assessment report",
+        "region": "Regency/City",
+        "year": "Year",
+        "stage": "Stage",
+        "generated": "Generated",
+        "sample": "SAMPLE DATA — not official figures",
+        "standing": "Standing",
+        "axis": "Total score",
+        "total": "Total score",
+        "predicate": "Predicate",
+        "to_next": "+{pts} points to {nxt}",
+        "gate": "score enough for {nxt}, but every indicator must be implemented",
+        "top": "top predicate reached",
+        "blocks": "Score per cluster",
+        "col_block": "Cluster",
+        "col_score": "Score",
+        "col_max": "Max",
+        "col_pct": "Achieved",
+        "col_lost": "Points missing",
+        "total_row": "Total",
+        "gaps": "Largest gaps",
+        "col_qid": "ID",
+        "col_text": "Question",
+        "col_stake": "Points",
+        "col_reason": "Reason",
+        "no_gaps": "No points are missing.",
+        "missing": "Incomplete evidence",
+        "col_agency": "Agency",
+        "col_problem": "Problem",
+        "no_missing": "All supporting evidence is complete.",
+        "page": "Page {n}/{nb}",
+    },
+}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _tint(hex_colour: str, keep: float) -> tuple[int, int, int]:
+    """The colour blended with white (``keep`` = share of the colour), like plotly's opacity."""
+    r, g, b = (round(255 - (255 - c) * keep) for c in _rgb(hex_colour))
+    return r, g, b
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class _Report(FPDF):
+    """A4 portrait with DejaVu fonts and a "page n/N" footer."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.labels = LABELS.get(lang, LABELS["id"])
+        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(107, 114, 128)
+        self.cell(0, 5, self.labels["page"].format(n=self.page_no(), nb=self.str_alias_nb_pages),
+                  align="C")
+        self.set_text_color(*_rgb(INK))
+
+    def heading(self, text: str) -> None:
+        self.ln(4)
+        self.set_font(FONT, "B", 12)
+        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 9)
+        self.ln(1)
+
+
+def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str) -> None:
+    """Bands 0..total_max shaded and labelled, ticks at band edges, the total as a bar."""
+    x0, w, total_max = pdf.l_margin, pdf.epw, float(fw.total_max) or 1.0
+    y_label, band_h = pdf.get_y(), 14.0
+    y_band = y_label + 5
+
+    def x_of(v: float) -> float:
+        return x0 + w * min(max(v, 0.0), total_max) / total_max
+
+    ranges = band_ranges(fw.bands, total_max)
+    for code, lo, hi in ranges:
+        current = code == result.predicate
+        pdf.set_fill_color(*_tint(BAND_COLOURS.get(code, "#f3f4f6"), 1.0 if current else 0.45))
+        pdf.rect(x_of(lo), y_band, x_of(hi) - x_of(lo), band_h, style="F")
+        name, size = t(f"predicate.{code}", lang), 8.0
+        pdf.set_font(FONT, "B" if current else "", size)
+        while pdf.get_string_width(name) > x_of(hi) - x_of(lo) - 1 and size > 5:
+            size -= 0.5
+            pdf.set_font_size(size)
+        pdf.set_xy(x_of(lo), y_label)
+        pdf.cell(x_of(hi) - x_of(lo), 5, name, align="C")
+    # The total: a bar from 0 with a marker line and its value.
+    xt = x_of(result.total)
+    pdf.set_fill_color(*_rgb(BAR))
+    pdf.rect(x0, y_band + band_h / 2 - 2.5, xt - x0, 5, style="F")
+    pdf.set_draw_color(*_rgb(INK))
+    pdf.set_line_width(0.5)
+    pdf.line(xt, y_band - 1, xt, y_band + band_h + 1)
+    value = fmt_num(result.total, lang)
+    pdf.set_font(FONT, "B", 9)
+    vw = pdf.get_string_width(value) + 2
+    vx = xt + 1 if xt + vw < x0 + w else xt - vw - 1
+    pdf.set_xy(vx, y_band + 0.5)
+    pdf.cell(vw, 4.5, value, align="L")
+    # Axis with tick labels at band edges.
+    y_axis = y_band + band_h
+    pdf.set_line_width(0.2)
+    pdf.line(x0, y_axis, x0 + w, y_axis)
+    pdf.set_font(FONT, "", 7)
+    edges = [lo for _, lo, _ in ranges] + [total_max]
+    for i, edge in enumerate(edges):
+        x = x_of(edge)
+        pdf.line(x, y_axis, x, y_axis + 1.2)
+        label = fmt_num(edge, lang, 0)
+        lw = pdf.get_string_width(label) + 1
+        left = x if i == 0 else x - lw if i == len(edges) - 1 else x - lw / 2
+        pdf.set_xy(left, y_axis + 1.2)
+        pdf.cell(lw, 3.5, label, align="C")
+    pdf.set_xy(x0, y_axis + 5)
+    pdf.set_text_color(107, 114, 128)
+    pdf.cell(w, 4, pdf.labels["axis"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_rgb(INK))
+    pdf.ln(2)
+
+
+def _standing_line(result: ScoreResult, labels: dict[str, str], lang: str) -> str:
+    head = (f"{labels['total']}: {fmt_num(result.total, lang)} · "
+            f"{labels['predicate']}: {t(f'predicate.{result.predicate}', lang)}")
+    if result.next_predicate is None:
+        return f"{head} · {labels['top']}"
+    nxt = t(f"predicate.{result.next_predicate}", lang)
+    if not result.points_to_next:
+        return f"{head} · {labels['gate'].format(nxt=nxt)}"
+    return f"{head} · {labels['to_next'].format(pts=fmt_num(result.points_to_next, lang), nxt=nxt)}"
+
+
+def _table(pdf: _Report, header: Sequence[str], rows: Sequence[Sequence[str]],
+           widths: Sequence[float], align: Sequence[str], bold_last: bool = False) -> None:
+    """A wrapped table over the page width; header bold and repeated on each new page."""
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(col_widths=tuple(widths), width=pdf.epw, text_align=tuple(align),
+                   line_height=4.2, padding=1.2, v_align="TOP",
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(229, 231, 235))) as table:
+        table.row(list(header))
+        for i, values in enumerate(rows):
+            style = FontFace(emphasis="BOLD") if bold_last and i == len(rows) - 1 else None
+            row = table.row()
+            for v in values:
+                row.cell(v, style=style)
+    pdf.ln(2)
+
+
+def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year: int,
+                     stage: str, result: ScoreResult, gaps: list[dict], missing: list[dict],
+                     is_sample: bool, lang: str = "id") -> bytes:
+    """The assessment report as PDF bytes: header, standing chart, block table, the largest
+    gaps (``gap_rows``) and the incomplete evidence (``missing``: question_id, agency, problem)."""
+    pdf = _Report(lang)
+    lab = pdf.labels
+    pdf.set_title(f"{lab['title']} — {region_nama} {year}")
+    pdf.set_creator("kla")
+    pdf.add_page()
+    pdf.set_text_color(*_rgb(INK))
+
+    # Title block.
+    pdf.set_font(FONT, "B", 18)
+    pdf.multi_cell(0, 9, lab["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(0, 6, f"{region_nama} ({region_kode})", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    today = format_date(date.today(), "long", locale="en_US" if lang == "en" else "id_ID")
+    pdf.multi_cell(0, 5, f"{lab['year']}: {year} · {lab['stage']}: {t(f'stage.{stage}', lang)} · "
+                         f"{lab['generated']}: {today}", new_x="LMARGIN", new_y="NEXT")
+    if is_sample:
+        pdf.ln(2)
+        pdf.set_fill_color(254, 226, 226)
+        pdf.set_draw_color(185, 28, 28)
+        pdf.set_text_color(153, 27, 27)
+        pdf.set_line_width(0.6)
+        pdf.set_font(FONT, "B", 12)
+        pdf.multi_cell(0, 9, lab["sample"], border=1, fill=True, align="C",
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(*_rgb(INK))
+        pdf.set_line_width(0.2)
+
+    # Standing.
+    pdf.heading(lab["standing"])
+    _standing_chart(pdf, result, fw, lang)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 5.5, _standing_line(result, lab, lang), new_x="LMARGIN", new_y="NEXT")
+
+    # Blocks.
+    pdf.heading(lab["blocks"])
+    rows: list[list[str]] = []
+    m_sum = 0.0
+    for code, block in sorted(fw.blocks.items(), key=lambda kv: kv[1].order):
+        s, m = result.blocks.get(code, (0.0, block.max))
+        m_sum += m
+        rows.append(_block_row(block.name(lang), s, m, lang))
+    rows.append(_block_row(lab["total_row"], result.total, m_sum, lang))
+    _table(pdf, [lab["col_block"], lab["col_score"], lab["col_max"], lab["col_pct"],
+                 lab["col_lost"]], rows, (88, 22, 20, 22, 28), ("LEFT", "RIGHT", "RIGHT",
+                                                                 "RIGHT", "RIGHT"), bold_last=True)
+
+    # Largest gaps.
+    pdf.heading(lab["gaps"])
+    top = [g for g in gaps if g.get("at_stake", 0) > 0][:TOP_GAPS]
+    if top:
+        _table(pdf, [lab["col_qid"], lab["col_text"], lab["col_stake"], lab["col_reason"]],
+               [[str(g["question_id"]), _short(g.get("text", ""), MAX_TEXT),
+                 fmt_num(g["at_stake"], lang), _short(g.get("reason", ""), MAX_REASON)]
+                for g in top],
+               (20, 88, 16, 56), ("LEFT", "LEFT", "RIGHT", "LEFT"))
+    else:
+        pdf.multi_cell(0, 5, lab["no_gaps"], new_x="LMARGIN", new_y="NEXT")
+
+    # Incomplete evidence.
+    pdf.heading(lab["missing"])
+    if missing:
+        _table(pdf, [lab["col_qid"], lab["col_agency"], lab["col_problem"]],
+               [[str(m.get("question_id", "")), _short(m.get("agency", ""), 120),
+                 _short(m.get("problem", ""), 300)] for m in missing],
+               (24, 56, 100), ("LEFT", "LEFT", "LEFT"))
+    else:
+        pdf.multi_cell(0, 5, lab["no_missing"], new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _block_row(name: str, score: float, maximum: float, lang: str) -> list[str]:
+    pct = f"{fmt_num(100 * score / maximum, lang, 1)} %" if maximum else "–"
+    return [name, fmt_num(score, lang), fmt_num(maximum, lang), pct,
+            fmt_num(max(0.0, maximum - score), lang)]

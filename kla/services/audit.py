@@ -1,0 +1,40 @@
+"""The audit log: append-only, one row per change (who, when, what, old → new)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from kla.models import AuditLog, utcnow
+from kla.services.permissions import Actor
+
+
+def record(conn: Connection, actor: Actor, action: str, entity: str, entity_id: object = "",
+           *, region_kode: str | None = None, assessment_id: int | None = None,
+           **detail: object) -> None:
+    """Write one audit row inside the caller's transaction (so it commits or rolls back with
+    the change it describes)."""
+    conn.execute(AuditLog.__table__.insert().values(
+        at=utcnow(), actor=actor.username, action=action, entity=entity,
+        entity_id=str(entity_id), region_kode=region_kode, assessment_id=assessment_id,
+        detail={k: v for k, v in detail.items()}))
+
+
+def audit_frame(engine: Engine, *, region_prefix: str | None = None,
+                assessment_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+    """Audit rows, newest first, as a table (detail flattened to text)."""
+    stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if region_prefix:
+        stmt = stmt.where((AuditLog.region_kode == region_prefix)
+                          | AuditLog.region_kode.like(region_prefix + ".%"))
+    if assessment_id is not None:
+        stmt = stmt.where(AuditLog.assessment_id == assessment_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).mappings().all()
+    return pd.DataFrame([{
+        "at": r["at"], "actor": r["actor"], "action": r["action"], "entity": r["entity"],
+        "entity_id": r["entity_id"], "region": r["region_kode"] or "",
+        "assessment": r["assessment_id"],
+        "change": "; ".join(f"{k}: {v}" for k, v in (r["detail"] or {}).items()),
+    } for r in rows], columns=["at", "actor", "action", "entity", "entity_id", "region",
+                               "assessment", "change"])

@@ -1,0 +1,206 @@
+"""Stages of one evaluation year: EM (self-assessment) → submitted → VA → VL → FINAL.
+
+- The coordinator submits the EM once the completeness gate passes; it is then locked.
+- A verifier opens a verification stage: its credits and notes are copied from the previous
+  stage, so every stage keeps its own credits and score.
+- Per answer the verifier accepts, adjusts the credit or rejects (credit 0) with a reason.
+- The verifier may send the self-assessment back for revision: the city edits again until the
+  deadline (default 48 hours), sees every reason, and resubmits.
+- Completing a stage closes it (FINAL: the year's final score).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from kla.completeness import Item, checklist, is_complete
+from kla.framework import STAGES
+from kla.models import Answer, Assessment, Question, Review, utcnow
+from kla.services import audit
+from kla.services.answers import _assessment, _framework_of, agencies_for_session
+from kla.services.permissions import Actor, require_coordinator, require_verifier
+
+
+class GateError(ValueError):
+    """Submission refused: ``items`` are the incomplete questions."""
+
+    def __init__(self, items: list[Item]):
+        self.items = items
+        super().__init__(f"{len(items)} question(s) incomplete: "
+                         + ", ".join(i.question_id for i in items[:10])
+                         + (" …" if len(items) > 10 else ""))
+
+
+class StageError(ValueError):
+    """The stage cannot move this way now."""
+
+
+def completeness(engine: Engine, assessment_id: int) -> list[Item]:
+    from kla.services.planning import answer_details
+
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        fw = _framework_of(s, a)
+        agencies = agencies_for_session(s, a.region_kode, fw)
+    details = answer_details(engine, assessment_id)
+    return checklist(fw, details.credits, details.evidence, agencies)
+
+
+def submit(engine: Engine, actor: Actor, assessment_id: int) -> None:
+    items = completeness(engine, assessment_id)
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        require_coordinator(actor, a.region_kode)
+        if a.stage != "EM" or a.status not in ("draft", "revision"):
+            raise StageError(f"only a self-assessment (EM) in draft or revision can be "
+                             f"submitted; this one is {a.stage} {a.status}")
+        if not is_complete(items):
+            raise GateError([i for i in items if not i.complete])
+        old = a.status
+        a.status, a.submitted_at, a.submitted_by = "submitted", utcnow(), actor.username
+        a.revision_deadline = None
+        a.updated_at = utcnow()
+        s.add(a)
+        audit.record(s.connection(), actor, "assessment.submit", "assessment", a.id,
+                     region_kode=a.region_kode, assessment_id=a.id, status=[old, "submitted"])
+        s.commit()
+
+
+def _stage_row(s: Session, region: str, year: int, stage: str) -> Assessment | None:
+    return s.exec(select(Assessment).where(Assessment.region_kode == region,
+                                           Assessment.year == year,
+                                           Assessment.stage == stage)).scalars().first()
+
+
+def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage: str) -> int:
+    """Open VA, VL or FINAL by copying the previous stage's credits and notes."""
+    require_verifier(actor, region_kode)
+    if stage not in STAGES[1:]:
+        raise StageError(f"a verifier opens VA, VL or FINAL, not {stage}")
+    prev_stage = STAGES[STAGES.index(stage) - 1]
+    with Session(engine) as s:
+        prev = _stage_row(s, region_kode, year, prev_stage)
+        ready = ("submitted",) if prev_stage == "EM" else ("verified",)
+        if prev is None or prev.status not in ready:
+            raise StageError(f"{prev_stage} {year} must be {' or '.join(ready)} before {stage} "
+                             f"opens (it is {prev.status if prev else 'missing'})")
+        if _stage_row(s, region_kode, year, stage) is not None:
+            raise StageError(f"{stage} {year} is already open")
+        now = utcnow()
+        new = Assessment(region_kode=region_kode, framework_id=prev.framework_id, year=year,
+                         stage=stage, status="in_review", is_sample=prev.is_sample)
+        s.add(new)
+        s.flush()
+        rows = s.exec(select(Answer.question_id, Answer.credit, Answer.note)
+                      .where(Answer.assessment_id == prev.id)).all()
+        if rows:
+            s.connection().execute(Answer.__table__.insert(), [
+                {"assessment_id": new.id, "question_id": q, "credit": c, "note": n,
+                 "version": 1, "updated_by": actor.username, "updated_at": now}
+                for q, c, n in rows])
+        audit.record(s.connection(), actor, "stage.open", "assessment", new.id,
+                     region_kode=region_kode, assessment_id=new.id, stage=stage,
+                     copied_from=prev.id, answers=len(rows))
+        s.commit()
+        return new.id
+
+
+def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, decision: str,
+                  credit: float | None = None, reason: str = "") -> None:
+    reason = (reason or "").strip()
+    if decision not in ("accept", "adjust", "reject"):
+        raise ValueError(f"decision: accept, adjust or reject, not {decision!r}")
+    if decision in ("adjust", "reject") and not reason:
+        raise ValueError(f"question {qid}, field reason: a reason is required to {decision}")
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        require_verifier(actor, a.region_kode)
+        if a.stage == "EM" or a.status != "in_review":
+            raise StageError(f"answers are reviewed in an open verification stage; this is "
+                             f"{a.stage} {a.status}")
+        answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
+                        .where(Answer.assessment_id == a.id, Question.qid == qid)
+                        ).scalars().first()
+        if answer is None:
+            raise ValueError(f"question {qid} has no answer in this stage")
+        before = answer.credit
+        after = {"accept": before, "reject": 0.0}.get(decision, credit)
+        if after is None or not 0 <= float(after) <= 1:
+            raise ValueError(f"question {qid}, field credit: a number from 0 to 1")
+        now = utcnow()
+        answer.credit, answer.version = float(after), answer.version + 1
+        answer.updated_by, answer.updated_at = actor.username, now
+        a.updated_at = now
+        s.add_all([answer, a, Review(assessment_id=a.id, question_id=answer.question_id,
+                                     decision=decision, reason=reason, credit_before=before,
+                                     credit_after=float(after), reviewer=actor.username)])
+        audit.record(s.connection(), actor, f"review.{decision}", "answer", qid,
+                     region_kode=a.region_kode, assessment_id=a.id,
+                     credit=[before, float(after)], reason=reason)
+        s.commit()
+
+
+def request_revision(engine: Engine, actor: Actor, assessment_id: int,
+                     hours: int | None = None) -> datetime:
+    """Send the year's self-assessment back to the city until a deadline."""
+    from kla.settings import get_settings
+
+    hours = hours or get_settings().revision_hours
+    with Session(engine) as s:
+        review = _assessment(s, assessment_id)
+        require_verifier(actor, review.region_kode)
+        em = _stage_row(s, review.region_kode, review.year, "EM")
+        if em is None or em.status != "submitted":
+            raise StageError("the self-assessment must be submitted to be sent back")
+        deadline = utcnow() + timedelta(hours=hours)
+        em.status, em.revision_deadline, em.updated_at = "revision", deadline, utcnow()
+        s.add(em)
+        audit.record(s.connection(), actor, "assessment.revision", "assessment", em.id,
+                     region_kode=em.region_kode, assessment_id=em.id,
+                     status=["submitted", "revision"], deadline=deadline.isoformat())
+        s.commit()
+        return deadline
+
+
+def complete_stage(engine: Engine, actor: Actor, assessment_id: int) -> None:
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        require_verifier(actor, a.region_kode)
+        if a.status != "in_review":
+            raise StageError(f"{a.stage} is {a.status}, not in review")
+        new = "final" if a.stage == "FINAL" else "verified"
+        a.status, a.updated_at = new, utcnow()
+        s.add(a)
+        audit.record(s.connection(), actor, "stage.complete", "assessment", a.id,
+                     region_kode=a.region_kode, assessment_id=a.id, status=["in_review", new])
+        s.commit()
+
+
+def reviews_for_year(engine: Engine, region_kode: str, year: int) -> dict[str, dict]:
+    """The latest verifier decision per question over the year's verification stages."""
+    stmt = (select(Question.qid, Review, Assessment.stage)
+            .join(Assessment, Assessment.id == Review.assessment_id)
+            .join(Question, Question.id == Review.question_id)
+            .where(Assessment.region_kode == region_kode, Assessment.year == year)
+            .order_by(Review.id))
+    out: dict[str, dict] = {}
+    with Session(engine) as s:
+        for qid, r, stage in s.exec(stmt).all():
+            out[qid] = {"decision": r.decision, "reason": r.reason, "stage": stage,
+                        "reviewer": r.reviewer, "at": r.at, "credit_before": r.credit_before,
+                        "credit_after": r.credit_after}
+    return out
+
+
+def time_left(deadline: datetime | None, now: datetime | None = None) -> timedelta | None:
+    if deadline is None:
+        return None
+    now = now or utcnow()
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=now.tzinfo)
+    return deadline - now
+
+
