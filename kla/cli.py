@@ -4,6 +4,10 @@
     kla score FILE [--framework kla-2024] [--json]
     kla framework [--framework kla-2024] [--json]
     kla plan ANSWERS.csv [--effort EFFORT.csv] [--target PREDICATE] [--json]
+    kla export xlsx|zip|pdf --region KODE --year Y --stage S OUT
+    kla import xlsx FILE --region KODE --year Y --stage S
+    kla user add USERNAME --role ROLE [--region KODE] [--agency NAME …] [--password-stdin]
+    kla user list
     kla init
     kla demo
     kla bench [--json]
@@ -105,6 +109,86 @@ def cmd_plan(args: argparse.Namespace) -> None:
               f"effort {a.effort:g}  [{'; '.join(q.opds)}]")
     print(f"total effort: {result.total_effort:g}; new total: {result.new_total:.2f} "
           f"({result.new_predicate})")
+
+
+def _assessment_arg(args: argparse.Namespace):  # noqa: ANN202
+    from kla.services.exports import find_assessment
+
+    try:
+        return find_assessment(_engine(), args.region, args.year, args.stage)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    import os
+    import tempfile
+
+    from kla.services import exports
+    from kla.services.permissions import CLI
+
+    info = _assessment_arg(args)
+    out = Path(args.out)
+    if args.kind == "zip":
+        summary = exports.export_zip(_engine(), CLI, info, out)
+        print(f"{out}: {summary['files']} evidence files, {summary['bytes']} bytes")
+        return
+    data = (exports.export_xlsx(_engine(), CLI, info) if args.kind == "xlsx"
+            else exports.export_pdf(_engine(), CLI, info, args.lang))
+    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".kla-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, out)
+    print(f"{out}: {len(data)} bytes")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from kla.io.answers_csv import InputError
+    from kla.services import exports
+    from kla.services.permissions import CLI
+
+    info = _assessment_arg(args)
+    try:
+        data = Path(args.file).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{args.file}: file not found") from None
+    try:
+        result = exports.import_xlsx(_engine(), CLI, info, data, source=Path(args.file).name)
+    except InputError as exc:
+        raise CliError(f"nothing was imported:\n{exc}") from None
+    print(f"imported: {result['changed']} answers changed, {result['unchanged']} unchanged")
+
+
+def cmd_user(args: argparse.Namespace) -> None:
+    import getpass
+
+    from kla.services import users
+    from kla.services.permissions import CLI
+
+    engine = _engine()
+    if args.action == "list":
+        for u in users.list_users(engine):
+            print(f"{u['username']:<24} {u['role']:<12} {u['region'] or '(national)':<10} "
+                  f"{u['agencies']}{'' if u['active'] else '  [inactive]'}")
+        return
+    if not args.username or not args.role:
+        raise CliError("user add needs USERNAME and --role")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise CliError("the two passwords differ")
+    else:
+        raise CliError("give the password on standard input with --password-stdin")
+    try:
+        actor = users.add_user(engine, username=args.username, password=password,
+                               role=args.role, region_kode=args.region,
+                               agencies=args.agency or [], display_name=args.name or "",
+                               by=CLI)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(f"user {actor.username} ({actor.role}) created")
 
 
 def framework_summary(fw) -> dict:  # noqa: ANN001
@@ -224,6 +308,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--framework", default=DEFAULT_FRAMEWORK)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
+
+    s = sub.add_parser("export", help="export an assessment: xlsx, zip (dossier) or pdf")
+    s.add_argument("kind", choices=["xlsx", "zip", "pdf"])
+    s.add_argument("--region", required=True)
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--stage", required=True, choices=["EM", "VA", "VL", "FINAL"])
+    s.add_argument("--lang", default="id", choices=["id", "en"])
+    s.add_argument("out")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import", help="import a filled-in assessment workbook (all or nothing)")
+    s.add_argument("kind", choices=["xlsx"])
+    s.add_argument("file")
+    s.add_argument("--region", required=True)
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--stage", required=True, choices=["EM", "VA", "VL", "FINAL"])
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("user", help="local accounts: add, list")
+    s.add_argument("action", choices=["add", "list"])
+    s.add_argument("username", nargs="?")
+    s.add_argument("--role", choices=["admin", "verifier", "coordinator", "opd", "viewer"])
+    s.add_argument("--region", default=None, help="province or kab/kota code (scope)")
+    s.add_argument("--agency", action="append", help="an agency (OPD) of an opd user")
+    s.add_argument("--name", default=None, help="display name")
+    s.add_argument("--password-stdin", action="store_true")
+    s.set_defaults(func=cmd_user)
 
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
     s.set_defaults(func=cmd_init)

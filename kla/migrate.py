@@ -18,11 +18,31 @@ def alembic_config() -> Config:
 
 
 def _run(engine: Engine, fn, *args, **kw) -> None:  # noqa: ANN001
-    """Run an Alembic command on one connection of ``engine``, in one transaction."""
+    """Run an Alembic command on one connection of ``engine``, in one transaction.
+
+    On SQLite, batch migrations copy a table and drop the old one; with foreign keys on, that
+    DROP would cascade and delete dependent rows (answers of an assessment). Foreign keys are
+    therefore switched off for the migration (outside the transaction, where SQLite honours
+    it), and checked afterwards.
+    """
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        fn(cfg, *args, **kw)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                fn(cfg, *args, **kw)
+                if sqlite:
+                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise RuntimeError(f"migration left broken foreign keys: {bad[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

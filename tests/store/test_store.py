@@ -188,3 +188,18 @@ def test_framework_change_never_orphans_answers(empty_url, tmp_path):
         assert s.exec(select(Question.qid).where(Question.qid.like("X2.%"))).scalars().all() \
             == ["X2.Q1"]
     engine.dispose()
+
+
+def test_migrations_keep_the_data(empty_url):
+    """Batch migrations on SQLite recreate tables: no answer may be lost on the way."""
+    from kla import migrate
+
+    engine = make_engine(empty_url)
+    init_db(engine)
+    load_demo(engine)
+    before = (count(engine, Assessment), count(engine, Answer))
+    migrate.downgrade(engine, "0002")
+    assert (count(engine, Assessment), count(engine, Answer)) == before
+    migrate.upgrade(engine)
+    assert (count(engine, Assessment), count(engine, Answer)) == before
+    engine.dispose()
