@@ -11,16 +11,17 @@ from kla.rubric import generic_reason, question_type
 from kla.scoring import ScoreResult
 
 
-def reason(fw: Framework, qid: str, credit: float, note: str = "", evidence: int = 0,
-           lang: str = "id") -> str:
+def reason(fw: Framework, qid: str, credit: float, note: str = "",
+           evidence: int | None = None, lang: str = "id") -> str:
     """A plain line on why points are missing: the answer's own note when there is one,
-    otherwise missing evidence, otherwise the generic rubric for the question type."""
+    otherwise missing evidence (when evidence is tracked: ``evidence`` is a count, not None),
+    otherwise the generic rubric for the question type."""
     q = fw.questions[qid]
     head = (f"kredit {fmt_short(credit, 'id')} dari {fmt_short(q.max, 'id')} poin"
             if lang != "en" else f"credit {fmt_short(credit, 'en')} of {fmt_short(q.max, 'en')} points")
     if note.strip():
         why = note.strip()
-    elif evidence == 0 and credit > 0:
+    elif evidence == 0 and credit > 0:  # None (not tracked) never matches
         why = "bukti dukung belum diunggah" if lang != "en" else "no evidence uploaded yet"
     else:
         why = generic_reason(q, lang)
@@ -33,7 +34,7 @@ def gap_rows(fw: Framework, answers: Mapping[str, float], result: ScoreResult,
     """One row per question: points achieved, maximum, points at stake (max − achieved, within
     the indicator's remaining room), the responsible agencies and the reason; most at stake
     first."""
-    notes, evidence = notes or {}, evidence or {}
+    notes = notes or {}
     room = {c: max(0.0, i.max - result.indicators[c][0]) for c, i in fw.indicators.items()}
     rows = []
     for qid, q in fw.questions.items():
@@ -44,7 +45,8 @@ def gap_rows(fw: Framework, answers: Mapping[str, float], result: ScoreResult,
             "block": q.block, "indicator": q.indicator, "question_id": qid,
             "text": q.text, "opds": list(q.opds), "credit": credit, "points": achieved,
             "max": q.max, "at_stake": max(0.0, stake), "type": question_type(q).code,
-            "reason": reason(fw, qid, credit, notes.get(qid, ""), evidence.get(qid, 0), lang)
+            "reason": reason(fw, qid, credit, notes.get(qid, ""),
+                             None if evidence is None else evidence.get(qid, 0), lang)
             if credit < 1 and q.max > 0 else "",
         })
     rows.sort(key=lambda r: (-r["at_stake"], fw.questions[r["question_id"]].order))

@@ -208,8 +208,11 @@ def _table(pdf: _Report, header: Sequence[str], rows: Sequence[Sequence[str]],
            widths: Sequence[float], align: Sequence[str], bold_last: bool = False) -> None:
     """A wrapped table over the page width; header bold and repeated on each new page."""
     pdf.set_font(FONT, "", 8)
+    pdf.set_fill_color(255, 255, 255)  # the chart leaves its bar colour set
+    pdf.set_text_color(*_rgb(INK))
     with pdf.table(col_widths=tuple(widths), width=pdf.epw, text_align=tuple(align),
                    line_height=4.2, padding=1.2, v_align="TOP",
+                   cell_fill_color=(246, 247, 249), cell_fill_mode="ROWS",
                    headings_style=FontFace(emphasis="BOLD", fill_color=(229, 231, 235))) as table:
         table.row(list(header))
         for i, values in enumerate(rows):

@@ -112,3 +112,11 @@ def test_forecast_from_past_falls(fw):
     assert f.average_fall == 135.0 and f.forecast_total == 715.0
     assert f.forecast_predicate == "Nindya"
     assert forecast(fw, [(2025, "EM", 850.0)], 2025, 850.0).average_fall is None
+
+
+def test_reason_uses_evidence_only_when_it_is_tracked(fw):
+    assert reason(fw, "1.P1", 0.5, evidence=0).endswith("bukti dukung belum diunggah")
+    assert not reason(fw, "1.P1", 0.5, evidence=None).endswith("belum diunggah")
+    assert not reason(fw, "1.P1", 0.5, evidence=2).endswith("belum diunggah")
+    assert reason(fw, "1.P1", 0.5, note="perkada masih draf", evidence=0).endswith(
+        "perkada masih draf")
