@@ -1,34 +1,56 @@
-"""KLA dashboard — Streamlit entry point: page config, language, navigation."""
+"""KLA dashboard — Streamlit entry point: page config, language, login, role-based pages."""
 
 import streamlit as st
 
 from kla.i18n import LANGS
-from kla.ui import lang, t
+from kla.ui import current_actor, lang, logout, t
 
 st.set_page_config(page_title="KLA", page_icon=":material/child_care:", layout="wide")
 
+actor = current_actor()
 with st.sidebar:
     st.session_state.setdefault("lang", lang())
     st.segmented_control(t("app.language"), options=list(LANGS), key="lang", required=True,
                          format_func={"id": "Indonesia", "en": "English"}.get)
+    if actor:
+        st.caption(f"**{actor.label}** · {t('role.' + actor.role)}"
+                   + (f" · {actor.region_kode}" if actor.region_kode else ""))
+        st.button(t("login.logout"), icon=":material/logout:", on_click=logout, key="logout")
     st.caption(f"**{t('app.title')}** · {t('app.subtitle')}")
 
+if actor is None:
+    st.navigation([st.Page("app_pages/login.py", title=t("login.title"),
+                           icon=":material/login:", url_path="masuk")]).run()
+    st.stop()
+
+
+def page(path: str, key: str, icon: str, slug: str, **kw) -> st.Page:
+    return st.Page(f"app_pages/{path}", title=t(key), icon=icon, url_path=slug, **kw)
+
+
+role = actor.role
 pages = {
-    t("nav.standing"): [
-        st.Page("app_pages/posisi.py", title=t("page.posisi"), icon=":material/leaderboard:",
-                url_path="posisi", default=True),
-    ],
+    t("nav.standing"): [page("posisi.py", "page.posisi", ":material/leaderboard:", "posisi",
+                             default=True)],
     t("nav.planning"): [
-        st.Page("app_pages/kesenjangan.py", title=t("page.gaps"), icon=":material/troubleshoot:",
-                url_path="kesenjangan"),
-        st.Page("app_pages/perkembangan.py", title=t("page.progress"), icon=":material/timeline:",
-                url_path="perkembangan"),
-        st.Page("app_pages/simulasi.py", title=t("page.sim"), icon=":material/tune:",
-                url_path="simulasi"),
-        st.Page("app_pages/jalur.py", title=t("page.path"), icon=":material/route:",
-                url_path="jalur"),
-        st.Page("app_pages/risiko.py", title=t("page.risk"), icon=":material/gpp_maybe:",
-                url_path="risiko"),
+        page("kesenjangan.py", "page.gaps", ":material/troubleshoot:", "kesenjangan"),
+        page("perkembangan.py", "page.progress", ":material/timeline:", "perkembangan"),
+        page("simulasi.py", "page.sim", ":material/tune:", "simulasi"),
+        page("jalur.py", "page.path", ":material/route:", "jalur"),
+        page("risiko.py", "page.risk", ":material/gpp_maybe:", "risiko"),
     ],
 }
+work = []
+if role in ("admin", "coordinator", "opd"):
+    work.append(page("isian.py", "page.entry", ":material/edit_note:", "isian"))
+if role in ("admin", "coordinator"):
+    work.append(page("kelengkapan.py", "page.complete", ":material/checklist:", "kelengkapan"))
+if role in ("admin", "verifier"):
+    work.append(page("verifikasi.py", "page.verify", ":material/fact_check:", "verifikasi"))
+work.append(page("ekspor.py", "page.export", ":material/download:", "ekspor"))
+if role in ("admin", "coordinator", "verifier"):
+    work.append(page("audit.py", "page.audit", ":material/history:", "audit"))
+if role == "admin":
+    work.append(page("pengguna.py", "page.users", ":material/group:", "pengguna"))
+pages[t("nav.submission")] = work
 st.navigation(pages).run()

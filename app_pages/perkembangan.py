@@ -18,7 +18,13 @@ kode = ui.pick_region("progress")
 history = ui.city_history(kode, ui.data_version())
 if any(info.is_sample for info, _ in history):
     ui.sample_badge()
-rows = [row for _, row in history]
+rows = [row for info, row in history if info.status != "draft"]  # drafts are still in progress
+drafts = [info for info, _ in history if info.status == "draft"]
+if drafts:
+    st.caption(t("progress.drafts", years=", ".join(str(i.year) for i in drafts)))
+if not rows:
+    st.info(t("progress.none"), icon=":material/info:")
+    st.stop()
 fw = get_framework(history[-1][0].framework)
 hist = predicate_history(rows)
 current = hist[-1]

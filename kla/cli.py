@@ -251,8 +251,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
     engine = _engine()
     init_db(engine)
     result = load_demo(engine, progress=lambda m: print(m, file=sys.stderr))
+    from kla.sample import DEMO_PASSWORD
+
     print(f"sample data (Data contoh): {result['written']} assessments written, "
-          f"{result['skipped']} skipped")
+          f"{result['skipped']} skipped; sample accounts use the password {DEMO_PASSWORD}")
 
 
 def cmd_bench(args: argparse.Namespace) -> None:

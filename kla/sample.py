@@ -112,3 +112,30 @@ def sample_notes(fw: Framework, credits: dict[str, float], seed: str,
         if credit < 1.0 and fw.questions[qid].max > 0 and rng.random() < share:
             out[qid] = rng.choice(NOTES[question_type(fw.questions[qid]).code])
     return out
+
+
+# The year being prepared now: Kota Serang's self-assessment in progress (draft, partly
+# answered, no evidence yet) so the submission workflow has something to do.
+DRAFT = ("36.73", 2026, {"EM": 742.0}, 0.6)  # kode, year, target, share of questions answered
+
+# Sample accounts (password DEMO_PASSWORD). For a first look only: never run `kla demo` on a
+# production database.
+DEMO_PASSWORD = "contoh-kla-2026"
+DEMO_USERS = (
+    ("admin", "admin", None, (), "Admin (contoh)"),
+    ("koordinator.serang", "coordinator", "36.73", (), "Gugus Tugas KLA Kota Serang"),
+    ("dinkes.serang", "opd", "36.73", ("Dinkes",), "Dinas Kesehatan Kota Serang"),
+    ("dp3a.serang", "opd", "36.73", ("DPPPAPPKB",), "DP3AKB Kota Serang"),
+    ("verifikator.banten", "verifier", "36", (), "Verifikator Provinsi Banten"),
+    ("koordinator.metro", "coordinator", "18.72", (), "Gugus Tugas KLA Kota Metro"),
+    ("pengamat", "viewer", None, (), "Analis (hanya baca)"),
+)
+
+
+def draft_answers(fw: Framework) -> tuple[dict[str, float], dict[str, str]]:
+    """Credits and notes of the sample draft: only part of the questions answered yet."""
+    kode, year, totals, share = DRAFT
+    credits = generate(fw, f"{kode}:{year}", totals)["EM"]
+    rng = random.Random(f"draft:{kode}:{year}")
+    answered = {q: c for q, c in credits.items() if rng.random() < share}
+    return answered, sample_notes(fw, answered, f"{kode}:{year}")

@@ -13,7 +13,8 @@ from kla.i18n import DEFAULT_LANG, LANGS, lang_from_locale
 from kla.i18n import t as _t
 from kla.scoring import ScoreResult
 from kla.services import assessments as svc
-from kla.services import planning
+from kla.services import planning, users
+from kla.services.permissions import Actor, in_scope
 
 
 def lang() -> str:
@@ -59,6 +60,55 @@ def city_history(region_kode: str, version: str) -> list:
     return planning.city_history(get_engine(), region_kode)
 
 
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def answer_states(assessment_id: int, version: str) -> dict:
+    from kla.services import answers
+
+    return answers.answer_states(get_engine(), assessment_id)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def agencies_of(region_kode: str, framework: str, version: str) -> dict[str, list[str]]:
+    from kla.framework import get_framework
+    from kla.services import answers
+
+    return answers.agencies_for(get_engine(), region_kode, get_framework(framework))
+
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def evidence_of(assessment_id: int, version: str) -> list[dict]:
+    from kla.services import answers
+
+    return answers.list_evidence(get_engine(), assessment_id)
+
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def reviews_of(region_kode: str, year: int, version: str) -> dict[str, dict]:
+    from kla.services import workflow
+
+    return workflow.reviews_for_year(get_engine(), region_kode, year)
+
+
+def status_banner(info: svc.AssessmentInfo) -> None:
+    """Where the assessment stands in the workflow, with the revision countdown."""
+    from kla.services import answers, workflow
+
+    a = answers.assessment_status(get_engine(), info.id)
+    text = t(f"status.{a['status']}")
+    if a["status"] == "revision" and a["deadline"] is not None:
+        left = workflow.time_left(a["deadline"])
+        if left is not None and left.total_seconds() > 0:
+            hours, rest = divmod(int(left.total_seconds()), 3600)
+            st.warning(t("entry.revision", deadline=f"{a['deadline']:%d-%m-%Y %H:%M} UTC",
+                         hours=hours, minutes=rest // 60), icon=":material/timer:")
+        else:
+            st.error(t("entry.revision_over"), icon=":material/timer_off:")
+    elif a["status"] in ("draft",):
+        st.info(t("entry.status", status=text), icon=":material/edit:")
+    else:
+        st.info(t("entry.status", status=text), icon=":material/lock:")
+
+
 def list_scenarios(assessment_id: int) -> list[dict]:
     return planning.list_scenarios(get_engine(), assessment_id)
 
@@ -88,9 +138,36 @@ def reset_efforts(region_kode: str) -> None:
     planning.reset_efforts(get_engine(), region_kode)
 
 
+def current_actor() -> Actor | None:
+    """The logged-in actor: a local login (session) or Streamlit's OIDC login (``st.login``,
+    matched on the user's e-mail as username). Re-read on every run, so a deactivated account
+    or a changed role takes effect at once."""
+    engine = get_engine()
+    username = st.session_state.get("auth_user")
+    if not username:
+        try:
+            if getattr(st.user, "is_logged_in", False):
+                username = getattr(st.user, "email", None)
+        except Exception:  # noqa: BLE001 - st.user unavailable without auth configured
+            username = None
+    return users.get_actor(engine, username) if username else None
+
+
+def actor() -> Actor:
+    """The logged-in actor; pages are only reachable after login."""
+    a = current_actor()
+    if a is None:
+        st.stop()
+    return a
+
+
 def current_user() -> str:
-    """Who is acting (accounts arrive with the submission workflow; until then 'web')."""
-    return str(st.session_state.get("user", "web"))
+    a = current_actor()
+    return a.username if a else "web"
+
+
+def logout() -> None:
+    st.session_state.pop("auth_user", None)
 
 
 def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:  # noqa: ANN003
@@ -137,7 +214,9 @@ def _pick(label: str, options: list, key: str, memory: str, default_index: int,
 
 def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
     """Kab/kota picker (only those with assessments); stops the page when there are none."""
-    regions = assessed_regions(data_version())
+    who = current_actor()
+    regions = [r for r in assessed_regions(data_version())
+               if who is None or in_scope(who, r["kode"])]
     if not regions:
         st.info(t("posisi.empty"), icon=":material/info:")
         st.stop()

@@ -122,6 +122,13 @@ def set_agencies(engine: Engine, actor: Actor, region_kode: str, fw: Framework, 
         s.commit()
 
 
+def assessment_status(engine: Engine, assessment_id: int) -> dict:
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        return {"status": a.status, "deadline": a.revision_deadline,
+                "submitted_at": a.submitted_at, "submitted_by": a.submitted_by}
+
+
 def answer_states(engine: Engine, assessment_id: int) -> dict[str, AnswerState]:
     stmt = (select(Question.qid, Answer.credit, Answer.note, Answer.version, Answer.updated_by,
                    Answer.updated_at)

@@ -28,12 +28,17 @@ class AssessmentInfo:
 
 
 def data_version(engine: Engine) -> str:
-    """A cheap fingerprint of the assessment data, for cache keys (changes on every write)."""
+    """A cheap fingerprint of the assessment data, for cache keys (changes on every write:
+    answers and evidence bump their assessment's ``updated_at``; assignments their own)."""
+    from kla.models import Assignment
+
     with engine.connect() as conn:
         n_ass, last = conn.execute(select(func.count(Assessment.id),
                                           func.max(Assessment.updated_at))).one()
         n_ans = conn.execute(select(func.count(Answer.id))).scalar_one()
-    return f"{n_ass}:{n_ans}:{last}"
+        assigned = conn.execute(select(func.count(Assignment.id),
+                                       func.max(Assignment.updated_at))).one()
+    return f"{n_ass}:{n_ans}:{last}:{assigned[0]}:{assigned[1]}"
 
 
 def assessed_regions(engine: Engine) -> list[dict]:

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from kla.framework import DEFAULT_FRAMEWORK, get_framework
 from kla.models import Assessment
-from kla.sample import SAMPLE_CITIES, generate, sample_notes
+from kla.sample import (DEMO_PASSWORD, DEMO_USERS, DRAFT, SAMPLE_CITIES, draft_answers,
+                        generate, sample_notes)
 from kla.services.assessments import save_assessment
 
 STATUS_OF_STAGE = {"EM": "submitted", "VA": "verified", "VL": "verified", "FINAL": "final"}
@@ -25,11 +26,7 @@ def load_demo(engine: Engine, progress: Callable[[str], None] | None = None) -> 
         for sy in city.years:
             stages = generate(fw, f"{city.kode}:{sy.year}", sy.totals)
             for stage, credits in stages.items():
-                with Session(engine) as s:
-                    other = s.exec(select(Assessment.id).where(
-                        Assessment.region_kode == city.kode, Assessment.year == sy.year,
-                        Assessment.stage == stage, Assessment.is_sample.is_(False))).first()
-                if other is not None:
+                if _real_exists(engine, city.kode, sy.year, stage):
                     say(f"skipped {city.nama} {sy.year} {stage}: a real assessment exists")
                     skipped += 1
                     continue
@@ -39,4 +36,38 @@ def load_demo(engine: Engine, progress: Callable[[str], None] | None = None) -> 
                                 notes=sample_notes(fw, credits, f"{city.kode}:{sy.year}"))
                 written += 1
             say(f"{city.nama} {sy.year}: {len(stages)} stages")
-    return {"written": written, "skipped": skipped}
+    kode, year, _, _ = DRAFT
+    credits, notes = draft_answers(fw)
+    if _real_exists(engine, kode, year, "EM"):
+        skipped += 1
+    else:
+        save_assessment(engine, region_kode=kode, year=year, stage="EM", answers=credits,
+                        framework=fw, status="draft", is_sample=True, user="kla demo",
+                        notes=notes)
+        written += 1
+        say(f"Kota Serang {year}: self-assessment in progress (draft)")
+    made = demo_users(engine)
+    if made:
+        say(f"sample accounts (password {DEMO_PASSWORD}): {', '.join(made)}")
+    return {"written": written, "skipped": skipped, "users": len(made)}
+
+
+def _real_exists(engine: Engine, kode: str, year: int, stage: str) -> bool:
+    with Session(engine) as s:
+        return s.exec(select(Assessment.id).where(
+            Assessment.region_kode == kode, Assessment.year == year,
+            Assessment.stage == stage, Assessment.is_sample.is_(False))).first() is not None
+
+
+def demo_users(engine: Engine) -> list[str]:
+    """Create the sample accounts that do not exist yet."""
+    from kla.services.users import add_user, get_actor
+    from kla.services.permissions import SYSTEM
+
+    made = []
+    for username, role, region, agencies, name in DEMO_USERS:
+        if get_actor(engine, username) is None:
+            add_user(engine, username=username, password=DEMO_PASSWORD, role=role,
+                     region_kode=region, agencies=list(agencies), display_name=name, by=SYSTEM)
+            made.append(username)
+    return made

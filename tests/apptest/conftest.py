@@ -11,12 +11,15 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 def app_factory(monkeypatch):
     """AppTest of the entry point against a given database URL, with clean Streamlit caches."""
 
-    def make(url: str, locale: str = "id-ID") -> AppTest:
+    def make(url: str, locale: str = "id-ID", user: str | None = "admin") -> AppTest:
+        """``user``: a sample account (`kla demo`) already signed in; None: signed out."""
         monkeypatch.setenv("KLA_DATABASE_URL", url)
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.context["locale"] = locale
+        if user:
+            at.session_state["auth_user"] = user
         return at
 
     return make

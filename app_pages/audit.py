@@ -1,0 +1,41 @@
+"""Log audit: every change (who, when, what, old → new), viewable and exportable."""
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.db import get_engine
+from kla.io.export import csv_bytes, safe_frame
+from kla.services.audit import audit_frame
+
+t = ui.t
+who = ui.actor()
+st.title(t("audit.title"))
+st.caption(t("audit.caption"))
+prefix = st.text_input(t("audit.region"), value=who.region_kode or "", key="audit_region",
+                       disabled=bool(who.region_kode) and who.role != "admin",
+                       help=t("audit.region_help"))
+scope = who.region_kode if who.role != "admin" else (prefix.strip() or None)
+frame = audit_frame(get_engine(), region_prefix=scope)
+actions = sorted(frame["action"].unique()) if len(frame) else []
+chosen = st.multiselect(t("audit.actions"), actions, key="audit_actions")
+if chosen:
+    frame = frame[frame["action"].isin(chosen)]
+frame = frame.rename(columns={c: t(f"audit.col.{c}") for c in frame.columns})
+st.caption(t("audit.count", n=len(frame)))
+ui.table(frame, key="audit_table", column_config={
+    t("audit.col.change"): st.column_config.TextColumn(width="large")})
+c1, c2 = st.columns(2)
+c1.download_button(t("common.download_csv"), csv_bytes(frame), file_name="audit-kla.csv",
+                   mime="text/csv", key="audit_csv", icon=":material/download:")
+xlsx = io.BytesIO()
+out = safe_frame(frame)
+for col in out.columns:  # Excel cannot store time zones
+    if pd.api.types.is_datetime64_any_dtype(out[col]):
+        out[col] = out[col].dt.tz_localize(None)
+out.to_excel(xlsx, index=False, sheet_name="Audit")
+c2.download_button(t("audit.download_xlsx"), xlsx.getvalue(), file_name="audit-kla.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="audit_xlsx", icon=":material/table:")

@@ -1,0 +1,70 @@
+"""Ekspor & impor: Excel workbook (round-trip), dossier ZIP, PDF report."""
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.db import get_engine
+from kla.io.answers_csv import InputError
+from kla.services import exports
+from kla.services.permissions import PermissionDenied
+
+t, lang = ui.t, ui.lang()
+who = ui.actor()
+st.title(t("export.title"))
+st.caption(t("export.caption"))
+ui.show_flash()
+engine = get_engine()
+
+info = ui.pick_assessment("export")
+stem = f"kla-{info.region_kode}-{info.year}-{info.stage}"
+
+c1, c2, c3 = st.columns(3)
+with c1.container(border=True):
+    st.markdown(f"**{t('export.xlsx')}**")
+    st.caption(t("export.xlsx_caption"))
+    st.download_button(t("export.download"), exports.export_xlsx(engine, who, info),
+                       file_name=f"{stem}.xlsx", key="export_xlsx", icon=":material/table:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+with c2.container(border=True):
+    st.markdown(f"**{t('export.pdf')}**")
+    st.caption(t("export.pdf_caption"))
+    if st.button(t("export.prepare"), key="export_pdf_make", icon=":material/picture_as_pdf:"):
+        with st.spinner(t("export.working")):
+            st.session_state["export_pdf"] = (info.id, exports.export_pdf(engine, who, info,
+                                                                          lang))
+    made = st.session_state.get("export_pdf")
+    if made and made[0] == info.id:
+        st.download_button(t("export.download"), made[1], file_name=f"{stem}.pdf",
+                           mime="application/pdf", key="export_pdf", icon=":material/download:")
+with c3.container(border=True):
+    st.markdown(f"**{t('export.zip')}**")
+    st.caption(t("export.zip_caption"))
+    if st.button(t("export.prepare"), key="export_zip_make", icon=":material/folder_zip:"):
+        buf = io.BytesIO()
+        with st.spinner(t("export.working")):
+            summary = exports.export_zip(engine, who, info, buf)
+        st.session_state["export_zip"] = (info.id, buf.getvalue(), summary["files"])
+    made = st.session_state.get("export_zip")
+    if made and made[0] == info.id:
+        st.caption(t("export.zip_files", n=made[2]))
+        st.download_button(t("export.download"), made[1], file_name=f"{stem}-dossier.zip",
+                           mime="application/zip", key="export_zip", icon=":material/download:")
+
+if who.role in ("admin", "coordinator"):
+    st.subheader(t("export.import_title"))
+    st.caption(t("export.import_caption"))
+    upload = st.file_uploader(t("export.import_file"), type=["xlsx"], key="export_import_file")
+    if upload is not None and st.button(t("export.import"), key="export_import",
+                                        icon=":material/upload:", type="primary"):
+        try:
+            res = exports.import_xlsx(engine, who, info, upload.getvalue(), source=upload.name)
+            ui.flash(t("export.imported", changed=res["changed"], unchanged=res["unchanged"]))
+            st.rerun()
+        except InputError as exc:
+            st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
+            ui.table(pd.DataFrame({t("export.problem"): exc.errors}), key="export_errors")
+        except PermissionDenied as exc:
+            st.error(str(exc), icon=":material/block:")

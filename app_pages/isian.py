@@ -1,0 +1,139 @@
+"""Isian: each agency (OPD) answers its questions and uploads evidence."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.completeness import checklist, required_evidence
+from kla.db import get_engine
+from kla.evidence import EvidenceError
+from kla.framework import get_framework
+from kla.i18n import fmt_short
+from kla.services import answers as ans
+from kla.services.permissions import PermissionDenied
+from kla.settings import get_settings
+
+GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
+t, lang = ui.t, ui.lang()
+who = ui.actor()
+st.title(t("entry.title"))
+st.caption(t("entry.caption"))
+
+info = ui.pick_assessment("entry", prefer_stage="EM")
+fw = get_framework(info.framework)
+version = ui.data_version()
+ui.status_banner(info)
+if info.stage != "EM":
+    st.info(t("entry.not_em"), icon=":material/info:")
+
+states = ui.answer_states(info.id, version)
+agencies = ui.agencies_of(info.region_kode, info.framework, version)
+files = ui.evidence_of(info.id, version)
+reviews = ui.reviews_of(info.region_kode, info.year, version)
+counts: dict[str, int] = {}
+for f in files:
+    counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+items = {i.question_id: i for i in checklist(fw, {q: s.credit for q, s in states.items()},
+                                             counts, agencies)}
+
+f1, f2, f3 = st.columns([1.2, 1, 1])
+ALL = "__all__"
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key="entry_block",
+                     format_func=lambda c: t("gaps.all_blocks") if c == ALL
+                     else fw.blocks[c].name(lang))
+mine = f2.toggle(t("entry.only_mine"), value=who.role == "opd", key="entry_mine",
+                 disabled=who.role != "opd")
+open_only = f3.toggle(t("entry.only_open"), value=False, key="entry_open")
+qids = [q for q in items
+        if (block == ALL or fw.questions[q].block == block)
+        and (not mine or set(who.agencies) & set(agencies.get(q, [])))
+        and (not open_only or not items[q].complete or q in reviews)]
+
+STATUS = {None: "✅ " + t("entry.ok"), "unanswered": "⬜ " + t("entry.unanswered"),
+          "no_evidence": "📎 " + t("entry.no_evidence")}
+table = pd.DataFrame({
+    t("col.question_id"): qids,
+    t("col.opd"): ["; ".join(agencies.get(q, [])) for q in qids],
+    t("col.credit"): [states[q].credit if q in states else None for q in qids],
+    t("entry.evidence"): [counts.get(q, 0) for q in qids],
+    t("entry.state"): [STATUS[items[q].problem] for q in qids],
+    t("entry.verifier"): [f"{reviews[q]['decision']}: {reviews[q]['reason']}" if q in reviews
+                          else "" for q in qids],
+})
+st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
+ui.table(table, key="entry_table", height=260)
+if not qids:
+    st.stop()
+
+qid = st.selectbox(t("col.question"), qids, key=f"entry_q_{info.id}",
+                   format_func=lambda q: f"{STATUS[items[q].problem][:1]} {q} · "
+                                         f"{fw.questions[q].text[:90]}")
+q = fw.questions[qid]
+state = states.get(qid)
+st.markdown(f"**{qid}** — {q.text}")
+st.caption(t("entry.meta", max=fmt_short(q.max, lang), agencies="; ".join(agencies.get(qid, [])),
+             needs=", ".join(required_evidence(q)) or "–"))
+if qid in reviews:
+    r = reviews[qid]
+    st.warning(t("entry.review", stage=r["stage"], decision=t(f"decision.{r['decision']}"),
+                 reason=r["reason"], reviewer=r["reviewer"]), icon=":material/rate_review:")
+
+engine = get_engine()
+conflict_key = f"entry_conflict_{info.id}_{qid}"
+with st.form(f"entry_form_{info.id}_{qid}"):
+    current = state.credit if state else 0.0
+    credit = st.segmented_control(t("col.credit"), sorted({*GRADES, current}), default=current,
+                                  required=True, key=f"entry_credit_{info.id}_{qid}",
+                                  format_func=lambda c: fmt_short(c, lang))
+    note = st.text_area(t("entry.note"), value=state.note if state else "", max_chars=2000,
+                        key=f"entry_note_{info.id}_{qid}")
+    if st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary"):
+        try:
+            v = ans.save_answer(engine, who, info.id, qid, float(credit), note,
+                                state.version if state else None)
+            ui.flash(t("entry.saved", qid=qid, version=v))
+            st.rerun()
+        except ans.Conflict as exc:
+            st.session_state[conflict_key] = exc
+        except PermissionDenied as exc:
+            st.error(t("entry.denied", reason=str(exc)), icon=":material/block:")
+        except ValueError as exc:
+            st.error(str(exc))
+ui.show_flash()
+if conflict_key in st.session_state:
+    c = st.session_state[conflict_key]
+    st.error(t("entry.conflict", by=c.by, credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),
+             icon=":material/sync_problem:")
+    if st.button(t("entry.reload"), key="entry_reload", icon=":material/refresh:"):
+        del st.session_state[conflict_key]
+        st.rerun()
+
+st.markdown(f"**{t('entry.files')}**")
+mine_files = [f for f in files if f["question_id"] == qid]
+if not mine_files:
+    st.caption(t("entry.no_files"))
+for f in mine_files:
+    c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
+    c1.write(f"📄 {f['name']} · {f['size'] / 1024:.0f} KB · {f['uploaded_by']} · "
+             f"`{f['sha256'][:12]}`")
+    name, mime, data = ans.read_evidence(engine, who, f["id"])
+    c2.download_button(t("entry.download"), data, file_name=name, mime=mime,
+                       key=f"entry_dl_{f['id']}", icon=":material/download:")
+    if c3.button(t("entry.delete"), key=f"entry_del_{f['id']}", icon=":material/delete:"):
+        try:
+            ans.delete_evidence(engine, who, f["id"])
+            st.rerun()
+        except PermissionDenied as exc:
+            st.error(str(exc))
+limit = get_settings().max_upload_mb
+upload = st.file_uploader(t("entry.upload", mb=limit), type=["pdf", "jpg", "jpeg", "png", "xlsx",
+                                                              "docx"],
+                          key=f"entry_upload_{info.id}_{qid}", max_upload_size=limit)
+if upload is not None and st.button(t("entry.attach"), key="entry_attach",
+                                    icon=":material/attach_file:"):
+    try:
+        res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
+        ui.flash(t("entry.attached", name=res["name"]))
+        st.rerun()
+    except (EvidenceError, ValueError, PermissionDenied) as exc:
+        st.error(str(exc), icon=":material/block:")

@@ -1,0 +1,29 @@
+"""Masuk: local account login (throttled), or the first-run hint when no account exists."""
+
+import streamlit as st
+
+from kla import ui
+from kla.db import get_engine
+from kla.services import users
+
+t = ui.t
+st.title(t("login.title"))
+st.caption(t("app.subtitle"))
+engine = get_engine()
+if not users.has_users(engine):
+    st.info(t("login.no_users"), icon=":material/person_add:")
+    st.code("kla user add admin --role admin\nkla demo   # or: the sample data and accounts",
+            language="bash")
+    st.stop()
+with st.form("login_form"):
+    username = st.text_input(t("login.username"), key="login_username")
+    password = st.text_input(t("login.password"), type="password", key="login_password")
+    if st.form_submit_button(t("login.submit"), icon=":material/login:", type="primary"):
+        try:
+            who = users.authenticate(engine, username, password)
+        except users.LoginError as exc:
+            st.error(t("login.failed", reason=str(exc)))
+        else:
+            st.session_state["auth_user"] = who.username
+            st.rerun()
+st.caption(t("login.oidc_hint"))
