@@ -49,16 +49,16 @@ qids = [q for q in items
         and (not mine or set(who.agencies) & set(agencies.get(q, [])))
         and (not open_only or not items[q].complete or q in reviews)]
 
-STATUS = {None: "✅ " + t("entry.ok"), "unanswered": "⬜ " + t("entry.unanswered"),
-          "no_evidence": "📎 " + t("entry.no_evidence")}
+STATUS = {None: "✓ " + t("entry.ok"), "unanswered": "○ " + t("entry.unanswered"),
+          "no_evidence": "! " + t("entry.no_evidence")}
 table = pd.DataFrame({
     t("col.question_id"): qids,
     t("col.opd"): ["; ".join(agencies.get(q, [])) for q in qids],
     t("col.credit"): [states[q].credit if q in states else None for q in qids],
     t("entry.evidence"): [counts.get(q, 0) for q in qids],
     t("entry.state"): [STATUS[items[q].problem] for q in qids],
-    t("entry.verifier"): [f"{reviews[q]['decision']}: {reviews[q]['reason']}" if q in reviews
-                          else "" for q in qids],
+    t("entry.verifier"): [f"{t('decision.' + reviews[q]['decision'])}: {reviews[q]['reason']}"
+                          if q in reviews else "" for q in qids],
 })
 st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
 ui.table(table, key="entry_table", height=260)
@@ -114,8 +114,9 @@ if not mine_files:
     st.caption(t("entry.no_files"))
 for f in mine_files:
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
-    c1.write(f"📄 {f['name']} · {f['size'] / 1024:.0f} KB · {f['uploaded_by']} · "
-             f"`{f['sha256'][:12]}`")
+    size = f"{f['size'] / 1024:.0f} KB" if f["size"] >= 1024 else f"{f['size']} B"
+    c1.markdown(f":material/description: {f['name']} · {size} · {f['uploaded_by']} · "
+                f"`{f['sha256'][:12]}`")
     name, mime, data = ans.read_evidence(engine, who, f["id"])
     c2.download_button(t("entry.download"), data, file_name=name, mime=mime,
                        key=f"entry_dl_{f['id']}", icon=":material/download:")

@@ -52,8 +52,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(empty_db_factory, tmp_path_factory):
-    """Start `streamlit run app.py` on a seeded SQLite database; yield its URL."""
+def browser_data(empty_db_factory, tmp_path_factory):
+    """The server's database URL (initialised, with the sample) and data folder."""
     from kla.db import make_engine
     from kla.services.demo import load_demo
     from kla.services.reference import init_db
@@ -63,9 +63,16 @@ def app_url(empty_db_factory, tmp_path_factory):
     init_db(engine)
     load_demo(engine)
     engine.dispose()
+    return url, tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_data, tmp_path_factory):
+    """Start `streamlit run app.py` on the seeded database; yield its URL."""
+    url, data_dir = browser_data
     port = _free_port()
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
-    env = {**os.environ, "KLA_DATABASE_URL": url}
+    env = {**os.environ, "KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1",
@@ -95,6 +102,18 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
                            timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=timeout)
+
+
+def login(page, app_url: str, username: str, password: str | None = None) -> None:
+    """Open the app and sign in with a sample account."""
+    from kla.sample import DEMO_PASSWORD
+
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    wait_for_app(page)
 
 
 def screenshot(page, name: str) -> Path:

@@ -4,7 +4,7 @@ credit change moves the predicate."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import login, screenshot, wait_for_app
 from tests.browser.test_posisi_browser import choose, metric
 
 pytestmark = pytest.mark.browser
@@ -16,8 +16,7 @@ PAGES = [("Kesenjangan", "kesenjangan"), ("Perkembangan", "perkembangan"),
 
 @pytest.mark.parametrize("title,slug", PAGES)
 def test_planning_page_opens_from_navigation(page, app_url, title, slug):
-    page.goto(app_url)
-    wait_for_app(page)
+    login(page, app_url, "admin")
     page.get_by_role("link", name=title).click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
@@ -31,12 +30,13 @@ def test_planning_page_opens_from_navigation(page, app_url, title, slug):
 def test_a_deep_link_still_goes_through_the_app(page, app_url):
     page.goto(f"{app_url}/jalur")
     wait_for_app(page)
-    expect(page.get_by_role("heading", name="Jalur termurah", exact=True)).to_be_visible()
-    expect(page.get_by_role("radio", name="English")).to_be_visible()  # app.py's sidebar ran
+    expect(page.get_by_role("heading", name="Masuk", exact=True)).to_be_visible()  # app.py ran
+    expect(page.get_by_role("heading", name="Jalur termurah")).to_have_count(0)
 
 
 def test_one_credit_change_moves_the_predicate(page, app_url):
-    page.goto(f"{app_url}/simulasi")
+    login(page, app_url, "admin")
+    page.get_by_role("link", name="Simulasi").click()
     wait_for_app(page)
     choose(page, "Kabupaten/Kota", "Kota Serang (36.73)")
     choose(page, "Tahun evaluasi", "2023")

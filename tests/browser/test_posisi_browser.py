@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import login, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,7 @@ def metric(page, label: str):
 
 
 def test_serang_2025_predicate(page, app_url):
-    page.goto(app_url)
-    wait_for_app(page)
+    login(page, app_url, "admin")
     expect(page.get_by_role("heading", name="Posisi Predikat")).to_be_visible()
     choose(page, "Kabupaten/Kota", "Kota Serang (36.73)")
     choose(page, "Tahun evaluasi", "2025")
@@ -36,8 +35,7 @@ def test_serang_2025_predicate(page, app_url):
 
 
 def test_language_switch_to_english(page, app_url):
-    page.goto(app_url)
-    wait_for_app(page)
+    login(page, app_url, "admin")
     page.get_by_role("radio", name="English").click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predicate standing")).to_be_visible()

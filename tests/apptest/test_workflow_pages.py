@@ -1,0 +1,130 @@
+"""AppTest of the submission workflow: login, role-based pages, answers, gate, verification,
+Excel import, audit."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from kla.sample import DEMO_PASSWORD
+
+
+def sidebar_text(at):
+    return " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_login_is_required_and_throttled(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url, user=None).run()
+    assert at.title[0].value == "Masuk"
+    at.text_input(key="login_username").input("koordinator.serang")
+    at.text_input(key="login_password").input("salah")
+    at.get("form_submit_button")[0].click().run()
+    assert "wrong username or password" in at.error[0].value
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Posisi Predikat"
+    assert "Gugus Tugas KLA Kota Serang" in sidebar_text(at)
+    # scope: a coordinator of Kota Serang sees only Kota Serang
+    assert at.selectbox(key="posisi_region").options == ["Kota Serang (36.73)"]
+
+
+@pytest.mark.parametrize("user,allowed,forbidden", [
+    ("dinkes.serang", ["app_pages/isian.py"], ["app_pages/verifikasi.py",
+                                               "app_pages/pengguna.py"]),
+    ("verifikator.banten", ["app_pages/verifikasi.py"], ["app_pages/isian.py",
+                                                         "app_pages/kelengkapan.py"]),
+    ("pengamat", ["app_pages/ekspor.py"], ["app_pages/isian.py", "app_pages/audit.py"]),
+])
+def test_role_based_pages(app_factory, seeded_sqlite_url, user, allowed, forbidden):
+    for page in allowed:
+        at = app_factory(seeded_sqlite_url, user=user).run()
+        at.switch_page(page).run()
+        assert not at.exception and at.title[0].value != "Posisi Predikat"
+    for page in forbidden:  # not registered for this role: it cannot be reached at all
+        at = app_factory(seeded_sqlite_url, user=user).run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def open_entry(app_factory, url, user):
+    at = app_factory(url, user=user).run()
+    at.switch_page("app_pages/isian.py").run()
+    at.selectbox(key="entry_region").set_value("36.73").run()
+    at.selectbox(key="entry_year_36.73").set_value(2026).run()
+    assert not at.exception
+    return at
+
+
+def test_agency_answers_its_own_questions(app_factory, seeded_sqlite_url):
+    at = open_entry(app_factory, seeded_sqlite_url, "dinkes.serang")
+    assert at.toggle(key="entry_mine").value is True
+    table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+    assert len(table) and table["OPD"].str.contains("Dinkes").all()
+    unanswered = table[table["Status"].str.contains("belum dijawab")]["ID"].tolist()
+    qid = unanswered[0]
+    sel = next(s for s in at.selectbox if s.key.startswith("entry_q_"))
+    sel.set_value(qid).run()
+    credit = next(b for b in at.get("button_group") if b.key.startswith("entry_credit_"))
+    credit.set_value(0.5)  # inside a form: sent with the submit click
+    next(a for a in at.text_area if a.key.startswith("entry_note_")).input("data 2025 ada")
+    at.get("form_submit_button")[0].click().run()
+    assert not at.error, [e.value for e in at.error]
+    table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+    row = table[table["ID"] == qid].iloc[0]
+    assert row["Kredit"] == 0.5 and "belum dijawab" not in row["Status"]
+
+
+def test_submit_is_refused_while_incomplete(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url, user="koordinator.serang").run()
+    at.switch_page("app_pages/kelengkapan.py").run()
+    at.selectbox(key="complete_year_36.73").set_value(2026).run()
+    assert not at.exception
+    metric = {m.label: m.value for m in at.metric}
+    done, total = (int(x) for x in metric["Pertanyaan lengkap"].split(" / "))
+    assert done < total and int(metric["Belum dijawab"]) > 0
+    assert at.get("progress")
+    at.button(key="complete_submit").click().run()
+    assert "Belum dapat diajukan" in at.error[0].value
+
+
+def test_excel_import_reports_row_numbers_and_changes_nothing(app_factory, seeded_sqlite_url):
+    from kla.db import make_engine
+    from kla.services import exports
+    from kla.services.answers import answer_states
+    from kla.services.permissions import CLI
+
+    engine = make_engine(seeded_sqlite_url)
+    info = exports.find_assessment(engine, "36.73", 2026, "EM")
+    before = answer_states(engine, info.id)
+    wb = load_workbook(io.BytesIO(exports.export_xlsx(engine, CLI, info)))
+    ws = wb["Penilaian"]
+    ws["F2"] = 1.5          # credit out of range
+    ws["C3"] = "99.P9"      # unknown id
+    ws["E4"] = 99           # changed maximum
+    ws["F5"] = 1            # a valid change, which must not be applied either
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = app_factory(seeded_sqlite_url, user="koordinator.serang").run()
+    at.switch_page("app_pages/ekspor.py").run()
+    at.selectbox(key="export_year_36.73").set_value(2026).run()
+    uploader = at.file_uploader(key="export_import_file")
+    uploader.set_value(("isian.xlsx", buf.getvalue(),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
+    at.button(key="export_import").click().run()
+    assert "Tidak ada yang diimpor: 3 kesalahan" in at.error[0].value
+    problems = " ".join(next(d.value for d in at.dataframe if "Kesalahan" in d.value.columns)
+                        ["Kesalahan"])
+    assert "row 2, column Kredit" in problems and "row 3, column ID Pertanyaan" in problems
+    assert "row 4, column Maks" in problems
+    assert answer_states(engine, info.id) == before
+
+
+def test_audit_log_lists_changes(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url, user="admin").run()
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert {"Waktu", "Oleh", "Tindakan", "Perubahan"} <= set(frame.columns)
+    assert "user.add" in set(frame["Tindakan"])
+    assert len(at.get("download_button")) == 2
