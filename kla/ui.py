@@ -118,7 +118,7 @@ def save_scenario(info: svc.AssessmentInfo, name: str, changes: dict) -> None:
 
 
 def delete_scenario(assessment_id: int, name: str) -> None:
-    planning.delete_scenario(get_engine(), assessment_id, name)
+    planning.delete_scenario(get_engine(), assessment_id, name, user=current_user())
 
 
 def stored_efforts(region_kode: str, framework: str) -> dict[str, float]:
@@ -135,7 +135,7 @@ def save_efforts(region_kode: str, framework: str, efforts: dict[str, float]) ->
 
 
 def reset_efforts(region_kode: str) -> None:
-    planning.reset_efforts(get_engine(), region_kode)
+    planning.reset_efforts(get_engine(), region_kode, user=current_user())
 
 
 def current_actor() -> Actor | None:

@@ -14,6 +14,8 @@ from kla.models import Framework as FrameworkRow
 from kla.progress import Row
 from kla.scoring import check_credits
 from kla.services.assessments import AssessmentInfo, list_assessments, score_assessment
+from kla.services import audit
+from kla.services.permissions import Actor
 from kla.services.reference import upsert
 
 NAME_MAX = 80
@@ -93,13 +95,18 @@ def save_efforts(engine: Engine, region_kode: str, fw: Framework, efforts: dict[
                  "updated_by": user, "updated_at": now} for q, e in efforts.items()]
         if rows:
             upsert(s.connection(), Effort.__table__, rows, ["region_kode", "question_id"])
+            audit.record(s.connection(), Actor(user, "system"), "effort.save", "effort",
+                         region_kode, region_kode=region_kode,
+                         efforts={q: float(e) for q, e in efforts.items()})
         s.commit()
     return len(efforts)
 
 
-def reset_efforts(engine: Engine, region_kode: str) -> None:
+def reset_efforts(engine: Engine, region_kode: str, user: str = "system") -> None:
     with Session(engine) as s:
         s.exec(delete(Effort).where(Effort.region_kode == region_kode))
+        audit.record(s.connection(), Actor(user, "system"), "effort.reset", "effort",
+                     region_kode, region_kode=region_kode)
         s.commit()
 
 
@@ -128,14 +135,21 @@ def save_scenario(engine: Engine, info: AssessmentInfo, name: str, changes: dict
                                             Scenario.name == name)).scalars().first()
         if row is None:
             row = Scenario(assessment_id=info.id, name=name, created_by=user)
+        old = dict(row.changes or {})
         row.changes = {q: float(c) for q, c in changes.items()}
         row.updated_at = utcnow()
         s.add(row)
+        audit.record(s.connection(), Actor(user, "system"), "scenario.save", "scenario", name,
+                     region_kode=info.region_kode, assessment_id=info.id,
+                     changes=[old, row.changes])
         s.commit()
 
 
-def delete_scenario(engine: Engine, assessment_id: int, name: str) -> None:
+def delete_scenario(engine: Engine, assessment_id: int, name: str,
+                    user: str = "system") -> None:
     with Session(engine) as s:
         s.exec(delete(Scenario).where(Scenario.assessment_id == assessment_id,
                                       Scenario.name == name))
+        audit.record(s.connection(), Actor(user, "system"), "scenario.delete", "scenario", name,
+                     assessment_id=assessment_id)
         s.commit()
