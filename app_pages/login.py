@@ -26,4 +26,11 @@ with st.form("login_form"):
         else:
             st.session_state["auth_user"] = who.username
             st.rerun()
-st.caption(t("login.oidc_hint"))
+try:
+    sso = "auth" in st.secrets  # OIDC configured in .streamlit/secrets.toml
+except Exception:  # noqa: BLE001 - no secrets file at all
+    sso = False
+if sso:
+    st.button(t("login.sso"), on_click=st.login, icon=":material/key:", key="login_sso")
+else:
+    st.caption(t("login.oidc_hint"))

@@ -96,17 +96,25 @@ def status_banner(info: svc.AssessmentInfo) -> None:
     a = answers.assessment_status(get_engine(), info.id)
     text = t(f"status.{a['status']}")
     if a["status"] == "revision" and a["deadline"] is not None:
-        left = workflow.time_left(a["deadline"])
-        if left is not None and left.total_seconds() > 0:
-            hours, rest = divmod(int(left.total_seconds()), 3600)
-            st.warning(t("entry.revision", deadline=f"{a['deadline']:%d-%m-%Y %H:%M} UTC",
-                         hours=hours, minutes=rest // 60), icon=":material/timer:")
-        else:
-            st.error(t("entry.revision_over"), icon=":material/timer_off:")
+        _countdown(a["deadline"])
     elif a["status"] in ("draft",):
         st.info(t("entry.status", status=text), icon=":material/edit:")
     else:
         st.info(t("entry.status", status=text), icon=":material/lock:")
+
+
+@st.fragment(run_every=60)
+def _countdown(deadline) -> None:  # noqa: ANN001
+    """The revision window, refreshed every minute without rerunning the page."""
+    from kla.services import workflow
+
+    left = workflow.time_left(deadline)
+    if left is not None and left.total_seconds() > 0:
+        hours, rest = divmod(int(left.total_seconds()), 3600)
+        st.warning(t("entry.revision", deadline=f"{deadline:%d-%m-%Y %H:%M} UTC", hours=hours,
+                     minutes=rest // 60), icon=":material/timer:")
+    else:
+        st.error(t("entry.revision_over"), icon=":material/timer_off:")
 
 
 def list_scenarios(assessment_id: int) -> list[dict]:

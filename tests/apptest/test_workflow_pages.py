@@ -128,3 +128,29 @@ def test_audit_log_lists_changes(app_factory, seeded_sqlite_url):
     assert {"Waktu", "Oleh", "Tindakan", "Perubahan"} <= set(frame.columns)
     assert "user.add" in set(frame["Tindakan"])
     assert len(at.get("download_button")) == 2
+
+
+def test_revision_countdown_is_shown_to_the_city(app_factory, seeded_sqlite_url):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from kla.db import make_engine
+    from kla.models import Assessment, utcnow
+    from kla.services import exports
+
+    engine = make_engine(seeded_sqlite_url)
+    info = exports.find_assessment(engine, "36.73", 2026, "EM")
+    with Session(engine) as s:
+        s.exec(update(Assessment).where(Assessment.id == info.id).values(
+            status="revision", revision_deadline=utcnow() + timedelta(hours=47, minutes=30)))
+        s.commit()
+    try:
+        at = open_entry(app_factory, seeded_sqlite_url, "dinkes.serang")
+        assert any("sisa 47 jam" in w.value for w in at.warning)
+    finally:
+        with Session(engine) as s:
+            s.exec(update(Assessment).where(Assessment.id == info.id).values(
+                status="draft", revision_deadline=None))
+            s.commit()
