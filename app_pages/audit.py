@@ -12,8 +12,7 @@ from kla.services.audit import audit_frame
 
 t = ui.t
 who = ui.actor()
-st.title(t("audit.title"))
-st.caption(t("audit.caption"))
+ui.header("audit")
 prefix = st.text_input(t("audit.region"), value=who.region_kode or "", key="audit_region",
                        disabled=bool(who.region_kode) and who.role != "admin",
                        help=t("audit.region_help"))

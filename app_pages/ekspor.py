@@ -13,9 +13,7 @@ from kla.services.permissions import PermissionDenied
 
 t, lang = ui.t, ui.lang()
 who = ui.actor()
-st.title(t("export.title"))
-st.caption(t("export.caption"))
-ui.show_flash()
+ui.header("export")
 engine = get_engine()
 
 info = ui.pick_assessment("export")

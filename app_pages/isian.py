@@ -16,8 +16,7 @@ from kla.settings import get_settings
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
 t, lang = ui.t, ui.lang()
 who = ui.actor()
-st.title(t("entry.title"))
-st.caption(t("entry.caption"))
+ui.header("entry")
 
 info = ui.pick_assessment("entry", prefer_stage="EM")
 fw = get_framework(info.framework)
@@ -99,7 +98,6 @@ with st.form(f"entry_form_{info.id}_{qid}"):
             st.error(t("entry.denied", reason=str(exc)), icon=":material/block:")
         except ValueError as exc:
             st.error(str(exc))
-ui.show_flash()
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
     st.error(t("entry.conflict", by=c.by, credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),

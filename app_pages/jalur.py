@@ -13,10 +13,8 @@ from kla.predicate import NONE
 from kla.rubric import default_effort, question_type
 
 t, lang = ui.t, ui.lang()
-st.title(t("path.title"))
-st.caption(t("path.caption"))
+ui.header("path")
 
-ui.show_flash()
 info = ui.pick_assessment("path")
 fw = get_framework(info.framework)
 version = ui.data_version()

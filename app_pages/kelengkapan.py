@@ -13,9 +13,7 @@ from kla.services.permissions import PermissionDenied
 
 t, lang = ui.t, ui.lang()
 who = ui.actor()
-st.title(t("complete.title"))
-st.caption(t("complete.caption"))
-ui.show_flash()
+ui.header("complete")
 
 info = ui.pick_assessment("complete", prefer_stage="EM")
 fw = get_framework(info.framework)

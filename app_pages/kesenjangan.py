@@ -11,8 +11,7 @@ from kla.i18n import fmt_num
 from kla.io.export import csv_bytes
 
 t, lang = ui.t, ui.lang()
-st.title(t("gaps.title"))
-st.caption(t("gaps.caption"))
+ui.header("gaps")
 
 info = ui.pick_assessment("gaps")
 fw = get_framework(info.framework)

@@ -11,8 +11,7 @@ from kla.progress import predicate_history, stage_deltas, years_at_current
 from kla.risk import average, verification_falls
 
 t, lang = ui.t, ui.lang()
-st.title(t("progress.title"))
-st.caption(t("progress.caption"))
+ui.header("progress")
 
 kode = ui.pick_region("progress")
 history = ui.city_history(kode, ui.data_version())

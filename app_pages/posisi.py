@@ -9,8 +9,7 @@ from kla.framework import get_framework
 from kla.i18n import fmt_num
 
 t, lang = ui.t, ui.lang()
-st.title(t("posisi.title"))
-st.caption(t("posisi.caption"))
+ui.header("posisi")
 
 info = ui.pick_assessment("posisi")
 fw = get_framework(info.framework)

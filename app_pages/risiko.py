@@ -10,8 +10,7 @@ from kla.i18n import fmt_num
 from kla.risk import buffer, critical_questions, forecast
 
 t, lang = ui.t, ui.lang()
-st.title(t("risiko.title"))
-st.caption(t("risiko.caption"))
+ui.header("risiko")
 
 info = ui.pick_assessment("risk", prefer_stage="EM")
 fw = get_framework(info.framework)

@@ -12,8 +12,7 @@ from kla.whatif import indicator_change, what_if
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
 t, lang = ui.t, ui.lang()
-st.title(t("sim.title"))
-st.caption(t("sim.caption"))
+ui.header("sim")
 
 info = ui.pick_assessment("sim")
 fw = get_framework(info.framework)

@@ -12,9 +12,7 @@ from kla.services.permissions import PermissionDenied
 
 t, lang = ui.t, ui.lang()
 who = ui.actor()
-st.title(t("verify.title"))
-st.caption(t("verify.caption"))
-ui.show_flash()
+ui.header("verify")
 engine = get_engine()
 
 kode = ui.pick_region("verify")

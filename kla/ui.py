@@ -194,6 +194,14 @@ def table(df, **kw) -> None:  # noqa: ANN001, ANN003
     st.dataframe(df, column_config=config, **kw)
 
 
+def header(prefix: str) -> None:
+    """Page title and caption from the catalogue (``<prefix>.title``, ``<prefix>.caption``),
+    then any message left by the previous run."""
+    st.title(t(f"{prefix}.title"))
+    st.caption(t(f"{prefix}.caption"))
+    show_flash()
+
+
 def flash(message: str) -> None:
     """Show ``message`` as a toast after the next rerun."""
     st.session_state["_flash"] = message
