@@ -27,10 +27,9 @@ if any(a.is_sample for a in by_stage.values()):
 cols = st.columns(len(STAGES))
 for col, stage in zip(cols, STAGES):
     a = by_stage.get(stage)
-    col.metric(t(f"stage.{stage}"),
-               t(f"status.{a.status}") if a else "–",
-               fmt_num(ui.score(a, version).total, lang) if a else None, delta_color="off",
-               border=True)
+    with col.container(border=True):
+        st.metric(t(f"stage.{stage}"), fmt_num(ui.score(a, version).total, lang) if a else "–")
+        st.caption(t(f"status.{a.status}") if a else t("verify.not_open"))
 
 
 def run(action, ok: str) -> None:  # noqa: ANN001
