@@ -276,3 +276,38 @@ class AuditLog(SQLModel, table=True):
     region_kode: Optional[str] = Field(default=None, max_length=13, index=True)
     assessment_id: Optional[int] = Field(default=None, index=True)
     detail: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class RegistryEntry(SQLModel, table=True):
+    """One row of a city's registry (play area, KHA training, village body, PPA case).
+
+    The validated fields live in ``data`` (JSON; dates as ISO strings); ``key`` is the row's
+    identity within the registry (duplicates are refused)."""
+
+    __tablename__ = "registry_entry"
+    __table_args__ = (
+        UniqueConstraint("region_kode", "kind", "key", name="uq_registry_entry_key"),
+        CheckConstraint("kind IN ('play_area','kha_training','village_body','ppa_case')",
+                        name="kind"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13, index=True)
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=255)
+    data: dict = Field(default_factory=dict, sa_type=JSON)
+    is_sample: bool = False
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
+
+
+class RegistryTarget(SQLModel, table=True):
+    """A city's target for a registry measure (e.g. providers to train per kind)."""
+
+    __tablename__ = "registry_target"
+    __table_args__ = (UniqueConstraint("region_kode", "name", name="uq_registry_target_name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13)
+    name: str = Field(max_length=60)
+    value: int
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()

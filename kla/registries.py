@@ -376,3 +376,42 @@ def coverage_by_kecamatan(rows: Sequence[Mapping], area: Area, body: str) -> lis
         out.append({"kecamatan": kec, "name": name, "with": n, "total": len(pool),
                     "share": n / len(pool) if pool else 0.0})
     return out
+
+
+# Form and Excel columns per registry: (field, type, options). Types: text, choice, date, int,
+# bool, kecamatan, desa, area (kecamatan or desa).
+FIELDS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "play_area": (("name", "text", ()), ("kecamatan_kode", "kecamatan", ()),
+                  ("desa_kode", "desa", ()), ("kind", "choice", PLAY_KINDS),
+                  ("standard", "choice", PLAY_STANDARDS), ("cert_number", "text", ()),
+                  ("cert_date", "date", ())),
+    "kha_training": (("provider_kind", "choice", PROVIDER_KINDS), ("provider_name", "text", ()),
+                     ("people_trained", "int", ()), ("training_date", "date", ()),
+                     ("certificate", "bool", ()), ("cert_number", "text", ()),
+                     ("cert_date", "date", ())),
+    "village_body": (("area_kode", "area", ()), ("body", "choice", BODIES),
+                     ("sk_number", "text", ()), ("sk_date", "date", ())),
+    "ppa_case": (("case_ref", "text", ()), ("category", "choice", CASE_CATEGORIES),
+                 ("age_band", "choice", AGE_BANDS), ("sex", "choice", SEXES),
+                 ("reported_on", "date", ()), ("first_handled_on", "date", ()),
+                 ("closed_on", "date", ())),
+}
+KINDS = tuple(FIELDS)
+DATE_FIELDS = {k: {f for f, t, _ in v if t == "date"} for k, v in FIELDS.items()}
+
+
+def to_json(kind: str, row: Mapping[str, object]) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+
+
+def from_json(kind: str, data: Mapping[str, object]) -> dict:
+    return {k: (date.fromisoformat(v) if k in DATE_FIELDS[kind] and v else v)
+            for k, v in data.items()}
+
+
+def propose_all(entries: Mapping[str, Sequence[Mapping]], area: Area,
+                targets: Mapping[str, int]) -> list[Proposal]:
+    """Every proposal the registries can make for a kab/kota."""
+    return [*propose_play_areas(entries.get("play_area", ()), area),
+            *propose_bodies(entries.get("village_body", ()), area),
+            *propose_kha(entries.get("kha_training", ()), targets)]

@@ -139,3 +139,70 @@ def draft_answers(fw: Framework) -> tuple[dict[str, float], dict[str, str]]:
     rng = random.Random(f"draft:{kode}:{year}")
     answered = {q: c for q, c in credits.items() if rng.random() < share}
     return answered, sample_notes(fw, answered, f"{kode}:{year}")
+
+
+def registry_samples(area) -> tuple[dict[str, list[dict]], dict[str, int]]:  # noqa: ANN001
+    """Deterministic sample registries for a kab/kota (an ``registries.Area``), with targets.
+
+    Kota Metro: 47 providers trained in the CRC with certificates, a Puspaga in every
+    kelurahan, Forum Anak in 17 of 22; Kota Serang: many play areas in squares and green
+    spaces not standardised — as both cities report publicly. Everything else is invented.
+    """
+    rng = random.Random(f"registries:{area.kode}")
+    kec = sorted(area.kecamatan)
+    desa = sorted(area.desa)
+    metro = area.kode == "18.72"
+    plays = []
+    for i, k in enumerate(kec):
+        villages = [d for d in desa if d.startswith(k + ".")]
+        for j, kind in enumerate(("park", "square", "green_space", "school")):
+            if rng.random() < (0.75 if metro else 0.55):
+                certified = rng.random() < (0.5 if metro else 0.2) and kind in ("park", "school")
+                in_process = not certified and rng.random() < 0.3
+                plays.append({
+                    "name": f"{['Taman', 'Alun-alun', 'RTH', 'Halaman SD'][j]} "
+                            f"{area.kecamatan[k].title()}",
+                    "kecamatan_kode": k, "desa_kode": rng.choice(villages) if villages else None,
+                    "kind": kind,
+                    "standard": "certified" if certified else "in_process" if in_process
+                    else "not_standardized",
+                    "cert_number": f"SNI9169-{area.kode}-{i}{j}" if certified else "",
+                    "cert_date": f"2025-0{rng.randint(1, 9)}-15" if certified else None})
+    kinds = ([("school", 30), ("puskesmas", 11), ("puspaga", 6)] if metro
+             else [("school", 12), ("puskesmas", 6), ("gugus_tugas", 1)])
+    kha = [{"provider_kind": kind, "provider_name": f"{kind.replace('_', ' ').title()} {n + 1}",
+            "people_trained": rng.randint(2, 9),
+            "training_date": f"2025-0{rng.randint(1, 6)}-{rng.randint(10, 28)}",
+            "certificate": metro or rng.random() < 0.6}
+           for kind, count in kinds for n in range(count)]
+    for row in kha:
+        if row["certificate"]:
+            row["cert_number"] = f"KHA-{area.kode}-{rng.randint(1000, 9999)}"
+            row["cert_date"] = row["training_date"][:8] + "28"
+    targets = ({"school": 35, "puskesmas": 11, "puspaga": 6, "gugus_tugas": 1} if metro
+               else {"school": 40, "puskesmas": 16, "gugus_tugas": 1})
+    bodies = []
+    forum = set(desa[:17]) if metro else set(rng.sample(desa, k=len(desa) // 2))
+    for d in desa:
+        if metro or rng.random() < 0.4:
+            bodies.append({"area_kode": d, "body": "puspaga", "sk_number": f"SK-P-{d}"})
+        if d in forum:
+            bodies.append({"area_kode": d, "body": "forum_anak", "sk_number": f"SK-FA-{d}"})
+        if rng.random() < (0.6 if metro else 0.3):
+            bodies.append({"area_kode": d, "body": "patbm", "sk_number": f"SK-PATBM-{d}"})
+    for k in kec:
+        if rng.random() < 0.8:
+            bodies.append({"area_kode": k, "body": "forum_anak", "sk_number": f"SK-FAK-{k}"})
+    cases = []
+    for n in range(36 if metro else 28):
+        month = rng.randint(1, 9)
+        day = rng.randint(1, 20)
+        wait = rng.choice([0, 0, 1, 1, 1, 2, 3, 5, 8]) if metro else rng.choice([1, 2, 3, 5, 9])
+        cases.append({"case_ref": f"PPA-{area.kode}-{n + 1:03d}",
+                      "category": rng.choice(("kekerasan_fisik", "kekerasan_psikis",
+                                              "kekerasan_seksual", "penelantaran")),
+                      "age_band": rng.choice(("0-5", "6-12", "13-17")),
+                      "sex": rng.choice(("L", "P")), "reported_on": f"2025-{month:02d}-{day:02d}",
+                      "first_handled_on": f"2025-{month:02d}-{day + wait:02d}"})
+    return {"play_area": plays, "kha_training": kha, "village_body": bodies,
+            "ppa_case": cases}, targets

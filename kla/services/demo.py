@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
 from kla.framework import DEFAULT_FRAMEWORK, get_framework
@@ -46,6 +46,8 @@ def load_demo(engine: Engine, progress: Callable[[str], None] | None = None) -> 
                         notes=notes)
         written += 1
         say(f"Kota Serang {year}: self-assessment in progress (draft)")
+    registry_rows = load_registry_samples(engine)
+    say(f"sample registries: {registry_rows} rows")
     made = demo_users(engine)
     if made:
         say(f"sample accounts (password {DEMO_PASSWORD}): {', '.join(made)}")
@@ -71,3 +73,41 @@ def demo_users(engine: Engine) -> list[str]:
                      region_kode=region, agencies=list(agencies), display_name=name, by=SYSTEM)
             made.append(username)
     return made
+
+
+def load_registry_samples(engine: Engine) -> int:
+    """(Re)load the sample registries of the sample cities; real entries are kept."""
+    from kla.models import RegistryEntry, RegistryTarget
+    from kla.sample import registry_samples
+    from kla.services import registries
+    from kla.services.permissions import SYSTEM
+
+    total = 0
+    for city in SAMPLE_CITIES:
+        with Session(engine) as s:
+            s.exec(delete(RegistryEntry).where(RegistryEntry.region_kode == city.kode,
+                                               RegistryEntry.is_sample.is_(True)))
+            s.commit()
+        rows, targets = registry_samples(registries.area(engine, city.kode))
+        for kind, items in rows.items():
+            existing = {registries.key_of(kind, e)
+                        for e in registries.entries(engine, city.kode, kind)}
+            items = [r for r in items if registries.key_of(kind, _clean(kind, r)) not in existing]
+            total += registries.add_entries(engine, SYSTEM, city.kode, kind, items,
+                                            is_sample=True, source="kla demo")
+        with Session(engine) as s:
+            have = set(s.exec(select(RegistryTarget.name)
+                              .where(RegistryTarget.region_kode == city.kode)).scalars().all())
+        for name, value in targets.items():
+            if name not in have:
+                registries.set_target(engine, SYSTEM, city.kode, name, value)
+    return total
+
+
+def _clean(kind: str, row: dict) -> dict:
+    """The key fields as validation would normalise them (for the duplicate check)."""
+    out = dict(row)
+    for k in ("name", "provider_name", "case_ref"):
+        if k in out:
+            out[k] = str(out[k]).strip()
+    return out

@@ -1,0 +1,162 @@
+"""Registries in the store: entries, Excel import (all or nothing), targets, and turning a
+proposal into an answer (accepted or overridden, both audited)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import Engine, delete, select
+from sqlmodel import Session
+
+from kla.models import Region, RegistryEntry, RegistryTarget, utcnow
+from kla.registries import (FIELDS, Area, Proposal, RegistryError, from_json, key_of,
+                            propose_all, to_json, validate)
+
+__all__ = ["key_of", "area", "entries", "add_entries", "delete_entry", "import_xlsx",
+           "template_xlsx", "targets", "set_target", "proposals", "apply_proposal"]
+from kla.services import audit
+from kla.services.answers import answer_states, save_answer
+from kla.services.permissions import Actor, require_role, require_scope
+
+EDIT_ROLES = ("admin", "coordinator", "opd")
+
+
+def area(engine: Engine, region_kode: str) -> Area:
+    with Session(engine) as s:
+        city = s.get(Region, region_kode)
+        if city is None or city.level != "kabkota":
+            raise ValueError(f"'{region_kode}' is not a kab/kota code")
+        rows = s.exec(select(Region.kode, Region.nama, Region.level)
+                      .where(Region.kode.startswith(region_kode + "."))).all()
+    return Area(region_kode, city.nama,
+                {k: n for k, n, lvl in rows if lvl == "kecamatan"},
+                {k: n for k, n, lvl in rows if lvl == "desa_kelurahan"})
+
+
+def entries(engine: Engine, region_kode: str, kind: str) -> list[dict]:
+    """Rows of one registry (dates as dates), each with its ``id`` and ``is_sample``."""
+    with Session(engine) as s:
+        rows = s.exec(select(RegistryEntry).where(RegistryEntry.region_kode == region_kode,
+                                                  RegistryEntry.kind == kind)
+                      .order_by(RegistryEntry.id)).scalars().all()
+        return [{"id": r.id, "is_sample": r.is_sample, **from_json(kind, r.data)} for r in rows]
+
+
+def _key(kind: str, row: dict) -> str:
+    return "|".join(str(k) for k in key_of(kind, row))
+
+
+def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows: list[dict],
+                *, first_row: int = 2, is_sample: bool = False, source: str = "form") -> int:
+    """Validate every row, then insert all in one transaction (with audit) — or nothing."""
+    require_role(actor, *EDIT_ROLES)
+    require_scope(actor, region_kode)
+    existing = {key_of(kind, e) for e in entries(engine, region_kode, kind)}
+    clean = validate(kind, rows, area(engine, region_kode), existing, first_row)
+    with Session(engine) as s:
+        now = utcnow()
+        for row in clean:
+            s.add(RegistryEntry(region_kode=region_kode, kind=kind, key=_key(kind, row),
+                                data=to_json(kind, row), is_sample=is_sample,
+                                updated_by=actor.username, updated_at=now))
+        audit.record(s.connection(), actor, f"registry.{kind}.add", "registry", kind,
+                     region_kode=region_kode, rows=len(clean), source=source)
+        s.commit()
+    return len(clean)
+
+
+def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
+    require_role(actor, *EDIT_ROLES)
+    with Session(engine) as s:
+        row = s.get(RegistryEntry, entry_id)
+        if row is None:
+            raise ValueError(f"unknown registry entry {entry_id}")
+        require_scope(actor, row.region_kode)
+        audit.record(s.connection(), actor, f"registry.{row.kind}.delete", "registry",
+                     entry_id, region_kode=row.region_kode, data=row.data)
+        s.delete(row)
+        s.commit()
+
+
+def template_xlsx(kind: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind
+    ws.append([f for f, _, _ in FIELDS[kind]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data: bytes,
+                source: str = "workbook") -> int:
+    """Rows of the first sheet (header in row 1): all-or-nothing, errors with Excel rows."""
+    try:
+        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # noqa: BLE001
+        raise RegistryError([f"{source}: not an Excel workbook (.xlsx): {exc}"]) from None
+    it = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+    wanted = [f for f, _, _ in FIELDS[kind]]
+    missing = [f for f in wanted if f not in header and kind != "ppa_case"]
+    if kind == "ppa_case":
+        missing = [f for f in ("case_ref", "category", "age_band", "sex", "reported_on")
+                   if f not in header]
+    if missing:
+        raise RegistryError([f"{source}: row 1 (header): missing column(s) {', '.join(missing)}"])
+    rows = [{h: v for h, v in zip(header, values) if h}
+            for values in it if any(v not in (None, "") for v in values)]
+    try:
+        return add_entries(engine, actor, region_kode, kind, rows, first_row=2, source=source)
+    except RegistryError as exc:
+        raise RegistryError([f"{source}: {e}" for e in exc.errors]) from None
+
+
+def targets(engine: Engine, region_kode: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(RegistryTarget.name, RegistryTarget.value)
+                                 .where(RegistryTarget.region_kode == region_kode)).all())
+
+
+def set_target(engine: Engine, actor: Actor, region_kode: str, name: str, value: int) -> None:
+    require_role(actor, "admin", "coordinator")
+    require_scope(actor, region_kode)
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"target {name}: a whole number ≥ 0")
+    with Session(engine) as s:
+        old = s.exec(select(RegistryTarget).where(RegistryTarget.region_kode == region_kode,
+                                                  RegistryTarget.name == name)).scalars().first()
+        before = old.value if old else None
+        s.exec(delete(RegistryTarget).where(RegistryTarget.region_kode == region_kode,
+                                            RegistryTarget.name == name))
+        s.add(RegistryTarget(region_kode=region_kode, name=name, value=value,
+                             updated_by=actor.username))
+        audit.record(s.connection(), actor, "registry.target", "target", name,
+                     region_kode=region_kode, value=[before, value])
+        s.commit()
+
+
+def proposals(engine: Engine, region_kode: str) -> list[Proposal]:
+    data = {kind: entries(engine, region_kode, kind) for kind in FIELDS}
+    return propose_all(data, area(engine, region_kode), targets(engine, region_kode))
+
+
+def apply_proposal(engine: Engine, actor: Actor, assessment_id: int, proposal: Proposal,
+                   credit: float, lang: str = "id") -> int:
+    """Write the credit (the proposal's, or the coordinator's override) as the answer; the
+    proposal, its reasoning and the decision are audited."""
+    require_role(actor, "admin", "coordinator")
+    state = answer_states(engine, assessment_id).get(proposal.question_id)
+    decision = "accept" if proposal.credit is not None and credit == proposal.credit \
+        else "override"
+    note = f"{'Usulan registri' if lang != 'en' else 'Registry proposal'}: " \
+           f"{proposal.reasoning(lang)}"
+    version = save_answer(engine, actor, assessment_id, proposal.question_id, credit, note,
+                          state.version if state else None)
+    with engine.begin() as conn:
+        audit.record(conn, actor, f"proposal.{decision}", "answer", proposal.question_id,
+                     assessment_id=assessment_id, registry=proposal.registry,
+                     proposed=proposal.credit, decided=credit,
+                     reasoning=proposal.reasoning("id"))
+    return version
