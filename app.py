@@ -48,9 +48,17 @@ if role in ("admin", "coordinator"):
 if role in ("admin", "verifier"):
     work.append(page("verifikasi.py", "page.verify", ":material/fact_check:", "verifikasi"))
 work.append(page("ekspor.py", "page.export", ":material/download:", "ekspor"))
+registries = [
+    page("ruang_bermain.py", "page.play", ":material/park:", "ruang-bermain"),
+    page("pelatihan_kha.py", "page.kha", ":material/school:", "pelatihan-kha"),
+    page("lembaga_anak.py", "page.bodies", ":material/groups:", "lembaga-anak"),
+    page("kasus_ppa.py", "page.ppa", ":material/support:", "kasus-ppa"),
+    page("usulan.py", "page.proposals", ":material/auto_fix_high:", "usulan-nilai"),
+]
 if role in ("admin", "coordinator", "verifier"):
     work.append(page("audit.py", "page.audit", ":material/history:", "audit"))
 if role == "admin":
     work.append(page("pengguna.py", "page.users", ":material/group:", "pengguna"))
 pages[t("nav.submission")] = work
+pages[t("nav.registries")] = registries
 st.navigation(pages).run()

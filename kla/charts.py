@@ -195,3 +195,67 @@ def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("chart.points", lang))
     return _layout(fig, lang, 300)
+
+
+STANDARD_COLOURS = {"certified": "#0f766e", "in_process": "#f59e0b", "not_standardized": "#dc2626"}
+
+
+def play_areas_figure(rows: Sequence[dict], names: dict[str, str], labels: dict[str, str],
+                      lang: str = "id") -> go.Figure:
+    """Play areas per kecamatan, stacked by standard status (unstandardised in red)."""
+    kec = sorted({r["kecamatan_kode"] for r in rows})
+    fig = go.Figure()
+    for status, colour in STANDARD_COLOURS.items():
+        counts = [sum(1 for r in rows if r["kecamatan_kode"] == k and r["standard"] == status)
+                  for k in kec]
+        fig.add_trace(go.Bar(y=[names.get(k, k) for k in kec], x=counts, orientation="h",
+                             name=labels[status], marker_color=colour))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 120 + 36 * len(kec), barmode="stack",
+                   xaxis_title=t("reg.count", lang))
+
+
+def kha_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
+    """Per provider kind: trained with certificate, trained without, and the target."""
+    rows = sorted(rows, key=lambda r: r["kind"])
+    fig = go.Figure()
+    y = [r["kind"] for r in rows]
+    fig.add_trace(go.Bar(y=y, x=[r["certified"] for r in rows], orientation="h",
+                         name=t("reg.kha_certified", lang), marker_color=BAR))
+    fig.add_trace(go.Bar(y=y, x=[r["uncertified"] for r in rows], orientation="h",
+                         name=t("reg.kha_outstanding", lang), marker_color="#f59e0b"))
+    fig.add_trace(go.Scatter(y=y, x=[r["target"] or None for r in rows], mode="markers",
+                             name=t("reg.target", lang),
+                             marker={"symbol": "line-ns", "size": 22, "color": INK,
+                                     "line": {"width": 3, "color": INK}}))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 120 + 36 * len(rows), barmode="stack",
+                   xaxis_title=t("reg.providers", lang))
+
+
+def coverage_figure(rows: Sequence[dict], body_labels: dict[str, str],
+                    lang: str = "id") -> go.Figure:
+    """Share of desa/kelurahan with each body, per kecamatan: ``rows`` = {body, name, share}."""
+    fig = go.Figure()
+    for body, label in body_labels.items():
+        pts = [r for r in rows if r["body"] == body]
+        fig.add_trace(go.Bar(x=[r["name"] for r in pts], y=[100 * r["share"] for r in pts],
+                             name=label, hovertemplate="%{x}: %{y:.0f} %<extra></extra>"))
+    fig.update_yaxes(range=[0, 100], title_text="%")
+    return _layout(fig, lang, 360, barmode="group")
+
+
+def handling_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
+    """Median and 90th-percentile days to first handling, per month reported."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=[r["month"] for r in rows], y=[r["cases"] for r in rows],
+                         name=t("reg.cases", lang), marker_color=BAR_BG, yaxis="y2"))
+    for key, colour in (("median_days", BAR), ("p90_days", "#dc2626")):
+        fig.add_trace(go.Scatter(x=[r["month"] for r in rows], y=[r[key] for r in rows],
+                                 mode="lines+markers", name=t(f"reg.{key}", lang),
+                                 line={"color": colour}))
+    fig.update_layout(yaxis={"title": t("reg.days", lang), "rangemode": "tozero"},
+                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                              "title": t("reg.cases", lang), "rangemode": "tozero"})
+    fig.update_xaxes(type="category")
+    return _layout(fig, lang, 340)

@@ -281,7 +281,7 @@ def propose_play_areas(rows: Sequence[Mapping], area: Area) -> list[Proposal]:
                   "have a children's play area", "kecamatan", "sub-districts"),
         _coverage(PLAY_QUESTIONS["desa_kelurahan"], "play_area", len(desa & set(area.desa)),
                   len(area.desa), "memiliki ruang bermain anak", "have a children's play area",
-                  "desa/kelurahan", "villages"),
+                  "kelurahan/desa", "villages"),
     ]
     c = _share(certified, len(rows))
     out.append(Proposal(PLAY_QUESTIONS["standard"], c,

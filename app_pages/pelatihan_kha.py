@@ -1,0 +1,50 @@
+"""Pelatihan KHA: service providers trained in the Convention on the Rights of the Child."""
+
+import streamlit as st
+
+from kla import registry_ui as rui
+from kla import ui
+from kla.charts import kha_figure
+from kla.db import get_engine
+from kla.registries import PROVIDER_KINDS
+from kla.services import registries as reg
+from kla.services.permissions import PermissionDenied
+
+t, lang = ui.t, ui.lang()
+ui.header("reg.kha")
+kode, area = rui.city("kha")
+rows = rui.rows_of(kode, "kha_training")
+targets = reg.targets(get_engine(), kode)
+certified = {r["provider_name"].lower() for r in rows if r["certificate"]}
+outstanding = {r["provider_name"].lower() for r in rows if not r["certificate"]} - certified
+m1, m2, m3 = st.columns(3)
+m1.metric(t("reg.kha_providers"), len({r["provider_name"].lower() for r in rows}), border=True)
+m2.metric(t("reg.kha_people"), sum(r["people_trained"] for r in rows), border=True)
+m3.metric(t("reg.kha_outstanding"), len(outstanding), border=True)
+summary = []
+for kind in PROVIDER_KINDS:
+    names_c = {r["provider_name"].lower() for r in rows
+               if r["provider_kind"] == kind and r["certificate"]}
+    names_u = {r["provider_name"].lower() for r in rows
+               if r["provider_kind"] == kind and not r["certificate"]} - names_c
+    if names_c or names_u or targets.get(kind):
+        summary.append({"kind": t(f"reg.o.{kind}"), "certified": len(names_c),
+                        "uncertified": len(names_u), "target": targets.get(kind, 0)})
+if summary:
+    st.plotly_chart(kha_figure(summary, lang), config={"displayModeBar": False})
+rui.table("kha_training", rows, area)
+rui.add_form("kha_training", kode, area)
+who = ui.actor()
+if who.role in ("admin", "coordinator"):
+    with st.expander(t("reg.targets"), icon=":material/flag:"):
+        with st.form("kha_targets"):
+            kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS, key="kha_target_kind",
+                                format_func=lambda k: t(f"reg.o.{k}"))
+            value = st.number_input(t("reg.target"), 0, 100000, key="kha_target_value")
+            if st.form_submit_button(t("reg.save"), icon=":material/save:"):
+                try:
+                    reg.set_target(get_engine(), who, kode, kind, int(value))
+                    ui.flash(t("reg.saved"))
+                    st.rerun()
+                except (PermissionDenied, ValueError) as exc:
+                    st.error(str(exc))

@@ -1,0 +1,84 @@
+"""Usulan nilai: credits the registries propose, accepted or overridden by the coordinator;
+the Kelana/Dekela block rolled up from kecamatan and desa/kelurahan data, with a what-if."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.db import get_engine
+from kla.framework import get_framework
+from kla.i18n import fmt_num, fmt_short
+from kla.registries import what_if_more
+from kla.services import registries as reg
+from kla.services.answers import Conflict
+from kla.services.permissions import PermissionDenied
+from kla.whatif import what_if
+
+t, lang = ui.t, ui.lang()
+who = ui.actor()
+ui.header("reg.proposals")
+info = ui.pick_assessment("prop", prefer_stage="EM")
+fw = get_framework(info.framework)
+engine = get_engine()
+version = ui.data_version()
+credits = ui.answer_details(info.id, version).credits
+props = reg.proposals(engine, info.region_kode)
+area = reg.area(engine, info.region_kode)
+st.caption(t("reg.denominators", name=area.nama, kec=len(area.kecamatan), desa=len(area.desa)))
+
+ui.table(pd.DataFrame({
+    t("col.question_id"): [p.question_id for p in props],
+    t("col.question"): [fw.questions[p.question_id].text for p in props],
+    t("reg.now"): [credits.get(p.question_id) for p in props],
+    t("reg.proposed"): [p.credit for p in props],
+    t("reg.reasoning"): [p.reasoning(lang) for p in props],
+}), key="prop_table", column_config={
+    t("col.question"): st.column_config.TextColumn(width="medium"),
+    t("reg.reasoning"): st.column_config.TextColumn(width="large")})
+
+usable = [p for p in props if p.credit is not None]
+if who.role in ("admin", "coordinator") and usable:
+    st.subheader(t("reg.decide"))
+    qid = st.selectbox(t("col.question"), [p.question_id for p in usable], key="prop_q",
+                       format_func=lambda q: f"{q} · {fw.questions[q].text[:80]}")
+    p = next(x for x in usable if x.question_id == qid)
+    st.info(p.reasoning(lang), icon=":material/lightbulb:")
+    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    override = c2.number_input(t("reg.override_value"), 0.0, 1.0, value=float(p.credit),
+                               step=0.05, key=f"prop_override_{qid}")
+
+    def apply(credit: float) -> None:
+        try:
+            reg.apply_proposal(engine, who, info.id, p, credit, lang)
+            ui.flash(t("reg.applied", qid=qid, credit=fmt_short(credit, lang)))
+            st.rerun()
+        except (PermissionDenied, Conflict, ValueError) as exc:
+            st.error(str(exc), icon=":material/block:")
+
+    if c1.button(t("reg.accept", credit=fmt_short(p.credit, lang)), key="prop_accept",
+                 type="primary", icon=":material/check:"):
+        apply(float(p.credit))
+    if c3.button(t("reg.override"), key="prop_override", icon=":material/edit:"):
+        apply(float(override))
+
+st.subheader(t("reg.rollup"))
+kd = [p for p in usable if fw.questions[p.question_id].block == "KD"]
+w = what_if(fw, credits, {p.question_id: p.credit for p in kd})
+now, new = w.baseline.blocks["KD"][0], w.scenario.blocks["KD"][0]
+m1, m2, m3 = st.columns(3)
+m1.metric(t("reg.kd_now"), fmt_num(now, lang), border=True)
+m2.metric(t("reg.kd_registry"), fmt_num(new, lang), border=True,
+          delta=fmt_num(new - now, lang) if new != now else None)
+m3.metric(t("posisi.total"), fmt_num(w.scenario.total, lang), border=True,
+          delta=t(f"predicate.{w.scenario.predicate}"))
+coverage = [p for p in kd if p.basis.get("d")]
+if coverage:
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    qid = c1.selectbox(t("reg.whatif_q"), [p.question_id for p in coverage], key="prop_wi_q",
+                       format_func=lambda q: f"{q} · {fw.questions[q].text[:70]}")
+    extra = c2.number_input(t("reg.whatif_n"), 0, 10000, value=1, key="prop_wi_n")
+    p = next(x for x in coverage if x.question_id == qid)
+    credit, gain = what_if_more(p, int(extra), fw.questions[qid].max)
+    unit = t("reg.unit_kec") if p.basis.get("level") == "kecamatan" else t("reg.unit_desa")
+    st.success(t("reg.whatif", n=int(extra), unit=unit, credit=fmt_short(credit, lang),
+                 points=fmt_num(gain, lang)), icon=":material/trending_up:")

@@ -1,0 +1,123 @@
+"""Streamlit glue shared by the four registry pages: picker, table, add form, Excel import."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.db import get_engine
+from kla.registries import FIELDS, RegistryError
+from kla.services import registries as reg
+from kla.services.permissions import PermissionDenied
+
+
+def city(prefix: str) -> tuple[str, object]:
+    """Kab/kota picker; returns (kode, Area with its kecamatan and desa)."""
+    kode = ui.pick_region(prefix)
+    return kode, reg.area(get_engine(), kode)
+
+
+def rows_of(kode: str, kind: str) -> list[dict]:
+    rows = reg.entries(get_engine(), kode, kind)
+    if any(r["is_sample"] for r in rows):
+        ui.sample_badge()
+    return rows
+
+
+def _label(kind: str, field: str) -> str:
+    return ui.t(f"reg.f.{field}")
+
+
+def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
+    """The registry as a table (names beside codes), with a delete control."""
+    t = ui.t
+    if not rows:
+        st.info(t("reg.empty"), icon=":material/inbox:")
+        return
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "is_sample"} for r in rows])
+    for col in ("kecamatan_kode", "desa_kode", "area_kode"):
+        if col in frame:
+            frame[col] = [f"{c} {area.kecamatan.get(c) or area.desa.get(c) or ''}".strip()
+                          if c else "" for c in frame[col]]
+    frame = frame.rename(columns={c: _label(kind, c) for c in frame.columns if c != "id"})
+    ui.table(frame, key=f"reg_table_{kind}")
+    who = ui.actor()
+    if who.role in reg.EDIT_ROLES:
+        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+        entry = c1.selectbox(t("reg.delete_pick"), [r["id"] for r in rows],
+                             key=f"reg_del_pick_{kind}")
+        if c2.button(t("reg.delete"), key=f"reg_del_{kind}", icon=":material/delete:"):
+            try:
+                reg.delete_entry(get_engine(), who, int(entry))
+                ui.flash(t("reg.deleted", id=entry))
+                st.rerun()
+            except (PermissionDenied, ValueError) as exc:
+                st.error(str(exc))
+
+
+def _input(kind: str, field: str, ftype: str, options: tuple, area) -> object:  # noqa: ANN001
+    key = f"reg_add_{kind}_{field}"
+    label = _label(kind, field)
+    if ftype == "choice":
+        return st.selectbox(label, options, key=key,
+                            format_func=lambda o: ui.t(f"reg.o.{o}"))
+    if ftype in ("kecamatan", "desa", "area"):
+        pool = {"kecamatan": area.kecamatan, "desa": area.desa,
+                "area": {**area.kecamatan, **area.desa}}[ftype]
+        opts = ([""] if ftype == "desa" else []) + sorted(pool)
+        return st.selectbox(label, opts, key=key,
+                            format_func=lambda c: f"{c} {pool.get(c, '')}" if c else "–")
+    if ftype == "date":
+        return st.date_input(label, value=None, key=key, format="DD/MM/YYYY",
+                             min_value=date(2000, 1, 1))
+    if ftype == "int":
+        return st.number_input(label, min_value=0, step=1, key=key)
+    if ftype == "bool":
+        return st.checkbox(label, key=key)
+    return st.text_input(label, key=key)
+
+
+def add_form(kind: str, kode: str, area) -> None:  # noqa: ANN001
+    t = ui.t
+    who = ui.actor()
+    if who.role not in reg.EDIT_ROLES:
+        return
+    with st.expander(t("reg.add"), icon=":material/add:"):
+        with st.form(f"reg_add_{kind}", clear_on_submit=False):
+            cols = st.columns(2)
+            values = {}
+            for i, (field, ftype, options) in enumerate(FIELDS[kind]):
+                with cols[i % 2]:
+                    values[field] = _input(kind, field, ftype, options, area)
+            if st.form_submit_button(t("reg.save"), icon=":material/save:", type="primary"):
+                try:
+                    reg.add_entries(get_engine(), who, kode, kind, [values], first_row=1)
+                    ui.flash(t("reg.saved"))
+                    st.rerun()
+                except RegistryError as exc:
+                    st.error("\n\n".join(e.replace("row 1, ", "").replace("row 1: ", "")
+                                         for e in exc.errors), icon=":material/block:")
+                except PermissionDenied as exc:
+                    st.error(str(exc))
+    with st.expander(t("reg.import"), icon=":material/upload_file:"):
+        st.caption(t("reg.import_caption"))
+        st.download_button(t("reg.template"), reg.template_xlsx(kind),
+                           file_name=f"registri-{kind}.xlsx", key=f"reg_tpl_{kind}",
+                           mime="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet", icon=":material/download:")
+        upload = st.file_uploader(t("reg.import_file"), type=["xlsx"], key=f"reg_up_{kind}")
+        if upload is not None and st.button(t("reg.import_run"), key=f"reg_import_{kind}",
+                                            icon=":material/upload:"):
+            try:
+                n = reg.import_xlsx(get_engine(), who, kode, kind, upload.getvalue(),
+                                    source=upload.name)
+                ui.flash(t("reg.imported", n=n))
+                st.rerun()
+            except RegistryError as exc:
+                st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
+                ui.table(pd.DataFrame({t("export.problem"): exc.errors}), key=f"reg_err_{kind}")
+            except PermissionDenied as exc:
+                st.error(str(exc))
