@@ -61,4 +61,4 @@ if role == "admin":
     work.append(page("pengguna.py", "page.users", ":material/group:", "pengguna"))
 pages[t("nav.submission")] = work
 pages[t("nav.registries")] = registries
-st.navigation(pages).run()
+st.navigation(pages, expanded=True).run()

@@ -30,7 +30,7 @@ ui.table(pd.DataFrame({
     t("col.question_id"): [p.question_id for p in props],
     t("col.question"): [fw.questions[p.question_id].text for p in props],
     t("reg.now"): [credits.get(p.question_id) for p in props],
-    t("reg.proposed"): [p.credit for p in props],
+    t("reg.proposed"): [float("nan") if p.credit is None else p.credit for p in props],
     t("reg.reasoning"): [p.reasoning(lang) for p in props],
 }), key="prop_table", column_config={
     t("col.question"): st.column_config.TextColumn(width="medium"),
@@ -71,7 +71,7 @@ m2.metric(t("reg.kd_registry"), fmt_num(new, lang), border=True,
           delta=fmt_num(new - now, lang) if new != now else None)
 m3.metric(t("posisi.total"), fmt_num(w.scenario.total, lang), border=True,
           delta=t(f"predicate.{w.scenario.predicate}"))
-coverage = [p for p in kd if p.basis.get("d")]
+coverage = sorted((p for p in kd if p.basis.get("d")), key=lambda p: p.credit)  # most room first
 if coverage:
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     qid = c1.selectbox(t("reg.whatif_q"), [p.question_id for p in coverage], key="prop_wi_q",

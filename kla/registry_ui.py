@@ -42,6 +42,9 @@ def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
         if col in frame:
             frame[col] = [f"{c} {area.kecamatan.get(c) or area.desa.get(c) or ''}".strip()
                           if c else "" for c in frame[col]]
+    for field, ftype, _ in FIELDS[kind]:
+        if ftype == "choice" and field in frame:
+            frame[field] = [t(f"reg.o.{v}") for v in frame[field]]
     frame = frame.rename(columns={c: _label(kind, c) for c in frame.columns if c != "id"})
     ui.table(frame, key=f"reg_table_{kind}")
     who = ui.actor()

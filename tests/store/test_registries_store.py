@@ -1,0 +1,63 @@
+"""Registries in the store, on SQLite and PostgreSQL."""
+
+import pytest
+
+from kla.db import engine_for
+from kla.registries import RegistryError
+from kla.services import registries as reg
+from kla.services.demo import load_registry_samples
+from kla.services.permissions import Actor, PermissionDenied
+
+pytestmark = pytest.mark.store
+KOORD = Actor("reg.koord", "coordinator", "18.72")
+
+
+def test_real_denominators(seeded_url):
+    area = reg.area(engine_for(seeded_url), "18.72")
+    assert (len(area.kecamatan), len(area.desa)) == (5, 22)
+    with pytest.raises(ValueError, match="not a kab/kota"):
+        reg.area(engine_for(seeded_url), "18")
+
+
+def test_add_validates_everything_and_writes_all_or_nothing(seeded_url):
+    engine = engine_for(seeded_url)
+    before = len(reg.entries(engine, "18.72", "kha_training"))
+    good = {"provider_kind": "paud", "provider_name": "PAUD Melati", "people_trained": 4,
+            "training_date": "2025-08-01"}
+    with pytest.raises(RegistryError) as err:
+        reg.add_entries(engine, KOORD, "18.72", "kha_training",
+                        [good, {**good, "provider_name": "PAUD Mawar", "people_trained": -1}])
+    assert err.value.errors == ["row 3, field people_trained: -1 must be a whole number ≥ 0"]
+    assert len(reg.entries(engine, "18.72", "kha_training")) == before
+    assert reg.add_entries(engine, KOORD, "18.72", "kha_training", [good]) == 1
+    with pytest.raises(RegistryError, match="already in the registry"):
+        reg.add_entries(engine, KOORD, "18.72", "kha_training", [good])
+
+
+def test_permissions(seeded_url):
+    engine = engine_for(seeded_url)
+    row = {"area_kode": "18.72.01", "body": "rira"}
+    for actor in (Actor("x", "coordinator", "36.73"), Actor("v", "viewer", "18.72"),
+                  Actor("ver", "verifier", "18")):
+        with pytest.raises(PermissionDenied):
+            reg.add_entries(engine, actor, "18.72", "village_body", [row])
+    with pytest.raises(PermissionDenied):
+        reg.set_target(engine, Actor("o", "opd", "18.72", ("Dinkes",)), "18.72", "school", 9)
+
+
+def test_targets_and_proposals(seeded_url):
+    engine = engine_for(seeded_url)
+    reg.set_target(engine, KOORD, "18.72", "paud", 4)
+    by_q = {p.question_id: p for p in reg.proposals(engine, "18.72")}
+    assert by_q["26.P4"].credit == 0.77  # the sample: Forum Anak in 17 of 22 kelurahan
+    assert by_q["9.P2"].credit is not None
+    with pytest.raises(ValueError):
+        reg.set_target(engine, KOORD, "18.72", "paud", -2)
+
+
+def test_sample_registries_reload_without_duplicates(seeded_url):
+    engine = engine_for(seeded_url)
+    counts = {k: len(reg.entries(engine, "36.73", k)) for k in reg.FIELDS}
+    load_registry_samples(engine)
+    assert {k: len(reg.entries(engine, "36.73", k)) for k in reg.FIELDS} == counts
+    assert all(r["is_sample"] for r in reg.entries(engine, "36.73", "play_area"))
