@@ -397,6 +397,8 @@ FIELDS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
                  ("closed_on", "date", ())),
 }
 KINDS = tuple(FIELDS)
+# Form defaults where the first option would demand more fields (a certificate).
+DEFAULTS = {"standard": "not_standardized"}
 DATE_FIELDS = {k: {f for f, t, _ in v if t == "date"} for k, v in FIELDS.items()}
 
 

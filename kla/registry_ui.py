@@ -9,7 +9,7 @@ import streamlit as st
 
 from kla import ui
 from kla.db import get_engine
-from kla.registries import FIELDS, RegistryError
+from kla.registries import DEFAULTS, FIELDS, RegistryError
 from kla.services import registries as reg
 from kla.services.permissions import PermissionDenied
 
@@ -65,7 +65,9 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area) -> object:  
     key = f"reg_add_{kind}_{field}"
     label = _label(kind, field)
     if ftype == "choice":
+        default = DEFAULTS.get(field)
         return st.selectbox(label, options, key=key,
+                            index=options.index(default) if default in options else 0,
                             format_func=lambda o: ui.t(f"reg.o.{o}"))
     if ftype in ("kecamatan", "desa", "area"):
         pool = {"kecamatan": area.kecamatan, "desa": area.desa,
