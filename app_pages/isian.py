@@ -29,9 +29,7 @@ states = ui.answer_states(info.id, version)
 agencies = ui.agencies_of(info.region_kode, info.framework, version)
 files = ui.evidence_of(info.id, version)
 reviews = ui.reviews_of(info.region_kode, info.year, version)
-counts: dict[str, int] = {}
-for f in files:
-    counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+counts = ui.evidence_counts(files)
 items = {i.question_id: i for i in checklist(fw, {q: s.credit for q, s in states.items()},
                                              counts, agencies)}
 

@@ -21,9 +21,7 @@ version = ui.data_version()
 ui.status_banner(info)
 states = ui.answer_states(info.id, version)
 agencies = ui.agencies_of(info.region_kode, info.framework, version)
-counts: dict[str, int] = {}
-for f in ui.evidence_of(info.id, version):
-    counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+counts = ui.evidence_counts(ui.evidence_of(info.id, version))
 items = checklist(fw, {q: s.credit for q, s in states.items()}, counts, agencies)
 done = sum(i.complete for i in items)
 

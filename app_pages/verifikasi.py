@@ -61,9 +61,7 @@ em = by_stage.get("EM")
 em_states = ui.answer_states(em.id, version) if em else {}
 reviews = ui.reviews_of(kode, year, version)
 files = ui.evidence_of(em.id, version) if em else []
-counts: dict[str, int] = {}
-for f in files:
-    counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+counts = ui.evidence_counts(files)
 
 qid = st.selectbox(t("col.question"), list(fw.questions), key=f"verify_q_{review.id}",
                    format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")

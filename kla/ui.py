@@ -82,6 +82,14 @@ def evidence_of(assessment_id: int, version: str) -> list[dict]:
     return answers.list_evidence(get_engine(), assessment_id)
 
 
+def evidence_counts(files: list[dict]) -> dict[str, int]:
+    """Live evidence files per question id."""
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+    return counts
+
+
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)
 def reviews_of(region_kode: str, year: int, version: str) -> dict[str, dict]:
     from kla.services import workflow
