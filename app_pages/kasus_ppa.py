@@ -33,4 +33,4 @@ if months:
             t("reg.p90_days"): [m["p90_days"] for m in months],
         }), key="ppa_months")
 rui.table("ppa_case", rows, area)
-rui.add_form("ppa_case", kode, area)
+rui.add_form("ppa_case", kode, area, rows)

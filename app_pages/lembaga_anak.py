@@ -31,4 +31,4 @@ with st.expander(t("reg.coverage_table")):
         "%": [round(100 * c["share"], 1) for c in coverage],
     }), key="bodies_coverage")
 rui.table("village_body", rows, area)
-rui.add_form("village_body", kode, area)
+rui.add_form("village_body", kode, area, rows)

@@ -33,7 +33,7 @@ for kind in PROVIDER_KINDS:
 if summary:
     st.plotly_chart(kha_figure(summary, lang), config={"displayModeBar": False})
 rui.table("kha_training", rows, area)
-rui.add_form("kha_training", kode, area)
+rui.add_form("kha_training", kode, area, rows)
 who = ui.actor()
 if who.role in ("admin", "coordinator"):
     with st.expander(t("reg.targets"), icon=":material/flag:"):

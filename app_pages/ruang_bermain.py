@@ -21,4 +21,4 @@ if rows:
                                       {s: t(f"reg.o.{s}") for s in PLAY_STANDARDS}, lang),
                     config={"displayModeBar": False})
 rui.table("play_area", rows, area)
-rui.add_form("play_area", kode, area)
+rui.add_form("play_area", kode, area, rows)

@@ -408,7 +408,7 @@ def to_json(kind: str, row: Mapping[str, object]) -> dict:
 
 def from_json(kind: str, data: Mapping[str, object]) -> dict:
     return {k: (date.fromisoformat(v) if k in DATE_FIELDS[kind] and v else v)
-            for k, v in data.items()}
+            for k, v in data.items() if k not in ("file_sha256", "file_key", "file_type")}
 
 
 def propose_all(entries: Mapping[str, Sequence[Mapping]], area: Area,

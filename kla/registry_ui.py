@@ -61,35 +61,77 @@ def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                 st.error(str(exc))
 
 
-def _input(kind: str, field: str, ftype: str, options: tuple, area) -> object:  # noqa: ANN001
-    key = f"reg_add_{kind}_{field}"
+def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,  # noqa: ANN001
+           prefix: str = "reg_add") -> object:
+    """One form input; ``value`` pre-fills it (editing an entry)."""
+    key = f"{prefix}_{kind}_{field}"
     label = _label(kind, field)
-    if ftype == "choice":
-        default = DEFAULTS.get(field)
-        return st.selectbox(label, options, key=key,
-                            index=options.index(default) if default in options else 0,
-                            format_func=lambda o: ui.t(f"reg.o.{o}"))
-    if ftype in ("kecamatan", "desa", "area"):
-        pool = {"kecamatan": area.kecamatan, "desa": area.desa,
-                "area": {**area.kecamatan, **area.desa}}[ftype]
-        opts = ([""] if ftype == "desa" else []) + sorted(pool)
-        return st.selectbox(label, opts, key=key,
-                            format_func=lambda c: f"{c} {pool.get(c, '')}" if c else "–")
+    if ftype in ("choice", "kecamatan", "desa", "area"):
+        if ftype == "choice":
+            opts, fmt = list(options), (lambda o: ui.t(f"reg.o.{o}"))
+        else:
+            pool = {"kecamatan": area.kecamatan, "desa": area.desa,
+                    "area": {**area.kecamatan, **area.desa}}[ftype]
+            opts = ([""] if ftype == "desa" else []) + sorted(pool)
+            fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")  # noqa: E731
+        default = value if value is not None else DEFAULTS.get(field)
+        return st.selectbox(label, opts, key=key, format_func=fmt,
+                            index=opts.index(default) if default in opts else 0)
     if ftype == "date":
-        return st.date_input(label, value=None, key=key, format="DD/MM/YYYY",
+        return st.date_input(label, value=value, key=key, format="DD/MM/YYYY",
                              min_value=date(2000, 1, 1))
     if ftype == "int":
-        return st.number_input(label, min_value=0, step=1, key=key)
+        return st.number_input(label, min_value=0, step=1, key=key, value=int(value or 0))
     if ftype == "bool":
-        return st.checkbox(label, key=key)
-    return st.text_input(label, key=key)
+        return st.checkbox(label, key=key, value=bool(value))
+    return st.text_input(label, key=key, value=value or "")
 
 
-def add_form(kind: str, kode: str, area) -> None:  # noqa: ANN001
+def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
+    """Edit an entry, or attach evidence to it (photo, SK, certificate)."""
+    t = ui.t
+    who = ui.actor()
+    if who.role not in reg.EDIT_ROLES or not rows:
+        return
+    with st.expander(t("reg.edit"), icon=":material/edit:"):
+        entry_id = st.selectbox(t("reg.delete_pick"), [r["id"] for r in rows],
+                                key=f"reg_edit_pick_{kind}")
+        current = next(r for r in rows if r["id"] == entry_id)
+        with st.form(f"reg_edit_{kind}_{entry_id}"):
+            cols = st.columns(2)
+            values = {}
+            for i, (field, ftype, options) in enumerate(FIELDS[kind]):
+                with cols[i % 2]:
+                    values[field] = _input(kind, field, ftype, options, area,
+                                           current.get(field), prefix=f"reg_edit_{entry_id}")
+            if st.form_submit_button(t("reg.save"), icon=":material/save:"):
+                try:
+                    reg.update_entry(get_engine(), who, int(entry_id), values)
+                    ui.flash(t("reg.saved"))
+                    st.rerun()
+                except RegistryError as exc:
+                    st.error("\n\n".join(e.replace("row 1, ", "") for e in exc.errors))
+                except (PermissionDenied, ValueError) as exc:
+                    st.error(str(exc))
+        upload = st.file_uploader(t("reg.attach"), type=["pdf", "jpg", "jpeg", "png"],
+                                  key=f"reg_file_{kind}_{entry_id}")
+        if upload is not None and st.button(t("entry.attach"), key=f"reg_attach_{kind}",
+                                            icon=":material/attach_file:"):
+            try:
+                res = reg.attach_file(get_engine(), who, int(entry_id), upload.name,
+                                      upload.getvalue())
+                ui.flash(t("entry.attached", name=res["name"]))
+                st.rerun()
+            except (ValueError, PermissionDenied) as exc:
+                st.error(str(exc))
+
+
+def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None:  # noqa: ANN001
     t = ui.t
     who = ui.actor()
     if who.role not in reg.EDIT_ROLES:
         return
+    edit_forms(kind, rows or [], area)
     with st.expander(t("reg.add"), icon=":material/add:"):
         with st.form(f"reg_add_{kind}", clear_on_submit=False):
             cols = st.columns(2)

@@ -13,7 +13,8 @@ from kla.models import Region, RegistryEntry, RegistryTarget, utcnow
 from kla.registries import (FIELDS, Area, Proposal, RegistryError, from_json, key_of,
                             propose_all, to_json, validate)
 
-__all__ = ["key_of", "area", "entries", "add_entries", "delete_entry", "import_xlsx",
+__all__ = ["key_of", "area", "entries", "add_entries", "delete_entry", "update_entry",
+           "attach_file", "import_xlsx",
            "template_xlsx", "targets", "set_target", "proposals", "apply_proposal"]
 from kla.services import audit
 from kla.services.answers import answer_states, save_answer
@@ -77,6 +78,54 @@ def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
                      entry_id, region_kode=row.region_kode, data=row.data)
         s.delete(row)
         s.commit()
+
+
+def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None:
+    """Replace an entry's fields after the same validation as a new row (its own key aside)."""
+    require_role(actor, *EDIT_ROLES)
+    with Session(engine) as s:
+        entry = s.get(RegistryEntry, entry_id)
+        if entry is None:
+            raise ValueError(f"unknown registry entry {entry_id}")
+        require_scope(actor, entry.region_kode)
+        kind = entry.kind
+        others = {key_of(kind, e) for e in entries(engine, entry.region_kode, kind)
+                  if e["id"] != entry_id}
+        clean = validate(kind, [row], area(engine, entry.region_kode), others, first_row=1)[0]
+        old = dict(entry.data)
+        keep = {k: v for k, v in old.items() if k.startswith("file_")}  # attached evidence
+        entry.data = {**to_json(kind, clean), **keep}
+        entry.key, entry.updated_by, entry.updated_at = _key(kind, clean), actor.username, utcnow()
+        s.add(entry)
+        audit.record(s.connection(), actor, f"registry.{kind}.update", "registry", entry_id,
+                     region_kode=entry.region_kode, data=[old, entry.data])
+        s.commit()
+
+
+def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data: bytes) -> dict:
+    """Attach evidence (a photo of a play area, an SK, a certificate) to an entry: checked by
+    content, stored once by sha256, like answer evidence."""
+    from kla.evidence import check_upload
+    from kla.services.answers import store
+    from kla.settings import get_settings
+
+    require_role(actor, *EDIT_ROLES)
+    mime = check_upload(filename, data, get_settings().max_upload_mb * 1024 * 1024)
+    with Session(engine) as s:
+        entry = s.get(RegistryEntry, entry_id)
+        if entry is None:
+            raise ValueError(f"unknown registry entry {entry_id}")
+        require_scope(actor, entry.region_kode)
+        stored = store().put(data)
+        shown = (filename or "berkas").replace("\\", "/").rsplit("/", 1)[-1][:255]
+        entry.data = {**entry.data, "file_name": shown, "file_sha256": stored.sha256,
+                      "file_key": stored.key, "file_type": mime}
+        entry.updated_by, entry.updated_at = actor.username, utcnow()
+        s.add(entry)
+        audit.record(s.connection(), actor, f"registry.{entry.kind}.file", "registry",
+                     entry_id, region_kode=entry.region_kode, file=shown, sha256=stored.sha256)
+        s.commit()
+        return {"name": shown, "sha256": stored.sha256, "media_type": mime}
 
 
 def template_xlsx(kind: str) -> bytes:

@@ -15,6 +15,10 @@ PAGES = {"play_area": ("app_pages/ruang_bermain.py", "play"),
          "ppa_case": ("app_pages/kasus_ppa.py", "ppa")}
 
 
+def submit(at, form):
+    next(b for b in at.get("form_submit_button") if b.form_id == form).click().run()
+
+
 def open_registry(app_factory, url, kind, user="koordinator.metro"):
     page, prefix = PAGES[kind]
     at = app_factory(url, user=user).run()
@@ -49,13 +53,13 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
     at.selectbox(key="reg_add_village_body_body").set_value("lpks")
     at.text_input(key="reg_add_village_body_sk_number").input("SK 12/2025")
-    at.get("form_submit_button")[0].click().run()
+    submit(at, "reg_add_village_body")
     assert not at.error, [e.value for e in at.error]
     assert (target, "lpks") in {(r["area_kode"], r["body"])
                                 for r in reg.entries(engine, "18.72", "village_body")}
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
     at.selectbox(key="reg_add_village_body_body").set_value("lpks")
-    at.get("form_submit_button")[0].click().run()
+    submit(at, "reg_add_village_body")
     assert "already in the registry" in at.error[0].value
 
 
@@ -104,3 +108,28 @@ def test_coordinator_accepts_a_proposal_and_it_is_audited(app_factory, seeded_sq
     assert "proposal.accept" in set(log["action"])
     assert any("Forum Anak" in c for c in log["change"])
     assert any("+1 " in s.value and "poin" in s.value for s in at.success)
+
+
+def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))
+    engine = make_engine(seeded_sqlite_url)
+    entry = reg.entries(engine, "18.72", "play_area")[0]
+    at, _ = open_registry(app_factory, seeded_sqlite_url, "play_area")
+    at.selectbox(key="reg_edit_pick_play_area").set_value(entry["id"]).run()
+    prefix = f"reg_edit_{entry['id']}_play_area"
+    at.text_input(key=f"{prefix}_name").input(entry["name"] + " (baru)")
+    at.selectbox(key=f"{prefix}_standard").set_value("in_process")
+    submit(at, f"reg_edit_play_area_{entry['id']}")
+    assert not at.error, [e.value for e in at.error]
+    after = next(r for r in reg.entries(engine, "18.72", "play_area") if r["id"] == entry["id"])
+    assert after["name"].endswith("(baru)") and after["standard"] == "in_process"
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f4b547"
+                        "0000000049454e44ae426082")
+    at.file_uploader(key=f"reg_file_play_area_{entry['id']}").set_value(
+        ("foto taman.png", png, "image/png")).run()
+    at.button(key="reg_attach_play_area").click().run()
+    assert not at.error, [e.value for e in at.error]
+    after = next(r for r in reg.entries(engine, "18.72", "play_area") if r["id"] == entry["id"])
+    assert after["file_name"] == "foto taman.png"
+    assert (tmp_path / "evidence").exists()

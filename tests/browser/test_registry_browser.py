@@ -37,8 +37,10 @@ def test_add_a_play_area(page, app_url):
         has_text="Belum terstandar SNI").locator("[data-testid='stMetricValue']")
     before = int(unstandardized.inner_text())
     page.get_by_text("Tambah entri").click()
-    page.get_by_label("Nama", exact=True).fill("Taman Uji Coba")
-    page.get_by_role("button", name="Simpan", exact=True).click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("textbox", name="Nama",
+                                                                      exact=True)).last
+    form.get_by_label("Nama", exact=True).fill("Taman Uji Coba")
+    form.get_by_role("button", name="Simpan", exact=True).click()
     wait_for_app(page)
     expect(unstandardized).to_have_text(str(before + 1))
     expect(page.get_by_text("Tersimpan.")).to_be_visible()

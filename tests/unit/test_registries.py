@@ -133,3 +133,25 @@ def test_time_to_first_handling(metro):
         "2025-01", 5, 1, 3.8)
     assert (feb["cases"], feb["handled"], feb["median_days"]) == (1, 0, None)
     assert rows[0]["reported_on"] == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("body_level,qid", list(BODY_QUESTIONS.items()))
+def test_each_body_rule(metro, body_level, qid):
+    body, level = body_level
+    code = sorted(metro.kecamatan if level == "kecamatan" else metro.desa)[0]
+    rows = validate("village_body", [{"area_kode": code, "body": body}], metro)
+    by_q = {p.question_id: p for p in propose_bodies(rows, metro)}
+    d = 5 if level == "kecamatan" else 22
+    assert by_q[qid].credit == round(1 / d, 2) and by_q[qid].basis["d"] == d
+    others = [p for q, p in by_q.items() if q != qid]
+    assert all(p.credit == 0 for p in others)  # the row counts for its own question only
+
+
+@pytest.mark.parametrize("kind,qid", list(KHA_QUESTIONS.items()))
+def test_each_kha_rule(metro, kind, qid):
+    rows = validate("kha_training", [
+        {"provider_kind": kind, "provider_name": "Unit A", "people_trained": 2,
+         "training_date": "2025-01-02", "certificate": "ya", "cert_number": "K1",
+         "cert_date": "2025-01-03"}], metro)
+    by_q = {p.question_id: p for p in propose_kha(rows, {kind: 4})}
+    assert by_q[qid].credit == 0.25
