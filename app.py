@@ -59,6 +59,9 @@ if role in ("admin", "coordinator", "verifier"):
     work.append(page("audit.py", "page.audit", ":material/history:", "audit"))
 if role == "admin":
     work.append(page("pengguna.py", "page.users", ":material/group:", "pengguna"))
+pages[t("nav.analytics")] = [
+    page("nasional.py", "page.national", ":material/public:", "nasional"),
+]
 pages[t("nav.submission")] = work
 pages[t("nav.registries")] = registries
 st.navigation(pages, expanded=True).run()

@@ -127,6 +127,20 @@ def cmd_export(args: argparse.Namespace) -> None:
     from kla.services import exports
     from kla.services.permissions import CLI
 
+    if args.kind == "results":
+        from kla.services.results import national_reference, results_frame
+
+        frame = results_frame(_engine())
+        payload = {"results": json.loads(frame.to_json(orient="records", force_ascii=False)),
+                   "national_counts": {str(k): v for k, v in national_reference().items()}}
+        text = json.dumps(payload, ensure_ascii=False)
+        if args.out in (None, "-"):
+            print(text)
+        else:
+            Path(args.out).write_text(text, encoding="utf-8")
+        return
+    if not (args.region and args.year and args.stage and args.out):
+        raise CliError("export xlsx|zip|pdf needs --region, --year, --stage and OUT")
     info = _assessment_arg(args)
     out = Path(args.out)
     if args.kind == "zip":
@@ -189,6 +203,25 @@ def cmd_user(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     print(f"user {actor.username} ({actor.role}) created")
+
+
+def cmd_import_results(args: argparse.Namespace) -> None:
+    from kla.services.permissions import CLI
+    from kla.services.results import SHIPPED, import_results
+
+    path = Path(args.file) if args.file else SHIPPED
+    if not path.is_file():
+        raise CliError(f"{path}: file not found")
+    report = import_results(_engine(), CLI, path)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    print(f"{path.name}: {report.loaded} loaded, {report.updated} updated, {report.unchanged} "
+          f"unchanged, {len(report.rejected)} not loaded")
+    for reason, n in report.to_dict()["reasons"].items():
+        print(f"  {n:>3} × {reason}")
+    for r in report.rejected:
+        print(f"  row {r.row}: {r.kab_kota}: {r.reason}")
 
 
 def framework_summary(fw) -> dict:  # noqa: ANN001
@@ -311,14 +344,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
 
-    s = sub.add_parser("export", help="export an assessment: xlsx, zip (dossier) or pdf")
-    s.add_argument("kind", choices=["xlsx", "zip", "pdf"])
-    s.add_argument("--region", required=True)
-    s.add_argument("--year", type=int, required=True)
-    s.add_argument("--stage", required=True, choices=["EM", "VA", "VL", "FINAL"])
+    s = sub.add_parser("export", help="export an assessment (xlsx, zip dossier, pdf) or the "
+                                      "published results (results --json)")
+    s.add_argument("kind", choices=["xlsx", "zip", "pdf", "results"])
+    s.add_argument("--region")
+    s.add_argument("--year", type=int)
+    s.add_argument("--stage", choices=["EM", "VA", "VL", "FINAL"])
     s.add_argument("--lang", default="id", choices=["id", "en"])
-    s.add_argument("out")
+    s.add_argument("--json", action="store_true", help="results: JSON (the only format)")
+    s.add_argument("out", nargs="?")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import-results", help="load published KLA results (default: the "
+                                              "shipped file), reporting every row not loaded")
+    s.add_argument("file", nargs="?")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_results)
 
     s = sub.add_parser("import", help="import a filled-in assessment workbook (all or nothing)")
     s.add_argument("kind", choices=["xlsx"])

@@ -311,3 +311,23 @@ class RegistryTarget(SQLModel, table=True):
     value: int
     updated_by: str = Field(default="system", max_length=120)
     updated_at: datetime = _ts()
+
+
+class PublishedResult(SQLModel, table=True):
+    """A published KLA award (one kab/kota, one award year), from `kla import-results`."""
+
+    __tablename__ = "published_result"
+    __table_args__ = (
+        UniqueConstraint("region_kode", "award_year", name="uq_published_result_region_year"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13, index=True)
+    award_year: int = Field(index=True)
+    predicate: str = Field(max_length=16)
+    score: Optional[float] = None
+    score_type: str = Field(default="", max_length=60)
+    marker: str = Field(default="", max_length=8)
+    source: str = ""
+    note: str = ""
+    source_file: str = Field(default="", max_length=255)
+    loaded_at: datetime = _ts()

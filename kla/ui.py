@@ -82,6 +82,13 @@ def evidence_of(assessment_id: int, version: str) -> list[dict]:
     return answers.list_evidence(get_engine(), assessment_id)
 
 
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def cached_results(version: str):  # noqa: ANN201
+    from kla.services.results import results_frame
+
+    return results_frame(get_engine())
+
+
 def evidence_counts(files: list[dict]) -> dict[str, int]:
     """Live evidence files per question id."""
     counts: dict[str, int] = {}

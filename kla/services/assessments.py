@@ -30,7 +30,7 @@ class AssessmentInfo:
 def data_version(engine: Engine) -> str:
     """A cheap fingerprint of the assessment data, for cache keys (changes on every write:
     answers and evidence bump their assessment's ``updated_at``; assignments their own)."""
-    from kla.models import Assignment
+    from kla.models import Assignment, PublishedResult
 
     with engine.connect() as conn:
         n_ass, last = conn.execute(select(func.count(Assessment.id),
@@ -38,7 +38,9 @@ def data_version(engine: Engine) -> str:
         n_ans = conn.execute(select(func.count(Answer.id))).scalar_one()
         assigned = conn.execute(select(func.count(Assignment.id),
                                        func.max(Assignment.updated_at))).one()
-    return f"{n_ass}:{n_ans}:{last}:{assigned[0]}:{assigned[1]}"
+        results = conn.execute(select(func.count(PublishedResult.id),
+                                      func.max(PublishedResult.loaded_at))).one()
+    return f"{n_ass}:{n_ans}:{last}:{assigned[0]}:{assigned[1]}:{results[0]}:{results[1]}"
 
 
 def assessed_regions(engine: Engine) -> list[dict]:

@@ -31,10 +31,12 @@ class InitReport:
     frameworks: dict[str, str] = field(default_factory=dict)  # code -> "loaded" | "unchanged"
     regions: str = ""
     region_rows: int = 0
+    results: str = ""
 
     def lines(self) -> list[str]:
         out = [f"framework {c}: {s}" for c, s in self.frameworks.items()]
         out.append(f"regions: {self.regions} ({self.region_rows} rows)")
+        out.append(f"published results: {self.results}")
         return out
 
 
@@ -53,6 +55,13 @@ def init_db(engine: Engine, progress: Progress | None = None,
     say("loading regions …")
     report.regions, report.region_rows = load_regions(engine, regions_dir)
     say(f"regions: {report.regions} ({report.region_rows} rows)")
+    from kla.services.permissions import SYSTEM
+    from kla.services.results import SHIPPED, import_results
+
+    res = import_results(engine, SYSTEM, SHIPPED)
+    report.results = f"{res.loaded} loaded, {res.updated} updated, {res.unchanged} unchanged, " \
+                     f"{len(res.rejected)} not loaded (see `kla import-results`)"
+    say(f"published results: {report.results}")
     return report
 
 

@@ -1,0 +1,69 @@
+"""Nasional: published KLA results per award year, beside the national counts."""
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.charts import results_figure
+from kla.db import get_engine
+from kla.io.export import csv_bytes, safe_frame
+from kla.results import movers
+from kla.services.results import national_reference, results_frame
+
+t, lang = ui.t, ui.lang()
+ui.header("results")
+frame = ui.cached_results(ui.data_version())
+national = national_reference()
+if frame.empty:
+    st.info(t("results.empty"), icon=":material/info:")
+    st.stop()
+counts = (frame.groupby(["award_year", "predicate"]).size().reset_index(name="n")
+          .to_dict("records"))
+st.plotly_chart(results_figure(counts, national, lang), config={"displayModeBar": False})
+years = sorted(set(frame["award_year"]) | set(national))
+coverage = pd.DataFrame({
+    t("results.award_year"): years,
+    t("results.loaded"): [int((frame["award_year"] == y).sum()) for y in years],
+    t("results.national"): [national.get(y, {}).get("total") for y in years],
+    **{t(f"predicate.{p}"): [int(((frame["award_year"] == y) & (frame["predicate"] == p)).sum())
+                             for y in years] for p in ("Utama", "Nindya", "Madya", "Pratama")},
+})
+coverage[t("results.coverage")] = [
+    round(100 * n / d, 1) if d else None
+    for n, d in zip(coverage[t("results.loaded")], coverage[t("results.national")])]
+st.caption(t("results.coverage_caption"))
+ui.table(coverage, key="results_coverage")
+if not (frame["predicate"] == "KLA").any():
+    st.info(t("results.never_kla"), icon=":material/emoji_events:")
+
+st.subheader(t("results.movers"))
+moved = movers(frame.to_dict("records"))
+up = sum(m["direction"] == "up" for m in moved)
+c1, c2 = st.columns(2)
+c1.metric(t("results.up"), up, border=True)
+c2.metric(t("results.down"), len(moved) - up, border=True)
+if moved:
+    ui.table(pd.DataFrame({
+        t("posisi.region"): [m["nama"] for m in moved],
+        t("results.from"): [f"{m['from_year']}: {t('predicate.' + m['from'])}" for m in moved],
+        t("results.to"): [f"{m['to_year']}: {t('predicate.' + m['to'])}" for m in moved],
+    }), key="results_movers")
+
+st.subheader(t("results.per_province"))
+latest = frame[frame["award_year"] == frame["award_year"].max()]
+per_prov = latest.groupby("province").size().sort_values(ascending=False)
+st.bar_chart(per_prov, horizontal=True)
+st.caption(t("results.source_caption"))
+with st.expander(t("results.all_rows")):
+    ui.table(frame, key="results_rows", column_config={
+        "source": st.column_config.LinkColumn("source")})
+c1, c2 = st.columns(2)
+c1.download_button(t("common.download_csv"), csv_bytes(frame), file_name="hasil-kla.csv",
+                   mime="text/csv", key="results_csv", icon=":material/download:")
+xlsx = io.BytesIO()
+safe_frame(frame).to_excel(xlsx, index=False, sheet_name="Hasil KLA")
+c2.download_button(t("audit.download_xlsx"), xlsx.getvalue(), file_name="hasil-kla.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="results_xlsx", icon=":material/table:")

@@ -1,0 +1,180 @@
+"""Published KLA results: clean, classify and link rows to the region reference. Pure.
+
+The collected file is real and messy. A row is loaded only when its award year is a known
+award year, its predicate is one predicate, and its kab/kota maps to exactly one region code;
+every other row is reported with its reason — never guessed, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+AWARD_YEARS = (2017, 2018, 2019, 2021, 2022, 2023, 2025)  # no ceremony in 2020 and 2024
+PREDICATES = ("Pratama", "Madya", "Nindya", "Utama", "KLA", "none")
+COLUMNS = ("kab_kota", "province", "award_year", "predicate", "score", "score_type", "note",
+           "marker", "source")
+# Documented spellings of the collected file → the official names of the region reference.
+PROVINCE_ALIASES = {"DKI Jakarta": "Daerah Khusus Ibukota Jakarta",
+                    "DI Yogyakarta": "Daerah Istimewa Yogyakarta"}
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Name indexes of the region reference (names stripped, compared case-insensitively)."""
+
+    provinces: dict[str, str]  # lower name -> kode
+    kabkota: dict[tuple[str, str], list[str]]  # (province kode, lower name) -> kode(s)
+
+
+def regions_index(rows: list[tuple[str, str, str]]) -> Regions:
+    """From (kode, nama, level) rows."""
+    provinces, kabkota = {}, {}
+    for kode, nama, level in rows:
+        if level == "provinsi":
+            provinces[nama.strip().lower()] = kode
+        elif level == "kabkota":
+            kabkota.setdefault((kode.split(".")[0], nama.strip().lower()), []).append(kode)
+    return Regions(provinces, kabkota)
+
+
+def candidate_names(name: str) -> list[str]:
+    """The official names a published name can stand for: "Kab X" → "Kabupaten X"; a city in
+    Jakarta is officially "Kota Administrasi X"."""
+    name = " ".join(name.split())
+    if name.lower().startswith("kab "):
+        base = "Kabupaten " + name[4:]
+        return [base, "Kabupaten Administrasi " + name[4:]]
+    if name.lower().startswith("kabupaten "):
+        return [name]
+    if name.lower().startswith("kota "):
+        return [name, "Kota Administrasi " + name[5:]]
+    return [name]
+
+
+@dataclass(frozen=True)
+class Result:
+    row: int  # line in the file (header = 1)
+    region_kode: str
+    award_year: int
+    predicate: str
+    score: float | None
+    score_type: str
+    marker: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row: int
+    kab_kota: str
+    reason: str
+
+
+def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]:
+    """Every row of the CSV ``text`` either becomes a Result or a Rejected with its reason."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("kab_kota", "province", "award_year", "predicate")
+               if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [Rejected(1, "", f"missing column(s): {', '.join(missing)}")]
+    ok: list[Result] = []
+    bad: list[Rejected] = []
+    for row in reader:
+        n = reader.line_num
+        name = (row.get("kab_kota") or "").strip()
+        year_text = (row.get("award_year") or "").strip()
+        pred = (row.get("predicate") or "").strip()
+        if not year_text.isdigit() or int(year_text) not in AWARD_YEARS:
+            bad.append(Rejected(n, name, f"unknown award year '{year_text}'"))
+            continue
+        if pred not in PREDICATES:
+            reason = ("no predicate given" if not pred
+                      else f"ambiguous predicate '{pred}'")
+            bad.append(Rejected(n, name, reason))
+            continue
+        province = (row.get("province") or "").strip()
+        pkode = regions.provinces.get(PROVINCE_ALIASES.get(province, province).lower())
+        if pkode is None:
+            bad.append(Rejected(n, name, f"unknown province '{province}'"))
+            continue
+        codes = sorted({c for cand in candidate_names(name)
+                        for c in regions.kabkota.get((pkode, cand.lower()), [])})
+        if len(codes) != 1:
+            bad.append(Rejected(n, name, f"unknown region '{name}' in {province}" if not codes
+                                else f"ambiguous region '{name}': {', '.join(codes)}"))
+            continue
+        score_text = (row.get("score") or "").strip()
+        try:
+            score = float(score_text) if score_text else None
+            if score is not None and not (math.isfinite(score) and 0 <= score <= 1000):
+                raise ValueError
+        except ValueError:
+            bad.append(Rejected(n, name, f"score '{score_text}' is not a number 0–1000"))
+            continue
+        ok.append(Result(n, codes[0], int(year_text), pred, score,
+                         (row.get("score_type") or "").strip(), (row.get("marker") or "").strip(),
+                         (row.get("source") or "").strip(), (row.get("note") or "").strip()))
+    return _resolve_duplicates(ok, bad)
+
+
+def _resolve_duplicates(ok: list[Result], bad: list[Rejected]
+                        ) -> tuple[list[Result], list[Rejected]]:
+    """Same kab/kota and award year twice: one row if they agree (the other reported as a
+    duplicate), none if the predicates conflict (both reported)."""
+    groups: dict[tuple[str, int], list[Result]] = {}
+    for r in ok:
+        groups.setdefault((r.region_kode, r.award_year), []).append(r)
+    keep = []
+    for (kode, year), rows in groups.items():
+        if len({r.predicate for r in rows}) > 1:
+            preds = ", ".join(f"row {r.row}: {r.predicate}" for r in rows)
+            bad += [Rejected(r.row, kode, f"conflicting duplicate for {year} ({preds})")
+                    for r in rows]
+            continue
+        keep.append(rows[0])
+        bad += [Rejected(r.row, kode, f"duplicate of row {rows[0].row} (same predicate), "
+                                      "loaded once") for r in rows[1:]]
+    return sorted(keep, key=lambda r: r.row), sorted(bad, key=lambda r: r.row)
+
+
+def national_counts(text: str) -> dict[int, dict[str, int | None]]:
+    """The reference counts per award year (total and per predicate where published)."""
+    out = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        out[int(row["award_year"])] = {k: int(row[k]) if row[k] else None
+                                      for k in ("total", "utama", "nindya", "madya", "pratama")}
+    return out
+
+
+def reason_counts(rejected: list[Rejected]) -> Mapping[str, int]:
+    counts: dict[str, int] = {}
+    for r in rejected:
+        kind = r.reason.split(" '")[0].split(" (")[0].split(":")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+ORDER = {p: i for i, p in enumerate(("none", "Pratama", "Madya", "Nindya", "Utama", "KLA"))}
+
+
+def movers(rows: list[Mapping]) -> list[dict]:
+    """Kab/kota whose predicate changed between two consecutive award years in which both
+    were published: rows with kode, nama, award_year, predicate."""
+    years = sorted({r["award_year"] for r in rows})
+    by = {(r["kode"], r["award_year"]): r for r in rows}
+    out = []
+    for a, b in zip(years, years[1:]):
+        for (kode, year), r in by.items():
+            if year != a or (kode, b) not in by:
+                continue
+            new = by[(kode, b)]["predicate"]
+            if new != r["predicate"]:
+                out.append({"kode": kode, "nama": r["nama"], "from_year": a, "to_year": b,
+                            "from": r["predicate"], "to": new,
+                            "direction": "up" if ORDER[new] > ORDER[r["predicate"]] else "down"})
+    return out

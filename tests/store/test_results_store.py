@@ -1,0 +1,52 @@
+"""Published results in the store and on the command line (SQLite and PostgreSQL)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kla.db import engine_for
+from kla.services.permissions import CLI
+from kla.services.results import SHIPPED, import_results, results_frame
+
+pytestmark = pytest.mark.store
+KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
+
+
+def test_init_loaded_the_shipped_results_and_a_rerun_changes_nothing(seeded_url):
+    engine = engine_for(seeded_url)
+    before = len(results_frame(engine))
+    assert before >= 277  # the shipped rows (a later test may add its own)
+    again = import_results(engine, CLI, SHIPPED)
+    assert (again.loaded, len(again.rejected)) == (0, 9)
+    assert again.loaded + again.updated + again.unchanged == 277
+    assert len(results_frame(engine)) == before
+
+
+def test_a_users_own_csv_updates_and_reports(seeded_url, tmp_path):
+    engine = engine_for(seeded_url)
+    own = tmp_path / "hasil.csv"
+    own.write_text("kab_kota,province,award_year,predicate,score,score_type,note,marker,source\n"
+                   "Kota Metro,Lampung,2025,Utama,812.5,final,,C,https://contoh\n"
+                   "Kota Metro,Lampung,2022,Nindya,,,,C,https://contoh\n"
+                   "Kab Entah,Lampung,2025,Madya,,,,C,https://contoh\n", encoding="utf-8")
+    env = {**os.environ, "KLA_DATABASE_URL": seeded_url}
+    r = subprocess.run([KLA, "import-results", str(own), "--json"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    # 2025 is new; 2022 was loaded from the shipped file with another source: updated
+    assert (report["loaded"], report["updated"], report["rejected"]) == (1, 1, 1)
+    assert report["rejected_rows"] == [{"row": 4, "kab_kota": "Kab Entah",
+                                        "reason": "unknown region 'Kab Entah' in Lampung"}]
+    r = subprocess.run([KLA, "export", "results", "--json"], capture_output=True, text=True,
+                       env=env, timeout=120)
+    payload = json.loads(r.stdout)
+    metro = [x for x in payload["results"] if x["kode"] == "18.72"]
+    assert {(x["award_year"], x["predicate"], x["score"]) for x in metro} == {
+        (2022, "Nindya", None), (2025, "Utama", 812.5)}
+    assert payload["national_counts"]["2023"]["total"] == 360

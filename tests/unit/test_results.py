@@ -1,0 +1,74 @@
+"""Published results: every row loaded or reported with its reason; names mapped, not guessed."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from kla.results import candidate_names, classify, movers, reason_counts, regions_index
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def regions():
+    with open(ROOT / "data" / "regions" / "wilayah.csv", encoding="utf-8") as fh:
+        return regions_index([(r["kode"], r["nama"], r["level"]) for r in csv.DictReader(fh)
+                              if r["level"] in ("provinsi", "kabkota")])
+
+
+def test_the_shipped_file(regions):
+    text = (ROOT / "data" / "published" / "kla_published_results.csv").read_text()
+    ok, bad = classify(text, regions)
+    assert len(ok) + len(bad) == 286  # every row accounted for
+    assert (len(ok), len(bad)) == (277, 9)
+    assert dict(reason_counts(bad)) == {"ambiguous predicate": 5, "unknown region": 2,
+                                        "no predicate given": 1, "unknown award year": 1}
+    reasons = {b.row: b.reason for b in bad}
+    assert reasons[8] == "ambiguous predicate 'Madya or Nindya'"
+    assert reasons[287] == "unknown award year '(prev. year)'"
+    metro = [r for r in ok if r.region_kode == "18.72"]
+    assert [(r.award_year, r.predicate) for r in metro] == [(2022, "Nindya")]
+    klaten = next(r for r in ok if r.region_kode == "33.10" and r.award_year == 2025)
+    assert (klaten.predicate, klaten.score, klaten.score_type) == (
+        "Nindya", 732.65, "final (2024 assessment)")
+
+
+def test_name_rules():
+    assert candidate_names("Kab  Klaten") == ["Kabupaten Klaten", "Kabupaten Administrasi Klaten"]
+    assert candidate_names("Kota Jakarta Pusat") == ["Kota Jakarta Pusat",
+                                                     "Kota Administrasi Jakarta Pusat"]
+
+
+HEADER = "kab_kota,province,award_year,predicate,score,score_type,note,marker,source\n"
+
+
+def test_duplicates_and_bad_values(regions):
+    text = HEADER + (
+        "Kota Metro,Lampung,2023,Nindya,,,,C,x\n"
+        "Kota Metro,Lampung,2023,Utama,,,,C,y\n"        # conflicts with the row above
+        "Kota Serang,Banten,2023,Pratama,,,,C,x\n"
+        "Kota Serang,Banten,2023,Pratama,,,,C1,y\n"     # same predicate: loaded once
+        "Kota Serang,Banten,2025,Madya,sembilan,,,C,x\n"
+        "Kota Atlantis,Banten,2025,Madya,,,,C,x\n"
+        "Kota Serang,Sunda,2022,Madya,,,,C,x\n"
+        "Kota Serang,Banten,2020,Madya,,,,C,x\n")
+    ok, bad = classify(text, regions)
+    assert [(r.row, r.region_kode, r.award_year) for r in ok] == [(4, "36.73", 2023)]
+    got = {b.row: b.reason for b in bad}
+    assert got[2].startswith("conflicting duplicate for 2023") and got[3] == got[2]
+    assert got[5] == "duplicate of row 4 (same predicate), loaded once"
+    assert got[6] == "score 'sembilan' is not a number 0–1000"
+    assert got[7] == "unknown region 'Kota Atlantis' in Banten"
+    assert got[8] == "unknown province 'Sunda'"
+    assert got[9] == "unknown award year '2020'"
+
+
+def test_movers():
+    rows = [{"kode": "a", "nama": "A", "award_year": 2022, "predicate": "Madya"},
+            {"kode": "a", "nama": "A", "award_year": 2023, "predicate": "Nindya"},
+            {"kode": "b", "nama": "B", "award_year": 2022, "predicate": "Nindya"},
+            {"kode": "b", "nama": "B", "award_year": 2023, "predicate": "Madya"},
+            {"kode": "c", "nama": "C", "award_year": 2023, "predicate": "Madya"}]
+    got = {(m["kode"], m["direction"]) for m in movers(rows)}
+    assert got == {("a", "up"), ("b", "down")}
