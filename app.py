@@ -61,6 +61,8 @@ if role == "admin":
     work.append(page("pengguna.py", "page.users", ":material/group:", "pengguna"))
 pages[t("nav.analytics")] = [
     page("nasional.py", "page.national", ":material/public:", "nasional"),
+    page("provinsi.py", "page.province", ":material/map:", "provinsi"),
+    page("pembanding.py", "page.peers", ":material/compare_arrows:", "pembanding"),
 ]
 pages[t("nav.submission")] = work
 pages[t("nav.registries")] = registries

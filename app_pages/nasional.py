@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from kla import ui
-from kla.charts import results_figure
-from kla.db import get_engine
+from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure, results_figure
+from kla.geo import geojson
 from kla.io.export import csv_bytes, safe_frame
 from kla.results import movers
 from kla.services.results import national_reference, results_frame
@@ -52,9 +52,34 @@ if moved:
     }), key="results_movers")
 
 st.subheader(t("results.per_province"))
-latest = frame[frame["award_year"] == frame["award_year"].max()]
-per_prov = latest.groupby("province").size().sort_values(ascending=False)
-st.bar_chart(per_prov, horizontal=True)
+last_year = int(frame["award_year"].max())
+latest = frame[(frame["award_year"] == last_year) & (frame["predicate"] != "none")]
+regions = ui.region_names()
+provinces = sorted(k for k in regions if "." not in k)
+kab_count = {p: sum(1 for k in regions if k.count(".") == 1 and k.startswith(p + "."))
+             for p in provinces}
+with_pred = {p: int(latest["kode"].str.startswith(p + ".").sum()) for p in provinces}
+share = [round(100 * with_pred[p] / kab_count[p], 1) if kab_count[p] else 0 for p in provinces]
+tab_map, tab_bar, tab_table = st.tabs([t("province.tab_map"), t("province.tab_bar"),
+                                       t("results.tab_table")])
+with tab_map:
+    shapes = geojson("provinsi")
+    if shapes:
+        st.plotly_chart(choropleth_figure(shapes, provinces, share,
+                                          [regions[p] for p in provinces],
+                                          t("results.share"), lang, percent=True),
+                        config=MAP_CONFIG)
+    else:
+        st.info(t("province.no_geo"), icon=":material/map:")
+with tab_bar:
+    st.plotly_chart(ranked_bar_figure([regions[p] for p in provinces], share,
+                                      t("results.share"), lang), config={"displayModeBar": False})
+with tab_table:
+    ui.table(pd.DataFrame({t("province.pick"): [regions[p] for p in provinces],
+                           t("results.with_predicate"): [with_pred[p] for p in provinces],
+                           t("results.kabkota"): [kab_count[p] for p in provinces],
+                           t("results.share"): share}), key="results_provinces")
+st.caption(t("results.share_caption", year=last_year))
 st.caption(t("results.source_caption"))
 with st.expander(t("results.all_rows")):
     ui.table(frame, key="results_rows", column_config={

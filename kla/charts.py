@@ -283,3 +283,33 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
     fig.update_xaxes(type="category", title_text=t("results.award_year", lang))
     fig.update_yaxes(title_text=t("results.cities", lang))
     return _layout(fig, lang, 380, barmode="stack")
+
+
+TOPOJSON_URL = "app/static/topojson/"  # served by Streamlit (static/), so maps draw offline
+MAP_CONFIG = {"displayModeBar": False, "topojsonURL": TOPOJSON_URL}
+
+
+def choropleth_figure(geojson: dict, codes: Sequence[str], values: Sequence[float],
+                      names: Sequence[str], title: str, lang: str = "id",
+                      percent: bool = False) -> go.Figure:
+    """Regions coloured by ``values`` (joined on the feature property ``kode``)."""
+    fig = go.Figure(go.Choropleth(
+        geojson=geojson, locations=list(codes), z=list(values), featureidkey="properties.kode",
+        text=list(names), colorscale="Teal", marker_line_width=0.4, marker_line_color="white",
+        colorbar={"title": title, "ticksuffix": " %" if percent else ""},
+        hovertemplate="%{text}: %{z:.0f}" + (" %" if percent else "") + "<extra></extra>"))
+    fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_layout(height=430, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                      separators=plotly_separators(lang))
+    return fig
+
+
+def ranked_bar_figure(names: Sequence[str], values: Sequence[float], title: str,
+                      lang: str = "id") -> go.Figure:
+    """The same data as a map, as a ranked bar (always available; no shape needed)."""
+    pairs = sorted(zip(values, names))
+    fig = go.Figure(go.Bar(x=[v for v, _ in pairs], y=[n for _, n in pairs], orientation="h",
+                           marker_color=BAR, text=[fmt_num(v, lang, 0) for v, _ in pairs],
+                           textposition="outside", cliponaxis=False))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, lang, 80 + 22 * len(pairs), xaxis_title=title)

@@ -178,3 +178,59 @@ def movers(rows: list[Mapping]) -> list[dict]:
                             "from": r["predicate"], "to": new,
                             "direction": "up" if ORDER[new] > ORDER[r["predicate"]] else "down"})
     return out
+
+
+def provila(rows: list[Mapping], kabkota: Mapping[str, str], year: int) -> dict:
+    """Provila status of a province for one award year: it qualifies when every kab/kota in it
+    holds a predicate; ``blocking`` lists the others with the reason."""
+    got = {r["kode"]: r["predicate"] for r in rows if r["award_year"] == year}
+    blocking = []
+    for kode, nama in sorted(kabkota.items()):
+        pred = got.get(kode)
+        if pred is None:
+            blocking.append({"kode": kode, "nama": nama, "reason": "no_result"})
+        elif pred == "none":
+            blocking.append({"kode": kode, "nama": nama, "reason": "no_predicate"})
+    return {"year": year, "qualifies": not blocking and bool(kabkota), "blocking": blocking,
+            "with_predicate": len(kabkota) - len(blocking), "total": len(kabkota)}
+
+
+def _rank_key(r: Mapping) -> tuple:
+    score = r.get("score")
+    has = score is not None and score == score  # NaN-safe
+    return (-ORDER[r["predicate"]], 0 if has else 1, -(score if has else 0), r["nama"])
+
+
+def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
+    """Where a kab/kota stands in its latest award year among peers of the same province,
+    the same type (kabupaten / kota) and the same predicate; years at the current predicate;
+    how many province peers moved up in the last cycle."""
+    mine = sorted((r for r in rows if r["kode"] == kode), key=lambda r: r["award_year"])
+    if not mine:
+        return None
+    me = mine[-1]
+    year = me["award_year"]
+    same_year = [r for r in rows if r["award_year"] == year]
+    kind = me["nama"].split()[0]
+
+    def rank(group: list[Mapping]) -> tuple[int, int]:
+        ordered = sorted(group, key=_rank_key)
+        return next(i for i, r in enumerate(ordered, 1) if r["kode"] == kode), len(ordered)
+
+    groups = {"province": [r for r in same_year if r["kode"].split(".")[0]
+                           == kode.split(".")[0]],
+              "type": [r for r in same_year if r["nama"].split()[0] == kind],
+              "predicate": [r for r in same_year if r["predicate"] == me["predicate"]]}
+    years_at = 0
+    for r in reversed(mine):
+        if r["predicate"] != me["predicate"]:
+            break
+        years_at += 1
+    prov = kode.split(".")[0]
+    moved = [m for m in movers([r for r in rows if r["kode"].split(".")[0] == prov])
+             if m["to_year"] == year and m["kode"] != kode]
+    return {"year": year, "predicate": me["predicate"], "score": me.get("score"),
+            "ranks": {g: rank(v) for g, v in groups.items()}, "years_at_current": years_at,
+            "history": [(r["award_year"], r["predicate"]) for r in mine],
+            "peers_moved_up": sum(m["direction"] == "up" for m in moved),
+            "peers_compared": len({m["kode"] for m in moved}) if moved else 0}

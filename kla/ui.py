@@ -89,6 +89,22 @@ def cached_results(version: str):  # noqa: ANN201
     return results_frame(get_engine())
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def region_names() -> dict[str, str]:
+    """Province and kab/kota codes → names."""
+    from sqlalchemy import select
+
+    from kla.models import Region
+
+    with get_engine().connect() as conn:
+        return dict(conn.execute(select(Region.kode, Region.nama)
+                                 .where(Region.level.in_(("provinsi", "kabkota")))).all())
+
+
+def assessed_codes() -> set[str]:
+    return {r["kode"] for r in assessed_regions(data_version())}
+
+
 def evidence_counts(files: list[dict]) -> dict[str, int]:
     """Live evidence files per question id."""
     counts: dict[str, int] = {}

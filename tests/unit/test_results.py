@@ -72,3 +72,28 @@ def test_movers():
             {"kode": "c", "nama": "C", "award_year": 2023, "predicate": "Madya"}]
     got = {(m["kode"], m["direction"]) for m in movers(rows)}
     assert got == {("a", "up"), ("b", "down")}
+
+
+def test_provila_and_peer_benchmark():
+    from kla.results import peer_benchmark, provila
+
+    rows = [
+        {"kode": "18.71", "nama": "Kota Bandar Lampung", "award_year": 2022, "predicate": "Madya", "score": None},
+        {"kode": "18.71", "nama": "Kota Bandar Lampung", "award_year": 2023, "predicate": "Nindya", "score": None},
+        {"kode": "18.72", "nama": "Kota Metro", "award_year": 2022, "predicate": "Nindya", "score": None},
+        {"kode": "18.72", "nama": "Kota Metro", "award_year": 2023, "predicate": "Nindya", "score": 745.0},
+        {"kode": "18.01", "nama": "Kabupaten Lampung Barat", "award_year": 2023, "predicate": "none", "score": None},
+    ]
+    kabkota = {"18.71": "Kota Bandar Lampung", "18.72": "Kota Metro",
+               "18.01": "Kabupaten Lampung Barat", "18.02": "Kabupaten Tanggamus"}
+    p = provila(rows, kabkota, 2023)
+    assert not p["qualifies"] and p["with_predicate"] == 2
+    assert [(b["kode"], b["reason"]) for b in p["blocking"]] == [("18.01", "no_predicate"),
+                                                                 ("18.02", "no_result")]
+    assert provila(rows[:4], {"18.71": "a", "18.72": "b"}, 2023)["qualifies"]
+    b = peer_benchmark(rows, "18.72")
+    assert (b["year"], b["predicate"], b["years_at_current"]) == (2023, "Nindya", 2)
+    assert b["ranks"]["province"] == (1, 3)  # Nindya with a score ranks before Nindya without
+    assert b["ranks"]["type"] == (1, 2) and b["ranks"]["predicate"] == (1, 2)
+    assert b["peers_moved_up"] == 1  # Bandar Lampung: Madya → Nindya
+    assert peer_benchmark(rows, "99.99") is None

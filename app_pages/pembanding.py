@@ -1,0 +1,45 @@
+"""Pembanding: one kab/kota among its peers (province, type, predicate), with every source."""
+
+import pandas as pd
+import streamlit as st
+
+from kla import ui
+from kla.results import peer_benchmark
+
+t, lang = ui.t, ui.lang()
+ui.header("peers")
+frame = ui.cached_results(ui.data_version())
+regions = ui.region_names()
+who = ui.actor()
+codes = sorted(set(frame["kode"]))
+if who.region_kode:
+    codes = [k for k in codes if k == who.region_kode or k.startswith(who.region_kode + ".")] \
+        or codes
+kode = st.selectbox(t("posisi.region"), codes, key="peers_region",
+                    format_func=lambda k: f"{regions.get(k, k)} ({k})")
+b = peer_benchmark(frame.to_dict("records"), kode)
+if b is None:
+    st.info(t("peers.none"), icon=":material/info:")
+    st.stop()
+m1, m2, m3 = st.columns(3)
+m1.metric(t("peers.latest", year=b["year"]), t(f"predicate.{b['predicate']}"), border=True)
+m2.metric(t("progress.years_at_current"), b["years_at_current"], border=True)
+m3.metric(t("peers.moved_up"), b["peers_moved_up"], border=True,
+          help=t("peers.moved_up_help"))
+c = st.columns(3)
+for col, group in zip(c, ("province", "type", "predicate")):
+    rank, n = b["ranks"][group]
+    col.metric(t(f"peers.rank.{group}"), f"{rank} / {n}", border=True)
+st.caption(t("peers.rank_caption"))
+
+st.subheader(t("peers.sources"))
+rows = [{t("results.award_year"): y, t("posisi.predicate"): t(f"predicate.{p}"),
+         t("peers.source"): t("peers.published")} for y, p in b["history"]]
+for info in ui.assessments(kode, ui.data_version()) if kode in ui.assessed_codes() else []:
+    if info.stage == "FINAL":
+        r = ui.score(info, ui.data_version())
+        rows.append({t("results.award_year"): info.year,
+                     t("posisi.predicate"): t(f"predicate.{r.predicate}"),
+                     t("peers.source"): t("peers.app") + (f" · {t('peers.sample')}"
+                                                          if info.is_sample else "")})
+ui.table(pd.DataFrame(rows), key="peers_sources")
