@@ -38,6 +38,20 @@ ui.table(coverage, key="results_coverage")
 if not (frame["predicate"] == "KLA").any():
     st.info(t("results.never_kla"), icon=":material/emoji_events:")
 
+st.subheader(t("results.app_title"))
+app = ui.store_scores(ui.data_version())
+if app.empty:
+    st.caption(t("results.app_none"))
+else:
+    pivot = (app.groupby(["year", "predicate"]).size().unstack(fill_value=0)
+             .reindex(columns=["Utama", "Nindya", "Madya", "Pratama", "none"], fill_value=0))
+    table = pd.DataFrame({t("posisi.year"): pivot.index,
+                          **{t(f"predicate.{p}"): pivot[p].to_numpy() for p in pivot.columns},
+                          t("results.app_sample"): [
+                              int(app[(app["year"] == y)]["is_sample"].sum()) for y in pivot.index]})
+    ui.table(table, key="results_app")
+    st.caption(t("results.app_caption"))
+
 st.subheader(t("results.movers"))
 moved = movers(frame.to_dict("records"))
 up = sum(m["direction"] == "up" for m in moved)
@@ -60,16 +74,17 @@ kab_count = {p: sum(1 for k in regions if k.count(".") == 1 and k.startswith(p +
              for p in provinces}
 with_pred = {p: int(latest["kode"].str.startswith(p + ".").sum()) for p in provinces}
 share = [round(100 * with_pred[p] / kab_count[p], 1) if kab_count[p] else 0 for p in provinces]
-tab_map, tab_bar, tab_table = st.tabs([t("province.tab_map"), t("province.tab_bar"),
+tab_bar, tab_map, tab_table = st.tabs([t("province.tab_bar"), t("province.tab_map"),
                                        t("results.tab_table")])
 with tab_map:
     shapes = geojson("provinsi")
-    if shapes:
+    # the boundaries weigh 250 kB per draw: drawn on request, so reruns of the page stay fast
+    if shapes and st.toggle(t("results.show_map"), key="results_show_map"):
         st.plotly_chart(choropleth_figure(shapes, provinces, share,
                                           [regions[p] for p in provinces],
                                           t("results.share"), lang, percent=True),
                         config=MAP_CONFIG)
-    else:
+    elif not shapes:
         st.info(t("province.no_geo"), icon=":material/map:")
 with tab_bar:
     st.plotly_chart(ranked_bar_figure([regions[p] for p in provinces], share,

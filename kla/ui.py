@@ -89,6 +89,15 @@ def cached_results(version: str):  # noqa: ANN201
     return results_frame(get_engine())
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def store_scores(version: str):  # noqa: ANN201
+    """Most verified stage per kab/kota and year, scored from the store (expensive: cached per
+    data version; never touches evidence files)."""
+    from kla.framework import get_framework
+
+    return svc.latest_stage_scores(get_engine(), get_framework())
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
 def region_names() -> dict[str, str]:
     """Province and kab/kota codes → names."""

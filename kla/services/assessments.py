@@ -170,3 +170,19 @@ def score_all(engine: Engine, framework: Framework) -> pd.DataFrame:
     for k, code in enumerate(framework.blocks):
         out[code] = res.blocks[:, k]
     return out
+
+
+def latest_stage_scores(engine: Engine, framework: Framework) -> pd.DataFrame:
+    """Per kab/kota and year, the total and predicate of its most verified stage (FINAL over VL
+    over VA over EM), scored from the store in one vectorised pass; drafts are left out."""
+    scored = score_all(engine, framework)
+    with engine.connect() as conn:
+        meta = pd.DataFrame(conn.execute(
+            select(Assessment.id, Assessment.region_kode, Assessment.year, Assessment.stage,
+                   Assessment.status, Assessment.is_sample)).all(),
+            columns=["assessment_id", "region_kode", "year", "stage", "status", "is_sample"])
+    frame = meta.merge(scored[["assessment_id", "total", "predicate"]], on="assessment_id")
+    frame = frame[frame["status"] != "draft"]
+    frame["rank"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)})
+    frame = frame.sort_values("rank").groupby(["region_kode", "year"], as_index=False).last()
+    return frame.drop(columns=["rank"]).reset_index(drop=True)
