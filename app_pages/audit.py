@@ -27,14 +27,20 @@ st.caption(t("audit.count", n=len(frame)))
 ui.table(frame, key="audit_table", column_config={
     t("audit.col.change"): st.column_config.TextColumn(width="large")})
 c1, c2 = st.columns(2)
-c1.download_button(t("common.download_csv"), csv_bytes(frame), file_name="audit-kla.csv",
+c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="audit-kla.csv",
                    mime="text/csv", key="audit_csv", icon=":material/download:")
-xlsx = io.BytesIO()
-out = safe_frame(frame)
-for col in out.columns:  # Excel cannot store time zones
-    if pd.api.types.is_datetime64_any_dtype(out[col]):
-        out[col] = out[col].dt.tz_localize(None)
-out.to_excel(xlsx, index=False, sheet_name="Audit")
-c2.download_button(t("audit.download_xlsx"), xlsx.getvalue(), file_name="audit-kla.xlsx",
+
+
+def xlsx_bytes() -> bytes:  # built only when the button is clicked
+    buf = io.BytesIO()
+    out = safe_frame(frame)
+    for col in out.columns:  # Excel cannot store time zones
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.tz_localize(None)
+    out.to_excel(buf, index=False, sheet_name="Audit")
+    return buf.getvalue()
+
+
+c2.download_button(t("audit.download_xlsx"), xlsx_bytes, file_name="audit-kla.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="audit_xlsx", icon=":material/table:")

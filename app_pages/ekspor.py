@@ -23,7 +23,7 @@ c1, c2, c3 = st.columns(3)
 with c1.container(border=True):
     st.markdown(f"**{t('export.xlsx')}**")
     st.caption(t("export.xlsx_caption"))
-    st.download_button(t("export.download"), exports.export_xlsx(engine, who, info),
+    st.download_button(t("export.download"), lambda: exports.export_xlsx(engine, who, info),
                        file_name=f"{stem}.xlsx", key="export_xlsx", icon=":material/table:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with c2.container(border=True):

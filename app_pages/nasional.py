@@ -100,10 +100,16 @@ with st.expander(t("results.all_rows")):
     ui.table(frame, key="results_rows", column_config={
         "source": st.column_config.LinkColumn("source")})
 c1, c2 = st.columns(2)
-c1.download_button(t("common.download_csv"), csv_bytes(frame), file_name="hasil-kla.csv",
+c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="hasil-kla.csv",
                    mime="text/csv", key="results_csv", icon=":material/download:")
-xlsx = io.BytesIO()
-safe_frame(frame).to_excel(xlsx, index=False, sheet_name="Hasil KLA")
-c2.download_button(t("audit.download_xlsx"), xlsx.getvalue(), file_name="hasil-kla.xlsx",
+
+
+def xlsx_bytes() -> bytes:  # built only when the button is clicked
+    buf = io.BytesIO()
+    safe_frame(frame).to_excel(buf, index=False, sheet_name="Hasil KLA")
+    return buf.getvalue()
+
+
+c2.download_button(t("audit.download_xlsx"), xlsx_bytes, file_name="hasil-kla.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="results_xlsx", icon=":material/table:")

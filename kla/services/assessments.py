@@ -29,18 +29,19 @@ class AssessmentInfo:
 
 def data_version(engine: Engine) -> str:
     """A cheap fingerprint of the assessment data, for cache keys (changes on every write:
-    answers and evidence bump their assessment's ``updated_at``; assignments their own)."""
+    answers, evidence and reviews bump their assessment's ``updated_at``; assignments and
+    published results have their own). Never counts answers: at national scale that alone
+    would cost a tenth of a second per page."""
     from kla.models import Assignment, PublishedResult
 
     with engine.connect() as conn:
         n_ass, last = conn.execute(select(func.count(Assessment.id),
                                           func.max(Assessment.updated_at))).one()
-        n_ans = conn.execute(select(func.count(Answer.id))).scalar_one()
         assigned = conn.execute(select(func.count(Assignment.id),
                                        func.max(Assignment.updated_at))).one()
         results = conn.execute(select(func.count(PublishedResult.id),
                                       func.max(PublishedResult.loaded_at))).one()
-    return f"{n_ass}:{n_ans}:{last}:{assigned[0]}:{assigned[1]}:{results[0]}:{results[1]}"
+    return f"{n_ass}:{last}:{assigned[0]}:{assigned[1]}:{results[0]}:{results[1]}"
 
 
 def assessed_regions(engine: Engine) -> list[dict]:
