@@ -402,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         args.streamlit_args = extra
+    elif args.command == "export" and args.out is None and len(extra) == 1 \
+            and not extra[0].startswith("-"):
+        args.out = extra[0]  # OUT after the options: argparse leaves an optional positional
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
