@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kla import ui
+from kla.io.export import csv_bytes
 from kla.results import peer_benchmark
 
 t, lang = ui.t, ui.lang()
@@ -42,4 +43,8 @@ for info in ui.assessments(kode, ui.data_version()) if kode in ui.assessed_codes
                      t("posisi.predicate"): t(f"predicate.{r.predicate}"),
                      t("peers.source"): t("peers.app") + (f" · {t('peers.sample')}"
                                                           if info.is_sample else "")})
-ui.table(pd.DataFrame(rows), key="peers_sources")
+sources = pd.DataFrame(rows)
+ui.table(sources, key="peers_sources")
+st.download_button(t("common.download_csv"), lambda: csv_bytes(sources),
+                   file_name=f"pembanding-{kode}.csv", mime="text/csv", key="peers_csv",
+                   icon=":material/download:")

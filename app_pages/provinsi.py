@@ -6,6 +6,7 @@ import streamlit as st
 from kla import ui
 from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure
 from kla.geo import geojson, without_boundary
+from kla.io.export import csv_bytes
 from kla.results import ORDER, provila
 
 t, lang = ui.t, ui.lang()
@@ -37,6 +38,9 @@ for y in years:
     got = dict(zip(rows[rows["award_year"] == y]["kode"], rows[rows["award_year"] == y]["predicate"]))
     history[str(y)] = [t(f"predicate.{got[k]}") if k in got else "–" for k in sorted(kabkota)]
 ui.table(history, key="province_history")
+st.download_button(t("common.download_csv"), lambda: csv_bytes(history),
+                   file_name=f"provinsi-{prov}.csv", mime="text/csv", key="province_csv",
+                   icon=":material/download:")
 if status["blocking"]:
     with st.expander(t("province.blocking", n=len(status["blocking"]))):
         ui.table(pd.DataFrame({

@@ -18,8 +18,36 @@ GOALS = {"ratio": 2.0, "whatif_ms": 20.0, "plan_ms": 100.0, "national_page_s": 1
          "page_ratio": 4.0}
 
 
+def postgres_bench() -> dict | None:
+    """The same bench on PostgreSQL (KLA_TEST_DATABASE_URL): a temporary database, dropped."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("KLA_TEST_DATABASE_URL", "").strip()
+    if not base:
+        return None
+    name = f"kla_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        return run_bench(url=url, progress=lambda m: print(f"[postgresql] {m}", file=sys.stderr))
+    finally:
+        from kla.db import engine_for
+
+        engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> int:
     result = run_bench(progress=lambda m: print(m, file=sys.stderr))
+    pg = postgres_bench()
     lines = [
         f"# Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.python_implementation()} {platform.python_version()}, "
@@ -46,6 +74,10 @@ def main() -> int:
         json.dumps(result),
         "```",
     ]
+    if pg:
+        lines += ["", "## PostgreSQL (KLA_TEST_DATABASE_URL, temporary database)", "",
+                  "| measure | SQLite | PostgreSQL |", "|---|---|---|"]
+        lines += [f"| {k} | {result[k]} | {pg.get(k)} |" for k in result]
     text = "\n".join(lines) + "\n"
     (ROOT / "bench-results.md").write_text(text, encoding="utf-8")
     print(text)

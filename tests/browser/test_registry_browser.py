@@ -39,8 +39,11 @@ def test_add_a_play_area(page, app_url):
     page.get_by_text("Tambah entri").click()
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("textbox", name="Nama",
                                                                       exact=True)).last
-    form.get_by_label("Nama", exact=True).fill("Taman Uji Coba")
+    name = form.get_by_label("Nama", exact=True)
+    name.fill("Taman Uji Coba")
+    name.press("Tab")  # commit the text before submitting
     form.get_by_role("button", name="Simpan", exact=True).click()
     wait_for_app(page)
-    expect(unstandardized).to_have_text(str(before + 1))
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(unstandardized).to_have_text(str(before + 1), timeout=15_000)
     expect(page.get_by_text("Tersimpan.")).to_be_visible()
