@@ -15,7 +15,7 @@ info = ui.pick_assessment("posisi")
 fw = get_framework(info.framework)
 result = ui.score(info, ui.data_version())
 
-m1, m2, m3 = st.columns(3)
+m1, m2, m3 = st.columns([1, 1.4, 1])  # room for "Belum berpredikat"
 m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
 if result.next_predicate:

@@ -22,7 +22,7 @@ fc = forecast(fw, [(y, s, r.total) for _, (y, s, r) in history], info.year, resu
 
 buf = buffer(fw, result)
 crit = critical_questions(fw, details.credits, result)
-m1, m2, m3, m4 = st.columns(4)
+m1, m2, m3, m4 = st.columns([1, 1.4, 1, 1])
 m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
 m3.metric(t("risiko.buffer"), fmt_num(buf, lang) if buf is not None else "–", border=True,

@@ -65,7 +65,7 @@ with c2.container(border=True):
 
 w = what_if(fw, base, changes)
 b, s = w.baseline, w.scenario
-m1, m2, m3 = st.columns(3)
+m1, m2, m3 = st.columns([1, 1.4, 1])  # room for "Belum berpredikat"
 m1.metric(t("sim.total"), fmt_num(s.total, lang), border=True,
           delta=(("+" if w.delta > 0 else "") + fmt_num(w.delta, lang)) if w.delta else None)
 m2.metric(t("sim.predicate"), t(f"predicate.{s.predicate}"), border=True,
