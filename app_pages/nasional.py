@@ -10,7 +10,7 @@ from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure, results
 from kla.geo import geojson
 from kla.io.export import csv_bytes, safe_frame
 from kla.results import movers
-from kla.services.results import national_reference, results_frame
+from kla.services.results import national_reference
 
 t, lang = ui.t, ui.lang()
 ui.header("results")

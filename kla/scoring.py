@@ -110,7 +110,7 @@ def score_matrix(fw: Framework, credits: np.ndarray) -> MatrixResult:
     pts = c * maxes
     n = c.shape[0]
     ind = np.empty((n, len(fw.indicators)))
-    for j, (code, indicator) in enumerate(fw.indicators.items()):
+    for j, indicator in enumerate(fw.indicators.values()):
         s = np.zeros(n)
         for qid in indicator.questions:
             s = s + pts[:, col[qid]]

@@ -131,7 +131,7 @@ def reviews_of(region_kode: str, year: int, version: str) -> dict[str, dict]:
 
 def status_banner(info: svc.AssessmentInfo) -> None:
     """Where the assessment stands in the workflow, with the revision countdown."""
-    from kla.services import answers, workflow
+    from kla.services import answers
 
     a = answers.assessment_status(get_engine(), info.id)
     text = t(f"status.{a['status']}")

@@ -28,7 +28,6 @@ def test_init_loaded_the_shipped_results_and_a_rerun_changes_nothing(seeded_url)
 
 
 def test_a_users_own_csv_updates_and_reports(seeded_url, tmp_path):
-    engine = engine_for(seeded_url)
     own = tmp_path / "hasil.csv"
     own.write_text("kab_kota,province,award_year,predicate,score,score_type,note,marker,source\n"
                    "Kota Metro,Lampung,2025,Utama,812.5,final,,C,https://contoh\n"
