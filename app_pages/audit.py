@@ -1,13 +1,10 @@
 """Log audit: every change (who, when, what, old → new), viewable and exportable."""
 
-import io
-
-import pandas as pd
 import streamlit as st
 
 from kla import ui
 from kla.db import get_engine
-from kla.io.export import csv_bytes, safe_frame
+from kla.io.export import csv_bytes, xlsx_bytes
 from kla.services.audit import audit_frame
 
 t = ui.t
@@ -29,18 +26,7 @@ ui.table(frame, key="audit_table", column_config={
 c1, c2 = st.columns(2)
 c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="audit-kla.csv",
                    mime="text/csv", key="audit_csv", icon=":material/download:")
-
-
-def xlsx_bytes() -> bytes:  # built only when the button is clicked
-    buf = io.BytesIO()
-    out = safe_frame(frame)
-    for col in out.columns:  # Excel cannot store time zones
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.tz_localize(None)
-    out.to_excel(buf, index=False, sheet_name="Audit")
-    return buf.getvalue()
-
-
-c2.download_button(t("audit.download_xlsx"), xlsx_bytes, file_name="audit-kla.xlsx",
+c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Audit"),
+                   file_name="audit-kla.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="audit_xlsx", icon=":material/table:")

@@ -1,14 +1,12 @@
 """Nasional: published KLA results per award year, beside the national counts."""
 
-import io
-
 import pandas as pd
 import streamlit as st
 
 from kla import ui
 from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure, results_figure
 from kla.geo import geojson
-from kla.io.export import csv_bytes, safe_frame
+from kla.io.export import csv_bytes, xlsx_bytes
 from kla.results import movers
 from kla.services.results import national_reference
 
@@ -102,14 +100,7 @@ with st.expander(t("results.all_rows")):
 c1, c2 = st.columns(2)
 c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="hasil-kla.csv",
                    mime="text/csv", key="results_csv", icon=":material/download:")
-
-
-def xlsx_bytes() -> bytes:  # built only when the button is clicked
-    buf = io.BytesIO()
-    safe_frame(frame).to_excel(buf, index=False, sheet_name="Hasil KLA")
-    return buf.getvalue()
-
-
-c2.download_button(t("audit.download_xlsx"), xlsx_bytes, file_name="hasil-kla.xlsx",
+c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Hasil KLA"),
+                   file_name="hasil-kla.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="results_xlsx", icon=":material/table:")

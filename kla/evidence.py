@@ -49,6 +49,12 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> str:
     return mime
 
 
+def display_name(filename: str | None) -> str:
+    """The name shown for an upload: the last path part only, at most 255 characters. It is
+    metadata; files are stored by sha256, never under this name."""
+    return (filename or "berkas").replace("\\", "/").rsplit("/", 1)[-1][:255] or "berkas"
+
+
 @dataclass(frozen=True)
 class Stored:
     sha256: str

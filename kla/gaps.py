@@ -8,7 +8,7 @@ from kla.framework import Framework
 from kla.i18n import fmt_short
 from kla.predicate import round2
 from kla.rubric import generic_reason, question_type
-from kla.scoring import ScoreResult
+from kla.scoring import ScoreResult, headrooms
 
 
 def reason(fw: Framework, qid: str, credit: float, note: str = "",
@@ -35,7 +35,7 @@ def gap_rows(fw: Framework, answers: Mapping[str, float], result: ScoreResult,
     the indicator's remaining room), the responsible agencies and the reason; most at stake
     first."""
     notes = notes or {}
-    room = {c: max(0.0, i.max - result.indicators[c][0]) for c, i in fw.indicators.items()}
+    room = headrooms(fw, result)
     rows = []
     for qid, q in fw.questions.items():
         credit = float(answers.get(qid, 0.0))

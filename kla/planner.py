@@ -22,7 +22,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from kla.framework import Framework
 from kla.predicate import NONE, round2, threshold
 from kla.rubric import default_effort as rubric_effort
-from kla.scoring import ScoreResult, score
+from kla.scoring import ScoreResult, headrooms, score
 
 EPS = 1e-9
 
@@ -75,20 +75,10 @@ def efforts_for(fw: Framework, overrides: Mapping[str, float] | None = None,
     return eff
 
 
-def _raw_indicator_sums(fw: Framework, answers: Mapping[str, float]) -> dict[str, float]:
-    return {code: sum(float(answers.get(q, 0.0)) * fw.questions[q].max for q in ind.questions)
-            for code, ind in fw.indicators.items()}
-
-
 def candidates(fw: Framework, answers: Mapping[str, float]) -> list[str]:
     """Open questions: below full credit, with points to gain."""
     return [qid for qid, q in fw.questions.items()
             if q.max > 0 and float(answers.get(qid, 0.0)) < 1.0]
-
-
-def headrooms(fw: Framework, result: ScoreResult) -> dict[str, float]:
-    return {code: max(0.0, ind.max - result.indicators[code][0])
-            for code, ind in fw.indicators.items()}
 
 
 def rank_open_questions(fw: Framework, answers: Mapping[str, float],

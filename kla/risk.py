@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kla.framework import Framework
 from kla.predicate import NONE, predicate, round2, threshold
-from kla.scoring import ScoreResult
+from kla.scoring import ScoreResult, raw_indicator_sums
 
 VERIFIED_STAGES = ("FINAL", "VL", "VA")  # most verified first
 
@@ -26,8 +26,7 @@ def critical_questions(fw: Framework, answers: Mapping[str, float],
     """Questions whose loss alone at verification (credit → 0) would drop the predicate,
     biggest loss first. The loss honours indicator caps."""
     out = []
-    raw = {code: sum(float(answers.get(q, 0.0)) * fw.questions[q].max for q in ind.questions)
-           for code, ind in fw.indicators.items()}
+    raw = raw_indicator_sums(fw, answers)
     for qid, q in fw.questions.items():
         pts = float(answers.get(qid, 0.0)) * q.max
         if pts <= 0:

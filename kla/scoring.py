@@ -56,6 +56,18 @@ def check_credits(fw: Framework, answers: Mapping[str, float]) -> None:
             raise ValueError(f"question {qid}: credit {credit!r} is outside 0–1")
 
 
+def raw_indicator_sums(fw: Framework, answers: Mapping[str, float]) -> dict[str, float]:
+    """Sum of question points per indicator, before the indicator cap."""
+    return {code: sum(float(answers.get(q, 0.0)) * fw.questions[q].max for q in ind.questions)
+            for code, ind in fw.indicators.items()}
+
+
+def headrooms(fw: Framework, result: ScoreResult) -> dict[str, float]:
+    """Points each indicator can still gain (its maximum minus its capped score)."""
+    return {code: max(0.0, ind.max - result.indicators[code][0])
+            for code, ind in fw.indicators.items()}
+
+
 def score(fw: Framework, answers: Mapping[str, float]) -> ScoreResult:
     """Score one assessment. A missing answer counts as credit 0."""
     check_credits(fw, answers)

@@ -22,6 +22,20 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
+    """An Excel workbook of the table, formulas neutralised, time zones dropped (Excel cannot
+    store them)."""
+    import io
+
+    out = safe_frame(df)
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_localize(None)
+    buf = io.BytesIO()
+    out.to_excel(buf, index=False, sheet_name=sheet)
+    return buf.getvalue()
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a byte-order mark (Excel reads it as UTF-8), formulas neutralised."""
     return safe_frame(df).to_csv(index=False).encode("utf-8-sig")

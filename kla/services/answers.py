@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
-from kla.evidence import LocalStore, check_upload
+from kla.evidence import LocalStore, check_upload, display_name
 from kla.framework import Framework, get_framework
 from kla.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
 from kla.models import Framework as FrameworkRow
@@ -212,7 +212,7 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
     the database row and its audit entry are written together."""
     settings = get_settings()
     mime = check_upload(filename, data, settings.max_upload_mb * 1024 * 1024)
-    shown = (filename or "berkas").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    shown = display_name(filename)
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)

@@ -105,7 +105,7 @@ def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None
 def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data: bytes) -> dict:
     """Attach evidence (a photo of a play area, an SK, a certificate) to an entry: checked by
     content, stored once by sha256, like answer evidence."""
-    from kla.evidence import check_upload
+    from kla.evidence import check_upload, display_name
     from kla.services.answers import store
     from kla.settings import get_settings
 
@@ -117,7 +117,7 @@ def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data
             raise ValueError(f"unknown registry entry {entry_id}")
         require_scope(actor, entry.region_kode)
         stored = store().put(data)
-        shown = (filename or "berkas").replace("\\", "/").rsplit("/", 1)[-1][:255]
+        shown = display_name(filename)
         entry.data = {**entry.data, "file_name": shown, "file_sha256": stored.sha256,
                       "file_key": stored.key, "file_type": mime}
         entry.updated_by, entry.updated_at = actor.username, utcnow()

@@ -45,3 +45,25 @@ def test_blocks_figure_in_official_order(fw):
     assert list(scores.y)[-1] == "Institutional strengthening"  # first block drawn on top
     assert list(maxima.x)[::-1] == [b.max for b in fw.blocks.values()]
     assert scores.text[-1] == "82.00 / 164"
+
+
+def test_excel_export_neutralises_formulas_and_drops_time_zones():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from kla.io.export import xlsx_bytes
+
+    df = pd.DataFrame({"when": pd.to_datetime(["2026-01-02 03:04"], utc=True),
+                       "note": ["=1+1"]})
+    ws = load_workbook(io.BytesIO(xlsx_bytes(df, "Audit")))["Audit"]
+    assert ws["B2"].value == "'=1+1" and ws["A2"].value.tzinfo is None
+
+
+def test_upload_display_name_is_never_a_path():
+    from kla.evidence import display_name
+
+    assert display_name("../../etc/SK Dinkes.pdf") == "SK Dinkes.pdf"
+    assert display_name("C:\\\\berkas\\\\foto.png") == "foto.png"
+    assert display_name(None) == display_name("a/") == "berkas"
