@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kla import ui
-from kla.completeness import checklist, required_evidence
+from kla.completeness import required_evidence
 from kla.db import get_engine
 from kla.evidence import EvidenceError
 from kla.framework import get_framework
@@ -30,8 +30,7 @@ agencies = ui.agencies_of(info.region_kode, info.framework, version)
 files = ui.evidence_of(info.id, version)
 reviews = ui.reviews_of(info.region_kode, info.year, version)
 counts = ui.evidence_counts(files)
-items = {i.question_id: i for i in checklist(fw, {q: s.credit for q, s in states.items()},
-                                             counts, agencies)}
+items = {i.question_id: i for i in ui.checklist_of(info, version)}
 
 f1, f2, f3 = st.columns([1.2, 1, 1])
 ALL = "__all__"

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kla import ui
-from kla.completeness import checklist, progress
+from kla.completeness import progress
 from kla.db import get_engine
 from kla.framework import get_framework
 from kla.services import answers as ans
@@ -19,10 +19,8 @@ info = ui.pick_assessment("complete", prefer_stage="EM")
 fw = get_framework(info.framework)
 version = ui.data_version()
 ui.status_banner(info)
-states = ui.answer_states(info.id, version)
 agencies = ui.agencies_of(info.region_kode, info.framework, version)
-counts = ui.evidence_counts(ui.evidence_of(info.id, version))
-items = checklist(fw, {q: s.credit for q, s in states.items()}, counts, agencies)
+items = ui.checklist_of(info, version)
 done = sum(i.complete for i in items)
 
 m1, m2, m3 = st.columns(3)

@@ -114,6 +114,18 @@ def assessed_codes() -> set[str]:
     return {r["kode"] for r in assessed_regions(data_version())}
 
 
+def checklist_of(info: svc.AssessmentInfo, version: str) -> list:
+    """The completeness checklist of an assessment, from the cached answers, evidence and
+    agency assignment."""
+    from kla.completeness import checklist
+    from kla.framework import get_framework
+
+    states = answer_states(info.id, version)
+    return checklist(get_framework(info.framework), {q: s.credit for q, s in states.items()},
+                     evidence_counts(evidence_of(info.id, version)),
+                     agencies_of(info.region_kode, info.framework, version))
+
+
 def evidence_counts(files: list[dict]) -> dict[str, int]:
     """Live evidence files per question id."""
     counts: dict[str, int] = {}
