@@ -140,8 +140,10 @@ def answer_states(engine: Engine, assessment_id: int) -> dict[str, AnswerState]:
 
 
 def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, credit: float,
-                note: str, expected_version: int | None) -> int:
-    """Save one answer; returns its new version.
+                note: str, expected_version: int | None, action: str = "answer.save",
+                **audit_detail: object) -> int:
+    """Save one answer; returns its new version. The audit row (``action``, old → new, and
+    any ``audit_detail``) is written in the same transaction.
 
     ``expected_version`` is the version the user started from (None: the question had no
     answer). If someone saved in between, ``Conflict`` is raised with their value and nothing
@@ -185,9 +187,9 @@ def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, cred
             new_version = expected_version + 1
         a.updated_at = now
         s.add(a)
-        audit.record(s.connection(), actor, "answer.save", "answer", qid,
+        audit.record(s.connection(), actor, action, "answer", qid,
                      region_kode=a.region_kode, assessment_id=a.id,
-                     credit=[old[0], float(credit)], note=[old[1], note])
+                     credit=[old[0], float(credit)], note=[old[1], note], **audit_detail)
         try:
             s.commit()
         except Exception as exc:  # a concurrent first answer (unique constraint)

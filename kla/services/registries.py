@@ -194,18 +194,15 @@ def proposals(engine: Engine, region_kode: str) -> list[Proposal]:
 def apply_proposal(engine: Engine, actor: Actor, assessment_id: int, proposal: Proposal,
                    credit: float, lang: str = "id") -> int:
     """Write the credit (the proposal's, or the coordinator's override) as the answer; the
-    proposal, its reasoning and the decision are audited."""
+    proposal, its reasoning and the decision are audited with the change, in one
+    transaction."""
     require_role(actor, "admin", "coordinator")
     state = answer_states(engine, assessment_id).get(proposal.question_id)
     decision = "accept" if proposal.credit is not None and credit == proposal.credit \
         else "override"
     note = f"{'Usulan registri' if lang != 'en' else 'Registry proposal'}: " \
            f"{proposal.reasoning(lang)}"
-    version = save_answer(engine, actor, assessment_id, proposal.question_id, credit, note,
-                          state.version if state else None)
-    with engine.begin() as conn:
-        audit.record(conn, actor, f"proposal.{decision}", "answer", proposal.question_id,
-                     assessment_id=assessment_id, registry=proposal.registry,
-                     proposed=proposal.credit, decided=credit,
-                     reasoning=proposal.reasoning("id"))
-    return version
+    return save_answer(engine, actor, assessment_id, proposal.question_id, credit, note,
+                       state.version if state else None, action=f"proposal.{decision}",
+                       registry=proposal.registry, proposed=proposal.credit,
+                       reasoning=proposal.reasoning("id"))
