@@ -9,7 +9,7 @@ from kla.framework import get_framework
 from kla.i18n import fmt_num, fmt_short
 from kla.io.export import csv_bytes
 from kla.planner import Unreachable, candidates, plan, rank_open_questions
-from kla.predicate import NONE
+from kla.predicate import predicate_codes
 from kla.rubric import default_effort, question_type
 
 t, lang = ui.t, ui.lang()
@@ -22,7 +22,7 @@ result = ui.score(info, version)
 credits = ui.answer_details(info.id, version).credits
 stored = ui.stored_efforts(info.region_kode, info.framework)
 
-order = [NONE, *(b.code for b in fw.bands)]
+order = predicate_codes(fw.bands)
 above = order[order.index(result.predicate) + 1:]
 if not above:
     st.success(t("path.at_top"), icon=":material/emoji_events:")

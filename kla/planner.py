@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kla.framework import Framework
-from kla.predicate import NONE, round2, threshold
+from kla.predicate import predicate_codes, round2, threshold
 from kla.rubric import default_effort as rubric_effort
 from kla.scoring import ScoreResult, headrooms, score
 
@@ -162,7 +162,7 @@ def plan(fw: Framework, answers: Mapping[str, float], target: str | None = None,
     eff = efforts_for(fw, efforts, default_effort)
     if target is None:
         target = result.next_predicate or result.predicate
-    order = [NONE, *(b.code for b in fw.bands)]
+    order = predicate_codes(fw.bands)
     if target not in order[1:]:
         raise ValueError(f"unknown predicate '{target}' (one of: {', '.join(order[1:])})")
     if order.index(result.predicate) >= order.index(target):

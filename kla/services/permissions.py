@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-READ_ROLES = ("admin", "verifier", "coordinator", "opd", "viewer")
 CITY_EDIT_STATUSES = ("draft", "revision")
 
 
@@ -42,10 +41,6 @@ def require_scope(actor: Actor, region_kode: str) -> None:
     if not in_scope(actor, region_kode):
         raise PermissionDenied(f"{actor.username} has no access to region {region_kode} "
                                f"(scope {actor.region_kode})")
-
-
-def can_view(actor: Actor, region_kode: str) -> bool:
-    return actor.role in READ_ROLES and in_scope(actor, region_kode)
 
 
 def require_answer_edit(actor: Actor, region_kode: str, stage: str, status: str,
