@@ -1,106 +1,114 @@
-"""Nasional: published KLA results per award year, beside the national counts."""
+"""Nasional: published KLA results per award year beside the national counts, per province,
+movers, the assessments stored in the app, every row with its source.
+
+One view at a time (lazy tabs): everything is computed once per data version and cached, so a
+rerun draws only the open view.
+"""
 
 import pandas as pd
 import streamlit as st
 
 from kla import ui
-from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure, results_figure
-from kla.geo import geojson
+from kla.charts import MAP_CONFIG
+from kla.geo import geojson_url
 from kla.io.export import csv_bytes, xlsx_bytes
-from kla.results import movers
-from kla.services.results import national_reference
+from kla.results import TIERS
 
 t, lang = ui.t, ui.lang()
 ui.header("results")
-frame = ui.cached_results(ui.data_version())
-national = national_reference()
-if frame.empty:
+version = ui.data_version()
+overview = ui.national_overview(version)
+if not overview["counts"]:
     st.info(t("results.empty"), icon=":material/info:")
     st.stop()
-counts = (frame.groupby(["award_year", "predicate"]).size().reset_index(name="n")
-          .to_dict("records"))
-st.plotly_chart(results_figure(counts, national, lang), config={"displayModeBar": False})
-years = sorted(set(frame["award_year"]) | set(national))
-coverage = pd.DataFrame({
-    t("results.award_year"): years,
-    t("results.loaded"): [int((frame["award_year"] == y).sum()) for y in years],
-    t("results.national"): [national.get(y, {}).get("total") for y in years],
-    **{t(f"predicate.{p}"): [int(((frame["award_year"] == y) & (frame["predicate"] == p)).sum())
-                             for y in years] for p in ("Utama", "Nindya", "Madya", "Pratama")},
-})
-coverage[t("results.coverage")] = [
-    round(100 * n / d, 1) if d else None
-    for n, d in zip(coverage[t("results.loaded")], coverage[t("results.national")])]
-st.caption(t("results.coverage_caption"))
-ui.table(coverage, key="results_coverage")
-if not (frame["predicate"] == "KLA").any():
-    st.info(t("results.never_kla"), icon=":material/emoji_events:")
+PLAIN = {"displayModeBar": False}
+views = ui.lazy_tabs("nasional_view", ["results.tab_years", "results.tab_provinces",
+                                       "results.tab_movers", "results.tab_app", "results.tab_rows"])
 
-st.subheader(t("results.app_title"))
-app = ui.store_scores(ui.data_version())
-if app.empty:
-    st.caption(t("results.app_none"))
-else:
-    pivot = (app.groupby(["year", "predicate"]).size().unstack(fill_value=0)
-             .reindex(columns=["Utama", "Nindya", "Madya", "Pratama", "none"], fill_value=0))
-    table = pd.DataFrame({t("posisi.year"): pivot.index,
-                          **{t(f"predicate.{p}"): pivot[p].to_numpy() for p in pivot.columns},
-                          t("results.app_sample"): [
-                              int(app[(app["year"] == y)]["is_sample"].sum()) for y in pivot.index]})
-    ui.table(table, key="results_app")
-    st.caption(t("results.app_caption"))
+tab = views["results.tab_years"]
+if tab.open:
+    with tab:
+        st.plotly_chart(ui.figure("national_years", version, lang), config=PLAIN)
+        st.caption(t("results.coverage_caption"))
+        ui.table(pd.DataFrame([{
+            t("results.award_year"): r["award_year"], t("results.loaded"): r["loaded"],
+            t("results.national"): r["national"],
+            **{t(f"predicate.{p}"): r[p] for p in TIERS},
+            t("results.coverage"): r["coverage"]} for r in overview["coverage"]]),
+            key="results_coverage")
+        if overview["never_kla"]:
+            st.info(t("results.never_kla"), icon=":material/emoji_events:")
 
-st.subheader(t("results.movers"))
-moved = movers(frame.to_dict("records"))
-up = sum(m["direction"] == "up" for m in moved)
-c1, c2 = st.columns(2)
-c1.metric(t("results.up"), up, border=True)
-c2.metric(t("results.down"), len(moved) - up, border=True)
-if moved:
-    ui.table(pd.DataFrame({
-        t("posisi.region"): [m["nama"] for m in moved],
-        t("results.from"): [f"{m['from_year']}: {t('predicate.' + m['from'])}" for m in moved],
-        t("results.to"): [f"{m['to_year']}: {t('predicate.' + m['to'])}" for m in moved],
-    }), key="results_movers")
+tab = views["results.tab_provinces"]
+if tab.open:
+    with tab:
+        years = overview["years"][::-1]
+        loaded = {r["award_year"]: r["loaded"] for r in overview["coverage"]}
+        year = st.selectbox(t("results.award_year"), years, key="nasional_share_year",
+                            format_func=lambda y: t("results.year_loaded", year=y, n=loaded[y]))
+        st.caption(t("results.share_caption", year=year))
+        shapes = geojson_url("provinsi") is not None
+        kinds = ui.lazy_tabs("nasional_province_view", ["province.tab_bar", "province.tab_map",
+                                                        "results.tab_table"])
+        if kinds["province.tab_bar"].open:
+            kinds["province.tab_bar"].plotly_chart(
+                ui.figure("national_provinces", version, lang, "bar", year), config=PLAIN)
+        if kinds["province.tab_map"].open:
+            if shapes:
+                kinds["province.tab_map"].plotly_chart(
+                    ui.figure("national_provinces", version, lang, "map", year),
+                    config=MAP_CONFIG)
+            else:
+                kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")
+        if kinds["results.tab_table"].open:
+            with kinds["results.tab_table"]:
+                ui.table(pd.DataFrame([{
+                    t("province.pick"): r["nama"], t("results.with_predicate"): r["with_predicate"],
+                    t("results.kabkota"): r["kabkota"], t("results.share"): r["share"]}
+                    for r in overview["provinces"][year]]), key="results_provinces")
 
-st.subheader(t("results.per_province"))
-last_year = int(frame["award_year"].max())
-latest = frame[(frame["award_year"] == last_year) & (frame["predicate"] != "none")]
-regions = ui.region_names()
-provinces = sorted(k for k in regions if "." not in k)
-kab_count = {p: sum(1 for k in regions if k.count(".") == 1 and k.startswith(p + "."))
-             for p in provinces}
-with_pred = {p: int(latest["kode"].str.startswith(p + ".").sum()) for p in provinces}
-share = [round(100 * with_pred[p] / kab_count[p], 1) if kab_count[p] else 0 for p in provinces]
-tab_bar, tab_map, tab_table = st.tabs([t("province.tab_bar"), t("province.tab_map"),
-                                       t("results.tab_table")])
-with tab_map:
-    shapes = geojson("provinsi")
-    # the boundaries weigh 250 kB per draw: drawn on request, so reruns of the page stay fast
-    if shapes and st.toggle(t("results.show_map"), key="results_show_map"):
-        st.plotly_chart(choropleth_figure(shapes, provinces, share,
-                                          [regions[p] for p in provinces],
-                                          t("results.share"), lang, percent=True),
-                        config=MAP_CONFIG)
-    elif not shapes:
-        st.info(t("province.no_geo"), icon=":material/map:")
-with tab_bar:
-    st.plotly_chart(ranked_bar_figure([regions[p] for p in provinces], share,
-                                      t("results.share"), lang), config={"displayModeBar": False})
-with tab_table:
-    ui.table(pd.DataFrame({t("province.pick"): [regions[p] for p in provinces],
-                           t("results.with_predicate"): [with_pred[p] for p in provinces],
-                           t("results.kabkota"): [kab_count[p] for p in provinces],
-                           t("results.share"): share}), key="results_provinces")
-st.caption(t("results.share_caption", year=last_year))
-st.caption(t("results.source_caption"))
-with st.expander(t("results.all_rows")):
-    ui.table(frame, key="results_rows", column_config={
-        "source": st.column_config.LinkColumn("source")})
-c1, c2 = st.columns(2)
-c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="hasil-kla.csv",
-                   mime="text/csv", key="results_csv", icon=":material/download:")
-c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Hasil KLA"),
-                   file_name="hasil-kla.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   key="results_xlsx", icon=":material/table:")
+tab = views["results.tab_movers"]
+if tab.open:
+    with tab:
+        moved = overview["movers"]
+        up = sum(m["direction"] == "up" for m in moved)
+        c1, c2 = st.columns(2)
+        c1.metric(t("results.up"), up, border=True)
+        c2.metric(t("results.down"), len(moved) - up, border=True)
+        if moved:
+            ui.table(pd.DataFrame({
+                t("posisi.region"): [m["nama"] for m in moved],
+                t("results.from"): [f"{m['from_year']}: {t('predicate.' + m['from'])}"
+                                    for m in moved],
+                t("results.to"): [f"{m['to_year']}: {t('predicate.' + m['to'])}" for m in moved],
+            }), key="results_movers")
+
+tab = views["results.tab_app"]
+if tab.open:
+    with tab:
+        st.caption(t("results.app_caption"))
+        summary = ui.latest_summary(version)
+        if not summary:
+            st.caption(t("results.app_none"))
+        else:
+            ui.table(pd.DataFrame([{
+                t("posisi.year"): r["year"], **{t(f"predicate.{p}"): r[p] for p in TIERS},
+                t("predicate.none"): r["none"], t("results.app_sample"): r["sample"]}
+                for r in summary]), key="results_app")
+
+tab = views["results.tab_rows"]
+if tab.open:
+    with tab:
+        st.caption(t("results.source_caption"))
+        frame = ui.cached_results(version)
+        ui.table(frame, key="results_rows",
+                 column_config={"source": st.column_config.LinkColumn("source")})
+        c1, c2 = st.columns(2)
+        c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame),
+                           file_name="hasil-kla.csv", mime="text/csv", key="results_csv",
+                           icon=":material/download:")
+        c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Hasil KLA"),
+                           file_name="hasil-kla.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument"
+                                ".spreadsheetml.sheet",
+                           key="results_xlsx", icon=":material/table:")

@@ -289,10 +289,12 @@ TOPOJSON_URL = "app/static/topojson/"  # served by Streamlit (static/), so maps 
 MAP_CONFIG = {"displayModeBar": False, "topojsonURL": TOPOJSON_URL}
 
 
-def choropleth_figure(geojson: dict, codes: Sequence[str], values: Sequence[float],
+def choropleth_figure(geojson: dict | str, codes: Sequence[str], values: Sequence[float],
                       names: Sequence[str], title: str, lang: str = "id",
                       percent: bool = False) -> go.Figure:
-    """Regions coloured by ``values`` (joined on the feature property ``kode``)."""
+    """Regions coloured by ``values`` (joined on the feature property ``kode``). ``geojson``
+    is the boundaries or, better, their URL (``kla.geo.geojson_url``): the browser then fetches
+    them once instead of receiving them inside the chart."""
     fig = go.Figure(go.Choropleth(
         geojson=geojson, locations=list(codes), z=list(values), featureidkey="properties.kode",
         text=list(names), colorscale="Teal", marker_line_width=0.4, marker_line_color="white",

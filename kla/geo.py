@@ -1,4 +1,10 @@
-"""Boundary files for maps (shipped in data/geo)."""
+"""Boundary files for maps.
+
+The shapes live in ``static/geo/`` (served by Streamlit at ``app/static/geo/``): a map names
+its file by URL, so the browser fetches and caches the boundaries once instead of receiving
+them inside every chart on every rerun. ``data/geo/`` holds their provenance and the list of
+kab/kota without a shape.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,20 @@ from functools import cache
 from kla.settings import PROJECT_DIR
 
 GEO_DIR = PROJECT_DIR / "data" / "geo"
+SHAPES_DIR = PROJECT_DIR / "static" / "geo"
+SHAPES_URL = "app/static/geo/"  # relative, like plotly's topojsonURL: works under a base path
 
 
 @cache
 def geojson(level: str) -> dict:
     """``provinsi`` or ``kabkota`` boundaries; empty when the file is absent."""
-    path = GEO_DIR / f"{level}.geojson"
+    path = SHAPES_DIR / f"{level}.geojson"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def geojson_url(level: str) -> str | None:
+    """Where the browser fetches the ``level`` boundaries; None when the file is absent."""
+    return f"{SHAPES_URL}{level}.geojson" if (SHAPES_DIR / f"{level}.geojson").is_file() else None
 
 
 @cache

@@ -32,8 +32,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _ts() -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+def _ts(index: bool = False) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False,
+                 index=index)
 
 
 class Region(SQLModel, table=True):
@@ -123,7 +124,7 @@ class Assessment(SQLModel, table=True):
     status: str = Field(default="draft", max_length=16)
     is_sample: bool = False
     created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    updated_at: datetime = _ts(index=True)  # max() in the data version, every rerun
     submitted_at: Optional[datetime] = Field(default=None,
                                              sa_column=Column(DateTime(timezone=True)))
     submitted_by: Optional[str] = Field(default=None, max_length=120)
@@ -242,7 +243,7 @@ class Assignment(SQLModel, table=True):
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
     agencies: list = Field(default_factory=list, sa_type=JSON)
     updated_by: str = Field(default="system", max_length=120)
-    updated_at: datetime = _ts()
+    updated_at: datetime = _ts(index=True)
 
 
 class Review(SQLModel, table=True):

@@ -234,3 +234,69 @@ def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
             "history": [(r["award_year"], r["predicate"]) for r in mine],
             "peers_moved_up": sum(m["direction"] == "up" for m in moved),
             "peers_compared": len({m["kode"] for m in moved}) if moved else 0}
+
+
+TIERS = ("KLA", "Utama", "Nindya", "Madya", "Pratama")  # highest first, as tables show them
+
+
+def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
+                      regions: Mapping[str, str]) -> dict:
+    """Everything the national page shows, computed once per data version.
+
+    ``rows``: loaded results (kode, nama, award_year, predicate); ``national``: the official
+    counts per award year; ``regions``: province and kab/kota codes → names. Returns
+    ``counts`` (award_year, predicate, n), ``coverage`` per award year (loaded, national total,
+    per predicate, percent loaded), ``never_kla``, ``movers``, ``years`` (award years loaded)
+    and ``provinces`` per award year loaded (per province: kab/kota with a predicate that year,
+    kab/kota in the reference, share in percent)."""
+    tally: dict[tuple[int, str], int] = {}
+    for r in rows:
+        key = (int(r["award_year"]), r["predicate"])
+        tally[key] = tally.get(key, 0) + 1
+    years = sorted({y for y, _ in tally} | set(national))
+    coverage = []
+    for y in years:
+        loaded = sum(n for (yy, _), n in tally.items() if yy == y)
+        total = (national.get(y) or {}).get("total")
+        coverage.append({"award_year": y, "loaded": loaded, "national": total,
+                         **{p: tally.get((y, p), 0) for p in TIERS},
+                         "coverage": round(100 * loaded / total, 1) if total else None})
+    loaded_years = sorted({y for y, _ in tally})
+    with_pred: dict[tuple[int, str], int] = {}
+    for r in rows:
+        if r["predicate"] != "none":
+            key = (int(r["award_year"]), r["kode"].split(".")[0])
+            with_pred[key] = with_pred.get(key, 0) + 1
+    kab_count: dict[str, int] = {}
+    for kode in regions:
+        if kode.count(".") == 1:
+            prov = kode.split(".")[0]
+            kab_count[prov] = kab_count.get(prov, 0) + 1
+    province_codes = sorted(k for k in regions if "." not in k)
+
+    def per_province(year: int) -> list[dict]:
+        return [{"kode": p, "nama": regions[p], "with_predicate": with_pred.get((year, p), 0),
+                 "kabkota": kab_count.get(p, 0),
+                 "share": round(100 * with_pred.get((year, p), 0) / kab_count[p], 1)
+                 if kab_count.get(p) else 0.0} for p in province_codes]
+
+    return {"counts": [{"award_year": y, "predicate": p, "n": n}
+                       for (y, p), n in sorted(tally.items())],
+            "coverage": coverage, "never_kla": not any(p == "KLA" for _, p in tally),
+            "movers": movers(rows), "years": loaded_years,
+            "provinces": {y: per_province(y) for y in loaded_years}}
+
+
+def stage_summary(rows: list[Mapping]) -> list[dict]:
+    """Assessments stored in the app, per year: how many kab/kota fall in each predicate band
+    (``none`` below Pratama) and how many of them are sample data. ``rows``: year, predicate,
+    is_sample (one row per kab/kota and year)."""
+    out: dict[int, dict] = {}
+    for r in rows:
+        year = int(r["year"])
+        row = out.setdefault(year, {"year": year, **{p: 0 for p in (*TIERS, "none")},
+                                    "sample": 0})
+        pred = r["predicate"] if r["predicate"] in row else "none"
+        row[pred] += 1
+        row["sample"] += bool(r["is_sample"])
+    return [out[y] for y in sorted(out)]

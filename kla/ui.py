@@ -98,6 +98,88 @@ def store_scores(version: str):  # noqa: ANN201
     return svc.latest_stage_scores(get_engine(), get_framework())
 
 
+def latest_scores(version: str):  # noqa: ANN201
+    """``store_scores`` with a message while the first call scores every assessment."""
+    with st.spinner(t("results.scoring"), show_time=True):
+        return store_scores(version)
+
+
+def latest_summary(version: str) -> list[dict]:
+    """``stage_summary`` with the same message."""
+    with st.spinner(t("results.scoring"), show_time=True):
+        return stage_summary(version)
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def national_overview(version: str) -> dict:
+    """What the national page shows (``results.national_overview``), computed once per data
+    version: a rerun only draws."""
+    from kla.results import national_overview as overview
+    from kla.services.results import national_reference
+
+    frame = cached_results(version)
+    return overview(frame[["kode", "nama", "award_year", "predicate"]].to_dict("records"),
+                    national_reference(), region_names())
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def stage_summary(version: str) -> list[dict]:
+    """Assessments stored in the app per year and predicate (first call scores them all)."""
+    from kla.results import stage_summary as summary
+
+    return summary(store_scores(version)[["year", "predicate", "is_sample"]]
+                   .to_dict("records"))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN201
+    """A chart of cached data, built once per data version and language and shared by the
+    sessions (``st.plotly_chart`` copies it, never changes it): ``name`` is a builder in
+    ``kla.charts`` taking (overview data, lang, *args); see ``_FIGURES``."""
+    return _FIGURES[name](version, lang, *args)
+
+
+def _national_years(version: str, lang: str):  # noqa: ANN202
+    from kla.charts import results_figure
+    from kla.services.results import national_reference
+
+    return results_figure(national_overview(version)["counts"], national_reference(), lang)
+
+
+def _national_provinces(version: str, lang: str, kind: str, year: int):  # noqa: ANN202
+    from kla.charts import choropleth_figure, ranked_bar_figure
+    from kla.geo import geojson_url
+
+    rows = national_overview(version)["provinces"][year]
+    title = _t("results.share", lang)
+    names, share = [r["nama"] for r in rows], [r["share"] for r in rows]
+    if kind == "map":
+        return choropleth_figure(geojson_url("provinsi"), [r["kode"] for r in rows], share, names,
+                                 title, lang, percent=True)
+    return ranked_bar_figure(names, share, title, lang)
+
+
+_FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces}
+
+
+def lazy_tabs(key: str, label_keys: list[str]) -> dict:
+    """Tabs that run only the open tab's content (check ``tab.open``): a rerun draws one view,
+    not all of them. The open tab survives a switch of language. Returns label key → tab."""
+    from kla.i18n import LANGS
+
+    labels = [t(k) for k in label_keys]
+    current = st.session_state.get(key)
+    if current is not None and current not in labels:
+        for other in LANGS:
+            theirs = [_t(k, other) for k in label_keys]
+            if current in theirs:
+                st.session_state[key] = labels[theirs.index(current)]
+                break
+        else:
+            del st.session_state[key]
+    return dict(zip(label_keys, st.tabs(labels, key=key, on_change="rerun")))
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
 def region_names() -> dict[str, str]:
     """Province and kab/kota codes → names."""

@@ -34,14 +34,14 @@ def data_version(engine: Engine) -> str:
     would cost a tenth of a second per page."""
     from kla.models import Assignment, PublishedResult
 
-    with engine.connect() as conn:
-        n_ass, last = conn.execute(select(func.count(Assessment.id),
-                                          func.max(Assessment.updated_at))).one()
-        assigned = conn.execute(select(func.count(Assignment.id),
-                                       func.max(Assignment.updated_at))).one()
-        results = conn.execute(select(func.count(PublishedResult.id),
-                                      func.max(PublishedResult.loaded_at))).one()
-    return f"{n_ass}:{last}:{assigned[0]}:{assigned[1]}:{results[0]}:{results[1]}"
+    parts = [select(agg).select_from(table).scalar_subquery()
+             for table in (Assessment, Assignment)
+             for agg in (func.count(), func.max(table.updated_at))]
+    parts += [select(func.count()).select_from(PublishedResult).scalar_subquery(),
+              select(func.max(PublishedResult.loaded_at)).scalar_subquery()]
+    with engine.connect() as conn:  # one round trip: this runs on every rerun of every page
+        values = conn.execute(select(*parts)).one()
+    return ":".join(str(v) for v in values)
 
 
 def assessed_regions(engine: Engine) -> list[dict]:

@@ -1,5 +1,5 @@
-"""Analytics pages in Chromium: national results, a province with its map (drawn offline),
-peers."""
+"""Analytics pages in Chromium: national results and their province map, a province with its
+kab/kota map (shapes and base map served by the app, drawn offline), peers."""
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +18,15 @@ def test_national_province_and_peers(page, app_url):
     expect(page.get_by_role("heading", name="Hasil KLA nasional")).to_be_visible()
     expect(page.get_by_text("Belum ada kabupaten/kota yang pernah meraih")).to_be_visible()
     screenshot(page, "analytics-national")
+    page.get_by_role("tab", name="Per provinsi").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Peta", exact=True).click()
+    wait_for_app(page)
+    # the province shapes come by URL from the app (static/geo), the base map too
+    expect(page.locator(".js-plotly-plot .choroplethlayer path").first).to_be_attached(
+        timeout=15_000)
+    assert page.locator(".js-plotly-plot .choroplethlayer path").count() >= 38
+    screenshot(page, "analytics-national-map")
 
     page.get_by_role("link", name="Provinsi", exact=True).click()
     wait_for_app(page)

@@ -97,3 +97,40 @@ def test_provila_and_peer_benchmark():
     assert b["ranks"]["type"] == (1, 2) and b["ranks"]["predicate"] == (1, 2)
     assert b["peers_moved_up"] == 1  # Bandar Lampung: Madya → Nindya
     assert peer_benchmark(rows, "99.99") is None
+
+
+def test_national_overview():
+    from kla.results import national_overview
+
+    regions = {"18": "Lampung", "18.01": "Kabupaten A", "18.71": "Kota B", "18.72": "Kota C",
+               "31": "DKI", "31.71": "Kota D"}
+    rows = [{"kode": "18.01", "nama": "Kabupaten A", "award_year": 2022, "predicate": "Madya"},
+            {"kode": "18.01", "nama": "Kabupaten A", "award_year": 2023, "predicate": "Nindya"},
+            {"kode": "18.71", "nama": "Kota B", "award_year": 2023, "predicate": "none"},
+            {"kode": "31.71", "nama": "Kota D", "award_year": 2023, "predicate": "Pratama"}]
+    ov = national_overview(rows, {2023: {"total": 8}, 2025: {"total": 10}}, regions)
+    assert ov["years"] == [2022, 2023]
+    cov = {r["award_year"]: r for r in ov["coverage"]}
+    assert set(cov) == {2022, 2023, 2025}  # a year with national counts and no rows shows too
+    assert (cov[2023]["loaded"], cov[2023]["national"], cov[2023]["coverage"]) == (3, 8, 37.5)
+    assert (cov[2023]["Nindya"], cov[2023]["Pratama"], cov[2023]["KLA"]) == (1, 1, 0)
+    assert cov[2022]["coverage"] is None and cov[2025]["loaded"] == 0
+    assert ov["never_kla"]
+    assert [(m["kode"], m["direction"]) for m in ov["movers"]] == [("18.01", "up")]
+    lampung = {y: next(p for p in ps if p["kode"] == "18") for y, ps in ov["provinces"].items()}
+    assert (lampung[2023]["with_predicate"], lampung[2023]["kabkota"]) == (1, 3)  # "none" isn't
+    assert lampung[2023]["share"] == 33.3 and lampung[2022]["share"] == 33.3
+    assert {"counts", "coverage"} <= set(ov)
+    assert {"award_year": 2023, "predicate": "none", "n": 1} in ov["counts"]
+
+
+def test_stage_summary():
+    from kla.results import stage_summary
+
+    rows = [{"year": 2024, "predicate": "Madya", "is_sample": True},
+            {"year": 2024, "predicate": "none", "is_sample": False},
+            {"year": 2023, "predicate": "KLA", "is_sample": False}]
+    out = stage_summary(rows)
+    assert [r["year"] for r in out] == [2023, 2024]
+    assert out[0]["KLA"] == 1 and out[0]["sample"] == 0
+    assert (out[1]["Madya"], out[1]["none"], out[1]["sample"]) == (1, 1, 1)
