@@ -30,16 +30,19 @@ class AssessmentInfo:
 def data_version(engine: Engine) -> str:
     """A cheap fingerprint of the assessment data, for cache keys (changes on every write:
     answers, evidence and reviews bump their assessment's ``updated_at``; assignments and
-    published results have their own). Never counts answers: at national scale that alone
-    would cost a tenth of a second per page."""
+    published results have their own; a new or replaced row has a new id). Runs on every rerun
+    of every page, so it reads only indexed maxima: never counts rows (counting answers alone
+    would cost a tenth of a second per page at national scale). The app never deletes these
+    rows without writing another; a deletion made outside the app shows when the caches
+    expire (10 minutes)."""
     from kla.models import Assignment, PublishedResult
 
-    parts = [select(agg).select_from(table).scalar_subquery()
-             for table in (Assessment, Assignment)
-             for agg in (func.count(), func.max(table.updated_at))]
-    parts += [select(func.count()).select_from(PublishedResult).scalar_subquery(),
-              select(func.max(PublishedResult.loaded_at)).scalar_subquery()]
-    with engine.connect() as conn:  # one round trip: this runs on every rerun of every page
+    parts = [select(agg).scalar_subquery()
+             for table, stamp in ((Assessment, Assessment.updated_at),
+                                  (Assignment, Assignment.updated_at),
+                                  (PublishedResult, PublishedResult.loaded_at))
+             for agg in (func.max(table.id), func.max(stamp))]
+    with engine.connect() as conn:  # one round trip
         values = conn.execute(select(*parts)).one()
     return ":".join(str(v) for v in values)
 

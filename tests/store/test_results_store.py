@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kla.db import engine_for
+from kla.services.assessments import data_version
 from kla.services.permissions import CLI
 from kla.services.results import SHIPPED, import_results, results_frame
 
@@ -34,9 +35,11 @@ def test_a_users_own_csv_updates_and_reports(seeded_url, tmp_path):
                    "Kota Metro,Lampung,2022,Nindya,,,,C,https://contoh\n"
                    "Kab Entah,Lampung,2025,Madya,,,,C,https://contoh\n", encoding="utf-8")
     env = {**os.environ, "KLA_DATABASE_URL": seeded_url}
+    version = data_version(engine_for(seeded_url))
     r = subprocess.run([KLA, "import-results", str(own), "--json"], capture_output=True,
                        text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr
+    assert data_version(engine_for(seeded_url)) != version  # the pages' caches refresh
     report = json.loads(r.stdout)
     # 2025 is new; 2022 was loaded from the shipped file with another source: updated
     assert (report["loaded"], report["updated"], report["rejected"]) == (1, 1, 1)

@@ -241,3 +241,29 @@ def test_gate_stages_review_and_revision(env, fw):
     with Session(engine) as s:
         ev = s.exec(select(func.count()).select_from(Evidence)).scalar_one()
     assert ev >= 1
+
+
+def test_every_write_changes_the_data_version(env, fw):
+    """Pages cache what they read per data version: a write anywhere must show on the next
+    rerun, a read must not throw the caches away."""
+    from kla.services.assessments import data_version, list_assessments
+
+    engine, u, _ = env
+    seen = [data_version(engine)]
+
+    def changed() -> bool:
+        seen.append(data_version(engine))
+        return seen[-1] != seen[-2]
+
+    aid = draft(engine, fw, 2035, {"12.P1": 0.25})
+    assert changed()  # a new assessment
+    ans.save_answer(engine, u["wf.dinkes"], aid, "12.P1", 0.5, "", 1)
+    assert changed()  # an answer
+    ans.set_agencies(engine, u["wf.koord"], "36.73", fw, "12.P1", ["Dinkes", "Bappeda"])
+    assert changed()  # an agency assignment
+    ans.answer_states(engine, aid)
+    list_assessments(engine, "36.73")
+    assert not changed()  # reads
+    save_assessment(engine, region_kode="36.73", year=2035, stage="EM", answers={"12.P1": 1.0},
+                    framework=fw, status="draft", replace=True)
+    assert changed()  # an assessment replaced
