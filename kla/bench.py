@@ -1,6 +1,7 @@
 """`kla bench`: national-scale scoring from the store, as a ratio to a raw SELECT.
 
-Builds a fresh database (SQLite in a temporary folder unless a URL is given) with every kab/kota
+Builds a fresh database (SQLite in a temporary folder unless a URL is given; also a temporary
+PostgreSQL database when KLA_TEST_DATABASE_URL is set, see ``run_all``) with every kab/kota
 × every question × 4 stages, then times, in the same run:
 - ``raw_select_s``: a raw SELECT fetching every answer row;
 - ``score_all_s``: the same rows fetched and scored (all indicators, blocks, totals, predicates).
@@ -226,3 +227,40 @@ def run_bench(url: str | None = None, repeat: int = 3,
             engine.dispose()
     say("timing what-if and cheapest path …")
     return {**result, **planner_timings()}
+
+
+def postgres_bench(base_url: str, progress: Callable[[str], None] | None = None) -> dict:
+    """``run_bench`` on a temporary database created on the PostgreSQL server of
+    ``base_url`` (dropped afterwards)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from kla.db import engine_for
+
+    say = progress or (lambda _msg: None)
+    name = f"kla_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        return run_bench(url=url, progress=lambda m: say(f"[postgresql] {m}"))
+    finally:
+        engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_all(progress: Callable[[str], None] | None = None) -> dict:
+    """The bench on a temporary SQLite database and, when ``KLA_TEST_DATABASE_URL`` names a
+    PostgreSQL server, the same bench there under the key ``postgresql``."""
+    import os
+
+    result = run_bench(progress=progress)
+    base = os.environ.get("KLA_TEST_DATABASE_URL", "").strip()
+    if base:
+        result["postgresql"] = postgres_bench(base, progress)
+    return result

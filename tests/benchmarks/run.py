@@ -11,43 +11,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kla.bench import run_bench
+from kla.bench import run_all
 
 ROOT = Path(__file__).resolve().parents[2]
 GOALS = {"ratio": 2.0, "whatif_ms": 20.0, "plan_ms": 100.0, "national_page_s": 1.0,
          "page_ratio": 4.0}
 
 
-def postgres_bench() -> dict | None:
-    """The same bench on PostgreSQL (KLA_TEST_DATABASE_URL): a temporary database, dropped."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = os.environ.get("KLA_TEST_DATABASE_URL", "").strip()
-    if not base:
-        return None
-    name = f"kla_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-        return run_bench(url=url, progress=lambda m: print(f"[postgresql] {m}", file=sys.stderr))
-    finally:
-        from kla.db import engine_for
-
-        engine_for.cache_clear()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> int:
-    result = run_bench(progress=lambda m: print(m, file=sys.stderr))
-    pg = postgres_bench()
+    result = run_all(progress=lambda m: print(m, file=sys.stderr))
+    pg = result.pop("postgresql", None)
     lines = [
         f"# Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.python_implementation()} {platform.python_version()}, "

@@ -1,8 +1,9 @@
 """`kla bench --json` keeps its contract (keys, row counts) on SQLite and, when
-KLA_TEST_DATABASE_URL is set, on PostgreSQL, where the national page must show the same numbers.
-No timing asserts here: the measured ratios go to `make bench`'s table."""
+KLA_TEST_DATABASE_URL is set, runs the same bench on PostgreSQL, where the national page must
+show the same numbers. No timing asserts here: the measured ratios go to `make bench`'s table."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,31 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKENDS
+from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.bench
-
-_runs: dict[str, dict] = {}
-
-
-def _bench(backend: str, empty_db_factory) -> dict:
-    if backend not in _runs:
-        kla = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
-        cmd = [kla, "bench", "--json"]
-        if backend != "sqlite":
-            cmd += ["--url", empty_db_factory(backend)]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        assert r.returncode == 0, r.stderr[-3000:]
-        _runs[backend] = json.loads(r.stdout)
-    return _runs[backend]
+KEYS = {"rows", "raw_select_s", "score_all_s", "ratio", "whatif_ms", "plan_ms", "national_rows",
+        "national_first_s", "national_app_first_s", "national_page_s", "national_views_s",
+        "empty_page_s", "page_ratio", "national_overview"}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_bench_json_contract(backend, empty_db_factory):
-    d = _bench(backend, empty_db_factory)
-    assert set(d) >= {"rows", "raw_select_s", "score_all_s", "ratio", "whatif_ms", "plan_ms",
-                      "national_rows", "national_first_s", "national_app_first_s",
-                      "national_page_s", "national_views_s", "empty_page_s", "page_ratio"}
+@pytest.fixture(scope="module")
+def bench() -> dict:
+    kla = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
+    env = {**os.environ, "KLA_TEST_DATABASE_URL": PG_URL}
+    r = subprocess.run([kla, "bench", "--json"], capture_output=True, text=True, timeout=1200,
+                       env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout)
+
+
+def _contract(d: dict) -> None:
+    assert set(d) >= KEYS
     assert d["rows"] == 514 * 274 * 4
     assert d["national_rows"] == 514 * 274 * 4 * 5
     assert d["raw_select_s"] > 0 and d["score_all_s"] > 0
@@ -44,6 +40,7 @@ def test_bench_json_contract(backend, empty_db_factory):
                                           "tab_movers", "tab_app", "tab_rows"}
     assert d["national_page_s"] == max(d["national_views_s"].values()) > 0
     assert d["empty_page_s"] > 0
+    assert d["page_ratio"] == pytest.approx(d["national_page_s"] / d["empty_page_s"], rel=0.02)
     # what the page showed: every kab/kota scored in each of the five years
     app = d["national_overview"]["app"]
     assert sorted(app) == ["2021", "2022", "2023", "2024", "2025"]
@@ -51,7 +48,12 @@ def test_bench_json_contract(backend, empty_db_factory):
     assert sum(d["national_overview"]["published"].values()) == 277
 
 
-@pytest.mark.skipif("postgresql" not in BACKENDS, reason="KLA_TEST_DATABASE_URL not set")
-def test_postgresql_shows_the_same_national_page(empty_db_factory):
-    assert (_bench("postgresql", empty_db_factory)["national_overview"]
-            == _bench("sqlite", empty_db_factory)["national_overview"])
+def test_bench_json_contract(bench):
+    _contract(bench)
+    assert ("postgresql" in bench) == bool(PG_URL)
+
+
+@pytest.mark.skipif(not PG_URL, reason="KLA_TEST_DATABASE_URL not set")
+def test_postgresql_bench_shows_the_same_national_page(bench):
+    _contract(bench["postgresql"])
+    assert bench["postgresql"]["national_overview"] == bench["national_overview"]
