@@ -91,6 +91,7 @@ if tab.open:
         if not summary:
             st.caption(t("results.app_none"))
         else:
+            st.plotly_chart(ui.figure("national_app", version, lang), config=PLAIN)
             ui.table(pd.DataFrame([{
                 t("posisi.year"): r["year"], **{t(f"predicate.{p}"): r[p] for p in TIERS},
                 t("predicate.none"): r["none"], t("results.app_sample"): r["sample"]}

@@ -262,25 +262,26 @@ def handling_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
 
 
 def results_figure(counts: Sequence[dict], national: dict[int, dict],
-                   lang: str = "id") -> go.Figure:
-    """Loaded results per award year stacked by predicate, the national total beside them:
+                   lang: str = "id", year_label: str = "results.award_year") -> go.Figure:
+    """Kab/kota per year stacked by predicate, the national total beside them when given:
     ``counts`` = {"award_year", "predicate", "n"}."""
     years = sorted({c["award_year"] for c in counts} | set(national))
     fig = go.Figure()
-    for pred in ("Pratama", "Madya", "Nindya", "Utama", "KLA"):
+    for pred in ("none", "Pratama", "Madya", "Nindya", "Utama", "KLA"):
         ys = [sum(c["n"] for c in counts if c["award_year"] == y and c["predicate"] == pred)
               for y in years]
-        if any(ys):
+        if any(ys) and (pred != "none" or not national):  # published: predicates only
             fig.add_trace(go.Bar(x=[str(y) for y in years], y=ys, name=t(f"predicate.{pred}", lang),
                                  marker_color=BAND_COLOURS[pred],
                                  marker_line={"color": INK, "width": 0.5}))
-    fig.add_trace(go.Scatter(x=[str(y) for y in years],
-                             y=[national.get(y, {}).get("total") for y in years],
-                             mode="markers+text", name=t("results.national", lang),
-                             text=[fmt_num(national[y]["total"], lang, 0) if y in national
-                                   else "" for y in years], textposition="top center",
-                             marker={"symbol": "diamond", "size": 11, "color": INK}))
-    fig.update_xaxes(type="category", title_text=t("results.award_year", lang))
+    if national:
+        fig.add_trace(go.Scatter(x=[str(y) for y in years],
+                                 y=[national.get(y, {}).get("total") for y in years],
+                                 mode="markers+text", name=t("results.national", lang),
+                                 text=[fmt_num(national[y]["total"], lang, 0) if y in national
+                                       else "" for y in years], textposition="top center",
+                                 marker={"symbol": "diamond", "size": 11, "color": INK}))
+    fig.update_xaxes(type="category", title_text=t(year_label, lang))
     fig.update_yaxes(title_text=t("results.cities", lang))
     return _layout(fig, lang, 380, barmode="stack")
 

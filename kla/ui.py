@@ -159,7 +159,17 @@ def _national_provinces(version: str, lang: str, kind: str, year: int):  # noqa:
     return ranked_bar_figure(names, share, title, lang)
 
 
-_FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces}
+def _national_app(version: str, lang: str):  # noqa: ANN202
+    from kla.charts import results_figure
+    from kla.results import TIERS
+
+    counts = [{"award_year": r["year"], "predicate": p, "n": r[p]}
+              for r in stage_summary(version) for p in (*TIERS, "none")]
+    return results_figure(counts, {}, lang, year_label="posisi.year")
+
+
+_FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces,
+            "national_app": _national_app}
 
 
 def lazy_tabs(key: str, label_keys: list[str]) -> dict:

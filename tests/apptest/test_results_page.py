@@ -51,6 +51,7 @@ def test_national_page_views(app_factory, seeded_sqlite_url):
     app = next(d.value for d in at.dataframe if "Di antaranya data contoh" in d.value.columns)
     assert (app["Di antaranya data contoh"] > 0).all()  # the demo's assessments, labelled
     assert any("bukan hasil resmi" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1  # the same numbers as stacked bars
 
     _open(at, "Semua baris dan sumbernya")
     assert len(at.get("download_button")) == 2

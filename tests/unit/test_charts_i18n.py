@@ -67,3 +67,18 @@ def test_upload_display_name_is_never_a_path():
     assert display_name("../../etc/SK Dinkes.pdf") == "SK Dinkes.pdf"
     assert display_name("C:\\\\berkas\\\\foto.png") == "foto.png"
     assert display_name(None) == display_name("a/") == "berkas"
+
+
+def test_results_figure_published_and_app():
+    from kla.charts import results_figure
+
+    counts = [{"award_year": 2023, "predicate": "Madya", "n": 3},
+              {"award_year": 2023, "predicate": "none", "n": 2},
+              {"award_year": 2025, "predicate": "Utama", "n": 1}]
+    published = results_figure(counts, {2023: {"total": 360}, 2025: {"total": 355}}, "id")
+    names = [tr.name for tr in published.data]
+    assert names == ["Madya", "Utama", "Jumlah nasional (resmi)"]  # no bar for "none"
+    assert list(published.data[-1].y) == [360, 355]
+    app = results_figure(counts, {}, "en", year_label="posisi.year")
+    assert [tr.name for tr in app.data] == ["No predicate", "Madya", "Utama"]
+    assert app.layout.xaxis.title.text == "Evaluation year"
