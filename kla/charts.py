@@ -283,6 +283,10 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
                                  marker={"symbol": "diamond", "size": 11, "color": INK}))
     fig.update_xaxes(type="category", title_text=t(year_label, lang))
     fig.update_yaxes(title_text=t("results.cities", lang))
+    top = max((max(sum(c["n"] for c in counts if c["award_year"] == y),
+                    (national.get(y) or {}).get("total") or 0) for y in years), default=0)
+    if top <= 10:
+        fig.update_yaxes(dtick=1)  # counts of kab/kota: no "1,5" ticks
     return _layout(fig, lang, 380, barmode="stack")
 
 

@@ -82,3 +82,5 @@ def test_results_figure_published_and_app():
     app = results_figure(counts, {}, "en", year_label="posisi.year")
     assert [tr.name for tr in app.data] == ["No predicate", "Madya", "Utama"]
     assert app.layout.xaxis.title.text == "Evaluation year"
+    assert app.layout.yaxis.dtick == 1  # small counts: whole ticks only
+    assert published.layout.yaxis.dtick is None
