@@ -34,7 +34,7 @@ items = {i.question_id: i for i in ui.checklist_of(info, version)}
 
 f1, f2, f3 = st.columns([1.2, 1, 1])
 ALL = "__all__"
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key="entry_block",
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=ui.lang_key("entry_block"),
                      format_func=lambda c: t("gaps.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
 mine = f2.toggle(t("entry.only_mine"), value=who.role == "opd", key="entry_mine",
@@ -61,7 +61,7 @@ ui.table(table, key="entry_table", height=260)
 if not qids:
     st.stop()
 
-qid = st.selectbox(t("col.question"), qids, key=f"entry_q_{info.id}",
+qid = st.selectbox(t("col.question"), qids, key=ui.lang_key(f"entry_q_{info.id}"),
                    format_func=lambda q: f"{STATUS[items[q].problem][:1]} {q} · "
                                          f"{fw.questions[q].text[:90]}")
 q = fw.questions[qid]

@@ -51,10 +51,10 @@ with st.expander(t("gaps.by_indicator_table")):
 st.subheader(t("gaps.questions"))
 ALL = "__all__"
 f1, f2, f3 = st.columns([1.2, 1.2, 1])
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key="gaps_block",
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=ui.lang_key("gaps_block"),
                      format_func=lambda c: t("gaps.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
-opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key="gaps_opd",
+opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=ui.lang_key("gaps_opd"),
                    format_func=lambda o: t("gaps.all_opds") if o == ALL else o)
 below = f3.toggle(t("gaps.filter_below"), value=True, key="gaps_below")
 shown = filter_rows(rows, None if block == ALL else block, None if opd == ALL else opd, below)

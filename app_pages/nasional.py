@@ -43,10 +43,10 @@ tab = views["results.tab_provinces"]
 if tab.open:
     with tab:
         years = overview["years"][::-1]
-        loaded = {r["award_year"]: r["loaded"] for r in overview["coverage"]}
-        year = st.selectbox(t("results.award_year"), years, key="nasional_share_year",
-                            format_func=lambda y: t("results.year_loaded", year=y, n=loaded[y]))
-        st.caption(t("results.share_caption", year=year))
+        year = st.selectbox(t("results.award_year"), years, key="nasional_share_year")
+        row = next(r for r in overview["coverage"] if r["award_year"] == year)
+        st.caption(t("results.share_caption", year=year, n=row["loaded"],
+                     total=row["national"] if row["national"] is not None else "–"))
         shapes = geojson_url("provinsi") is not None
         kinds = ui.lazy_tabs("nasional_province_view", ["province.tab_bar", "province.tab_map",
                                                         "results.tab_table"])

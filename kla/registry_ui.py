@@ -75,6 +75,8 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
             opts = ([""] if ftype == "desa" else []) + sorted(pool)
             fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")  # noqa: E731
         default = value if value is not None else DEFAULTS.get(field)
+        if ftype == "choice":  # translated labels: one widget per language
+            key = ui.lang_key(key, carry=False)
         return st.selectbox(label, opts, key=key, format_func=fmt,
                             index=opts.index(default) if default in opts else 0)
     if ftype == "date":

@@ -31,6 +31,21 @@ def t(key: str, **kw: object) -> str:
     return _t(key, lang(), **kw)
 
 
+def lang_key(key: str, carry: bool = True) -> str:
+    """The widget key of a selectbox whose options are shown translated. A keyed selectbox
+    keeps showing the label it was chosen with, so after a language switch it would still
+    show the old language: one key per language draws it anew. With ``carry`` the choice
+    moves over (only for widgets given no ``index``; others keep it by their own means)."""
+    mine = f"{key}.{lang()}"
+    if carry and mine not in st.session_state:
+        for other in LANGS:
+            old = st.session_state.get(f"{key}.{other}")
+            if old is not None:
+                st.session_state[mine] = old
+                break
+    return mine
+
+
 def data_version() -> str:
     return svc.data_version(get_engine())
 
@@ -396,7 +411,8 @@ def pick_assessment(prefix: str, prefer_stage: str | None = None) -> svc.Assessm
                  container=c2)
     stages = [a.stage for a in infos if a.year == year]
     first = stages.index(prefer_stage) if prefer_stage in stages else len(stages) - 1
-    stage = _pick(t("posisi.stage"), stages, f"{prefix}_stage_{kode}_{year}", "sel_stage",
+    stage = _pick(t("posisi.stage"), stages,
+                  lang_key(f"{prefix}_stage_{kode}_{year}", carry=False), "sel_stage",
                   first, lambda s: t(f"stage.{s}"), c3)
     info = next(a for a in infos if a.year == year and a.stage == stage)
     if info.is_sample:

@@ -28,7 +28,7 @@ def test_posisi_shows_serang_2025(app_factory, seeded_sqlite_url):
     assert at.title[0].value == "Posisi Predikat"
     at.selectbox(key="posisi_region").set_value("36.73").run()
     at.selectbox(key="posisi_year_36.73").set_value(2025).run()
-    assert at.selectbox(key="posisi_stage_36.73_2025").value == "FINAL"
+    assert at.selectbox(key="posisi_stage_36.73_2025.id").value == "FINAL"
     m = metrics(at)
     assert m["Predikat"] == "Madya"
     assert m["Total nilai"].count(",") == 1  # decimal comma
@@ -45,12 +45,12 @@ def test_stage_changes_the_standing(app_factory, seeded_sqlite_url):
     at = app_factory(seeded_sqlite_url).run()
     at.selectbox(key="posisi_region").set_value("36.73").run()
     at.selectbox(key="posisi_year_36.73").set_value(2025).run()
-    at.selectbox(key="posisi_stage_36.73_2025").set_value("EM").run()
+    at.selectbox(key="posisi_stage_36.73_2025.id").set_value("EM").run()
     assert metrics(at)["Predikat"] == "Utama"
     at.selectbox(key="posisi_year_36.73").set_value(2023).run()
-    assert at.selectbox(key="posisi_stage_36.73_2023").value == "EM"  # the stage is kept
+    assert at.selectbox(key="posisi_stage_36.73_2023.id").value == "EM"  # the stage is kept
     assert metrics(at)["Predikat"] == "Nindya"
-    at.selectbox(key="posisi_stage_36.73_2023").set_value("FINAL").run()
+    at.selectbox(key="posisi_stage_36.73_2023.id").set_value("FINAL").run()
     assert metrics(at)["Predikat"] == "Pratama"
 
 
@@ -77,3 +77,25 @@ def test_empty_database_explains_what_to_do(app_factory, empty_db_factory):
     add_user(engine, username="admin", password="rahasia-123", role="admin")
     at = app_factory(url, user="admin").run()
     assert "kla demo" in at.info[0].value  # signed in, no assessment yet
+
+
+def test_a_language_switch_keeps_choices_and_translates_them(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url).run()
+    at.selectbox(key="posisi_region").set_value("36.73").run()
+    at.selectbox(key="posisi_year_36.73").set_value(2025).run()
+    at.selectbox(key="posisi_stage_36.73_2025.id").set_value("EM").run()
+    at.session_state["lang"] = "en"
+    at.run()
+    stage = at.selectbox(key="posisi_stage_36.73_2025.en")  # drawn anew, in English
+    assert stage.value == "EM" and "Self-assessment (EM)" in stage.options
+    assert metrics(at)["Predicate"] == "Utama"
+
+    # (AppTest evaluates a format_func outside the session, i.e. in Indonesian: choose there)
+    at = app_factory(seeded_sqlite_url).run()
+    at.switch_page("app_pages/kesenjangan.py").run()
+    at.selectbox(key="gaps_block.id").set_value("KD").run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.selectbox(key="gaps_block.en").value == "KD"  # the filter carried over
+    assert not at.exception
+    assert all("Session State API" not in w.value for w in at.warning)

@@ -26,7 +26,7 @@ def open_page(app_factory, url, page, year=2025, stage=None):
     at.selectbox(key=f"{prefix}_region").set_value("36.73").run()
     at.selectbox(key=f"{prefix}_year_36.73").set_value(year).run()
     if stage:
-        at.selectbox(key=f"{prefix}_stage_36.73_{year}").set_value(stage).run()
+        at.selectbox(key=f"{prefix}_stage_36.73_{year}.id").set_value(stage).run()
     assert not at.exception
     return at
 
@@ -44,11 +44,11 @@ def test_gaps_sorted_and_filtered(app_factory, seeded_sqlite_url):
     sample_notes = {n for notes in NOTES.values() for n in notes}
     assert any(r.split(": ", 1)[1] in sample_notes for r in reasons)  # the answer's own note
     assert any(w.value.startswith("Data contoh") for w in at.warning)
-    at.selectbox(key="gaps_opd").set_value("Disdukcapil").run()
+    at.selectbox(key="gaps_opd.id").set_value("Disdukcapil").run()
     table = frame(at, "Mengapa poin hilang")
     assert len(table) and table["OPD"].str.contains("Disdukcapil").all()
-    at.selectbox(key="gaps_opd").set_value("__all__").run()
-    at.selectbox(key="gaps_block").set_value("KD").run()
+    at.selectbox(key="gaps_opd.id").set_value("__all__").run()
+    at.selectbox(key="gaps_block.id").set_value("KD").run()
     at.toggle(key="gaps_below").set_value(False).run()
     table = frame(at, "Mengapa poin hilang")
     assert set(table["Blok"]) == {"KD"} and len(table) == 35
@@ -143,7 +143,7 @@ def test_verification_risk_forecast(app_factory, seeded_sqlite_url):
     assert list(falls["Tahun evaluasi"]) == [2021, 2022, 2023]
     assert m["Perkiraan terverifikasi"].endswith("Madya")
     assert any("diperkirakan Madya" in w.value for w in at.warning)
-    at.selectbox(key="risk_stage_36.73_2025").set_value("FINAL").run()
+    at.selectbox(key="risk_stage_36.73_2025.id").set_value("FINAL").run()
     assert any("Pilih tahap EM" in i.value for i in at.info)
 
 

@@ -51,14 +51,14 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
     target = next(d for d in sorted(area.desa) if (d, "lpks") not in have)
     at, _ = open_registry(app_factory, seeded_sqlite_url, "village_body")
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
-    at.selectbox(key="reg_add_village_body_body").set_value("lpks")
+    at.selectbox(key="reg_add_village_body_body.id").set_value("lpks")
     at.text_input(key="reg_add_village_body_sk_number").input("SK 12/2025")
     submit(at, "reg_add_village_body")
     assert not at.error, [e.value for e in at.error]
     assert (target, "lpks") in {(r["area_kode"], r["body"])
                                 for r in reg.entries(engine, "18.72", "village_body")}
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
-    at.selectbox(key="reg_add_village_body_body").set_value("lpks")
+    at.selectbox(key="reg_add_village_body_body.id").set_value("lpks")
     submit(at, "reg_add_village_body")
     assert "already in the registry" in at.error[0].value
 
@@ -118,7 +118,7 @@ def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkey
     at.selectbox(key="reg_edit_pick_play_area").set_value(entry["id"]).run()
     prefix = f"reg_edit_{entry['id']}_play_area"
     at.text_input(key=f"{prefix}_name").input(entry["name"] + " (baru)")
-    at.selectbox(key=f"{prefix}_standard").set_value("in_process")
+    at.selectbox(key=f"{prefix}_standard.id").set_value("in_process")
     submit(at, f"reg_edit_play_area_{entry['id']}")
     assert not at.error, [e.value for e in at.error]
     after = next(r for r in reg.entries(engine, "18.72", "play_area") if r["id"] == entry["id"])

@@ -33,6 +33,12 @@ def test_serang_2025_predicate(page, app_url):
     choose(page, "Tahap", "Evaluasi Mandiri (EM)")
     expect(metric(page, "Predikat")).to_have_text("Utama")
 
+    # a language switch keeps the chosen stage and shows it in the new language
+    page.get_by_role("radio", name="English").click()
+    wait_for_app(page)
+    expect(page.get_by_label("Stage")).to_have_value("Self-assessment (EM)")
+    expect(metric(page, "Predicate")).to_have_text("Utama")
+
 
 def test_language_switch_to_english(page, app_url):
     login(page, app_url, "admin")
