@@ -4,7 +4,6 @@ import streamlit as st
 
 from kla import ui
 from kla.db import get_engine
-from kla.io.export import csv_bytes, xlsx_bytes
 from kla.services.audit import audit_frame
 
 t = ui.t
@@ -23,10 +22,4 @@ frame = frame.rename(columns={c: t(f"audit.col.{c}") for c in frame.columns})
 st.caption(t("audit.count", n=len(frame)))
 ui.table(frame, key="audit_table", column_config={
     t("audit.col.change"): st.column_config.TextColumn(width="large")})
-c1, c2 = st.columns(2)
-c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame), file_name="audit-kla.csv",
-                   mime="text/csv", key="audit_csv", icon=":material/download:")
-c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Audit"),
-                   file_name="audit-kla.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   key="audit_xlsx", icon=":material/table:")
+ui.downloads(frame, "audit-kla", "audit", "Audit")

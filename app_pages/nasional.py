@@ -11,7 +11,6 @@ import streamlit as st
 from kla import ui
 from kla.charts import MAP_CONFIG
 from kla.geo import geojson_url
-from kla.io.export import csv_bytes, xlsx_bytes
 from kla.results import TIERS
 
 t, lang = ui.t, ui.lang()
@@ -30,12 +29,13 @@ if tab.open:
     with tab:
         st.plotly_chart(ui.figure("national_years", version, lang), config=PLAIN)
         st.caption(t("results.coverage_caption"))
-        ui.table(pd.DataFrame([{
+        coverage = pd.DataFrame([{
             t("results.award_year"): r["award_year"], t("results.loaded"): r["loaded"],
             t("results.national"): r["national"],
             **{t(f"predicate.{p}"): r[p] for p in TIERS},
-            t("results.coverage"): r["coverage"]} for r in overview["coverage"]]),
-            key="results_coverage")
+            t("results.coverage"): r["coverage"]} for r in overview["coverage"]])
+        ui.table(coverage, key="results_coverage")
+        ui.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
         if overview["never_kla"]:
             st.info(t("results.never_kla"), icon=":material/emoji_events:")
 
@@ -62,10 +62,13 @@ if tab.open:
                 kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")
         if kinds["results.tab_table"].open:
             with kinds["results.tab_table"]:
-                ui.table(pd.DataFrame([{
+                shares = pd.DataFrame([{
                     t("province.pick"): r["nama"], t("results.with_predicate"): r["with_predicate"],
                     t("results.kabkota"): r["kabkota"], t("results.share"): r["share"]}
-                    for r in overview["provinces"][year]]), key="results_provinces")
+                    for r in overview["provinces"][year]])
+                ui.table(shares, key="results_provinces")
+                ui.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
+                             f"Per provinsi {year}")
 
 tab = views["results.tab_movers"]
 if tab.open:
@@ -76,12 +79,14 @@ if tab.open:
         c1.metric(t("results.up"), up, border=True)
         c2.metric(t("results.down"), len(moved) - up, border=True)
         if moved:
-            ui.table(pd.DataFrame({
+            movers = pd.DataFrame({
                 t("posisi.region"): [m["nama"] for m in moved],
                 t("results.from"): [f"{m['from_year']}: {t('predicate.' + m['from'])}"
                                     for m in moved],
                 t("results.to"): [f"{m['to_year']}: {t('predicate.' + m['to'])}" for m in moved],
-            }), key="results_movers")
+            })
+            ui.table(movers, key="results_movers")
+            ui.downloads(movers, "kla-naik-turun", "results_movers", "Naik dan turun")
 
 tab = views["results.tab_app"]
 if tab.open:
@@ -92,10 +97,12 @@ if tab.open:
             st.caption(t("results.app_none"))
         else:
             st.plotly_chart(ui.figure("national_app", version, lang), config=PLAIN)
-            ui.table(pd.DataFrame([{
+            stored = pd.DataFrame([{
                 t("posisi.year"): r["year"], **{t(f"predicate.{p}"): r[p] for p in TIERS},
                 t("predicate.none"): r["none"], t("results.app_sample"): r["sample"]}
-                for r in summary]), key="results_app")
+                for r in summary])
+            ui.table(stored, key="results_app")
+            ui.downloads(stored, "kla-penilaian-aplikasi", "results_app", "Penilaian aplikasi")
 
 tab = views["results.tab_rows"]
 if tab.open:
@@ -104,12 +111,4 @@ if tab.open:
         frame = ui.cached_results(version)
         ui.table(frame, key="results_rows",
                  column_config={"source": st.column_config.LinkColumn("source")})
-        c1, c2 = st.columns(2)
-        c1.download_button(t("common.download_csv"), lambda: csv_bytes(frame),
-                           file_name="hasil-kla.csv", mime="text/csv", key="results_csv",
-                           icon=":material/download:")
-        c2.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(frame, "Hasil KLA"),
-                           file_name="hasil-kla.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument"
-                                ".spreadsheetml.sheet",
-                           key="results_xlsx", icon=":material/table:")
+        ui.downloads(frame, "hasil-kla", "results", "Hasil KLA")

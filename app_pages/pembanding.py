@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from kla import ui
-from kla.io.export import csv_bytes
 from kla.results import peer_benchmark
 
 t, lang = ui.t, ui.lang()
@@ -45,6 +44,4 @@ for info in ui.assessments(kode, ui.data_version()) if kode in ui.assessed_codes
                                                           if info.is_sample else "")})
 sources = pd.DataFrame(rows)
 ui.table(sources, key="peers_sources")
-st.download_button(t("common.download_csv"), lambda: csv_bytes(sources),
-                   file_name=f"pembanding-{kode}.csv", mime="text/csv", key="peers_csv",
-                   icon=":material/download:")
+ui.downloads(sources, f"pembanding-{kode}", "peers", "Pembanding")

@@ -7,7 +7,6 @@ from kla import ui
 from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure
 from kla.geo import geojson_url, without_boundary
 from kla.i18n import fmt_num
-from kla.io.export import csv_bytes
 from kla.results import ORDER, provila
 
 t, lang = ui.t, ui.lang()
@@ -53,17 +52,17 @@ else:
     st.info(t("province.none"), icon=":material/info:")
 ui.table(history, key="province_history")
 st.caption(t("province.sources_caption"))
-st.download_button(t("common.download_csv"), lambda: csv_bytes(history),
-                   file_name=f"provinsi-{prov}.csv", mime="text/csv", key="province_csv",
-                   icon=":material/download:")
+ui.downloads(history, f"provinsi-{prov}", "province", provinces[prov])
 if not years:
     st.stop()
 if status["blocking"]:
     with st.expander(t("province.blocking", n=len(status["blocking"]))):
-        ui.table(pd.DataFrame({
+        blocking = pd.DataFrame({
             t("posisi.region"): [f"{b['nama']} ({b['kode']})" for b in status["blocking"]],
             t("province.reason"): [t(f"province.reason.{b['reason']}") for b in status["blocking"]],
-        }), key="province_blocking")
+        })
+        ui.table(blocking, key="province_blocking")
+        ui.downloads(blocking, f"provila-{prov}-{year}", "province_blocking", f"Provila {year}")
 
 st.subheader(t("province.map", year=year))
 latest = dict(zip(rows[rows["award_year"] == year]["kode"],

@@ -353,6 +353,21 @@ def table(df, **kw) -> None:  # noqa: ANN001, ANN003
     st.dataframe(df, column_config=config, **kw)
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:  # noqa: ANN001
+    """CSV and Excel of a table shown, side by side; the files are built on click."""
+    from kla.io.export import csv_bytes, xlsx_bytes
+
+    row = st.container(horizontal=True)
+    row.download_button(t("common.download_csv"), lambda: csv_bytes(df), file_name=f"{stem}.csv",
+                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    row.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(df, sheet[:31]),
+                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
+                        icon=":material/table:")
+
+
 def header(prefix: str) -> None:
     """Page title and caption from the catalogue (``<prefix>.title``, ``<prefix>.caption``),
     then any message left by the previous run."""

@@ -25,7 +25,8 @@ def test_national_page_views(app_factory, seeded_sqlite_url):
     assert row["KLA"] == 0
     assert any("Belum ada kabupaten/kota yang pernah meraih" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1
-    assert not at.metric and not at.get("download_button")  # other views are not drawn
+    assert not at.metric  # other views are not drawn
+    assert len(at.get("download_button")) == 2  # the table as CSV and Excel
 
     _open(at, "Per provinsi")
     assert not at.exception and len(at.get("plotly_chart")) == 1  # ranked bar
@@ -42,17 +43,20 @@ def test_national_page_views(app_factory, seeded_sqlite_url):
                for c in at.caption)
     prov = next(d.value for d in at.dataframe if "Berpredikat" in d.value.columns)
     assert prov[prov["Provinsi"] == "Lampung"].iloc[0]["Berpredikat"] == 2  # as the Provinsi page
+    assert len(at.get("download_button")) == 2
 
     _open(at, "Naik dan turun")
     m = {x.label: x.value for x in at.metric}
     assert int(m["Naik predikat"]) > 0
     assert any("Menjadi" in d.value.columns for d in at.dataframe)
+    assert len(at.get("download_button")) == 2
 
     _open(at, "Penilaian di aplikasi")
     app = next(d.value for d in at.dataframe if "Di antaranya data contoh" in d.value.columns)
     assert (app["Di antaranya data contoh"] > 0).all()  # the demo's assessments, labelled
     assert any("bukan hasil resmi" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # the same numbers as stacked bars
+    assert len(at.get("download_button")) == 2
 
     _open(at, "Semua baris dan sumbernya")
     assert len(at.get("download_button")) == 2
