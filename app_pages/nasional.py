@@ -29,11 +29,10 @@ if tab.open:
     with tab:
         st.plotly_chart(ui.figure("national_years", version, lang), config=PLAIN)
         st.caption(t("results.coverage_caption"))
-        coverage = pd.DataFrame([{
-            t("results.award_year"): r["award_year"], t("results.loaded"): r["loaded"],
-            t("results.national"): r["national"],
-            **{t(f"predicate.{p}"): r[p] for p in TIERS},
-            t("results.coverage"): r["coverage"]} for r in overview["coverage"]])
+        coverage = ui.labelled(overview["coverage"], {
+            "award_year": "results.award_year", "loaded": "results.loaded",
+            "national": "results.national", **{p: f"predicate.{p}" for p in TIERS},
+            "coverage": "results.coverage"})
         ui.table(coverage, key="results_coverage")
         ui.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
         if overview["never_kla"]:
@@ -62,10 +61,9 @@ if tab.open:
                 kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")
         if kinds["results.tab_table"].open:
             with kinds["results.tab_table"]:
-                shares = pd.DataFrame([{
-                    t("province.pick"): r["nama"], t("results.with_predicate"): r["with_predicate"],
-                    t("results.kabkota"): r["kabkota"], t("results.share"): r["share"]}
-                    for r in overview["provinces"][year]])
+                shares = ui.labelled(overview["provinces"][year], {
+                    "nama": "province.pick", "with_predicate": "results.with_predicate",
+                    "kabkota": "results.kabkota", "share": "results.share"})
                 ui.table(shares, key="results_provinces")
                 ui.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
                              f"Per provinsi {year}")
@@ -79,11 +77,11 @@ if tab.open:
         c1.metric(t("results.up"), up, border=True)
         c2.metric(t("results.down"), len(moved) - up, border=True)
         if moved:
+            name = {p: t(f"predicate.{p}") for p in (*TIERS, "none")}
             movers = pd.DataFrame({
                 t("posisi.region"): [m["nama"] for m in moved],
-                t("results.from"): [f"{m['from_year']}: {t('predicate.' + m['from'])}"
-                                    for m in moved],
-                t("results.to"): [f"{m['to_year']}: {t('predicate.' + m['to'])}" for m in moved],
+                t("results.from"): [f"{m['from_year']}: {name[m['from']]}" for m in moved],
+                t("results.to"): [f"{m['to_year']}: {name[m['to']]}" for m in moved],
             })
             ui.table(movers, key="results_movers")
             ui.downloads(movers, "kla-naik-turun", "results_movers", "Naik dan turun")
@@ -97,10 +95,9 @@ if tab.open:
             st.caption(t("results.app_none"))
         else:
             st.plotly_chart(ui.figure("national_app", version, lang), config=PLAIN)
-            stored = pd.DataFrame([{
-                t("posisi.year"): r["year"], **{t(f"predicate.{p}"): r[p] for p in TIERS},
-                t("predicate.none"): r["none"], t("results.app_sample"): r["sample"]}
-                for r in summary])
+            stored = ui.labelled(summary, {
+                "year": "posisi.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
+                "sample": "results.app_sample"})
             ui.table(stored, key="results_app")
             ui.downloads(stored, "kla-penilaian-aplikasi", "results_app", "Penilaian aplikasi")
 

@@ -113,16 +113,26 @@ def store_scores(version: str):  # noqa: ANN201
     return svc.latest_stage_scores(get_engine(), get_framework())
 
 
+_SCORED: set[str] = set()  # data versions this process has scored (spinner only before)
+
+
+def _scoring(version: str, fn):  # noqa: ANN001, ANN202
+    if version in _SCORED:
+        return fn(version)
+    with st.spinner(t("results.scoring"), show_time=True):
+        out = fn(version)
+    _SCORED.add(version)
+    return out
+
+
 def latest_scores(version: str):  # noqa: ANN201
     """``store_scores`` with a message while the first call scores every assessment."""
-    with st.spinner(t("results.scoring"), show_time=True):
-        return store_scores(version)
+    return _scoring(version, store_scores)
 
 
 def latest_summary(version: str) -> list[dict]:
     """``stage_summary`` with the same message."""
-    with st.spinner(t("results.scoring"), show_time=True):
-        return stage_summary(version)
+    return _scoring(version, stage_summary)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
@@ -351,6 +361,14 @@ def table(df, **kw) -> None:  # noqa: ANN001, ANN003
     config.update(kw.pop("column_config", {}) or {})
     kw.setdefault("hide_index", True)
     st.dataframe(df, column_config=config, **kw)
+
+
+def labelled(rows: list[dict], columns: dict[str, str]):  # noqa: ANN201
+    """A table of ``rows`` with the ``columns`` (field → label key) in that order, headed by
+    their labels in the reader's language."""
+    import pandas as pd
+
+    return pd.DataFrame({t(label): [r[field] for r in rows] for field, label in columns.items()})
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
