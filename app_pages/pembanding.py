@@ -15,7 +15,9 @@ codes = sorted(set(frame["kode"]))
 if who.region_kode:
     codes = [k for k in codes if k == who.region_kode or k.startswith(who.region_kode + ".")] \
         or codes
+remembered = st.session_state.get("sel_region")  # the kab/kota chosen on another page
 kode = st.selectbox(t("posisi.region"), codes, key="peers_region",
+                    index=codes.index(remembered) if remembered in codes else 0,
                     format_func=lambda k: f"{regions.get(k, k)} ({k})")
 b = peer_benchmark(frame.to_dict("records"), kode)
 if b is None:

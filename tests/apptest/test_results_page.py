@@ -106,3 +106,10 @@ def test_peer_page(app_factory, seeded_sqlite_url):
     sources = next(d.value for d in at.dataframe if "Sumber" in d.value.columns)
     assert set(sources["Sumber"]) == {"hasil publikasi (data/published)",
                                       "penilaian di aplikasi (FINAL) · Data contoh"}
+
+
+def test_peer_page_opens_on_the_city_chosen_elsewhere(app_factory, seeded_sqlite_url):
+    at = app_factory(seeded_sqlite_url, user="pengamat").run()
+    at.selectbox(key="posisi_region").set_value("18.72").run()  # Posisi: Kota Metro
+    at.switch_page("app_pages/pembanding.py").run()
+    assert at.selectbox(key="peers_region").value == "18.72"
