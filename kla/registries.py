@@ -135,11 +135,15 @@ def validate(kind: str, rows: Sequence[Mapping[str, object]], area: Area,
 
 
 def key_of(kind: str, row: Mapping[str, object]) -> tuple:
-    """The identity of a row (a second row with the same key is a duplicate)."""
-    return {"play_area": lambda r: (r["kecamatan_kode"], str(r["name"]).lower()),
-            "kha_training": lambda r: (str(r["provider_name"]).lower(), str(r["training_date"])),
+    """The identity of a row (a second row with the same key is a duplicate); names compare
+    without case and surrounding spaces, as validation stores them."""
+    def text(v: object) -> str:
+        return str(v).strip().lower()
+
+    return {"play_area": lambda r: (r["kecamatan_kode"], text(r["name"])),
+            "kha_training": lambda r: (text(r["provider_name"]), str(r["training_date"])),
             "village_body": lambda r: (r["area_kode"], r["body"]),
-            "ppa_case": lambda r: (str(r["case_ref"]).lower(),)}[kind](row)
+            "ppa_case": lambda r: (text(r["case_ref"]),)}[kind](row)
 
 
 def _validate_one(kind: str, raw: Mapping[str, object], area: Area, where: str,

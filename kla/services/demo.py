@@ -92,7 +92,7 @@ def load_registry_samples(engine: Engine) -> int:
         for kind, items in rows.items():
             existing = {registries.key_of(kind, e)
                         for e in registries.entries(engine, city.kode, kind)}
-            items = [r for r in items if registries.key_of(kind, _clean(kind, r)) not in existing]
+            items = [r for r in items if registries.key_of(kind, r) not in existing]
             total += registries.add_entries(engine, SYSTEM, city.kode, kind, items,
                                             is_sample=True, source="kla demo")
         with Session(engine) as s:
@@ -102,12 +102,3 @@ def load_registry_samples(engine: Engine) -> int:
             if name not in have:
                 registries.set_target(engine, SYSTEM, city.kode, name, value)
     return total
-
-
-def _clean(kind: str, row: dict) -> dict:
-    """The key fields as validation would normalise them (for the duplicate check)."""
-    out = dict(row)
-    for k in ("name", "provider_name", "case_ref"):
-        if k in out:
-            out[k] = str(out[k]).strip()
-    return out
