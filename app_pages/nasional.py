@@ -41,8 +41,14 @@ if tab.open:
 tab = views["results.tab_provinces"]
 if tab.open:
     with tab:
+        c1, c2 = st.columns(2, vertical_alignment="bottom")
         years = overview["years"][::-1]
-        year = st.selectbox(t("results.award_year"), years, key="nasional_share_year")
+        year = c1.selectbox(t("results.award_year"), years, key="nasional_share_year")
+        measure_key = ui.lang_key("nasional_measure")
+        st.session_state.setdefault(measure_key, "share")
+        measure = c2.segmented_control(
+            t("results.measure"), ["share", "count"], key=measure_key, required=True,
+            format_func=lambda m: t(f"results.measure.{m}"))
         row = next(r for r in overview["coverage"] if r["award_year"] == year)
         st.caption(t("results.share_caption", year=year, n=row["loaded"],
                      total=row["national"] if row["national"] is not None else "–"))
@@ -51,11 +57,12 @@ if tab.open:
                                                         "results.tab_table"])
         if kinds["province.tab_bar"].open:
             kinds["province.tab_bar"].plotly_chart(
-                ui.figure("national_provinces", version, lang, "bar", year), config=PLAIN)
+                ui.figure("national_provinces", version, lang, "bar", year, measure),
+                config=PLAIN)
         if kinds["province.tab_map"].open:
             if shapes:
                 kinds["province.tab_map"].plotly_chart(
-                    ui.figure("national_provinces", version, lang, "map", year),
+                    ui.figure("national_provinces", version, lang, "map", year, measure),
                     config=MAP_CONFIG)
             else:
                 kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")

@@ -171,17 +171,21 @@ def _national_years(version: str, lang: str):  # noqa: ANN202
     return results_figure(national_overview(version)["counts"], national_reference(), lang)
 
 
-def _national_provinces(version: str, lang: str, kind: str, year: int):  # noqa: ANN202
+def _national_provinces(version: str, lang: str, kind: str, year: int,
+                        measure: str = "share"):  # noqa: ANN202
+    """Per province, the share (%) or the number of kab/kota with a predicate in ``year``."""
     from kla.charts import choropleth_figure, ranked_bar_figure
     from kla.geo import geojson_url
 
     rows = national_overview(version)["provinces"][year]
-    title = _t("results.share", lang)
-    names, share = [r["nama"] for r in rows], [r["share"] for r in rows]
+    field, label = {"share": ("share", "results.share"),
+                    "count": ("with_predicate", "results.with_predicate_n")}[measure]
+    title = _t(label, lang)
+    names, values = [r["nama"] for r in rows], [r[field] for r in rows]
     if kind == "map":
-        return choropleth_figure(geojson_url("provinsi"), [r["kode"] for r in rows], share, names,
-                                 title, lang, percent=True)
-    return ranked_bar_figure(names, share, title, lang)
+        return choropleth_figure(geojson_url("provinsi"), [r["kode"] for r in rows], values,
+                                 names, title, lang, percent=measure == "share")
+    return ranked_bar_figure(names, values, title, lang)
 
 
 def _national_app(version: str, lang: str):  # noqa: ANN202

@@ -30,6 +30,11 @@ def test_national_page_views(app_factory, seeded_sqlite_url):
 
     _open(at, "Per provinsi")
     assert not at.exception and len(at.get("plotly_chart")) == 1  # ranked bar
+    bar = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert bar["layout"]["xaxis"]["title"]["text"] == "Kab/kota berpredikat (%)"
+    at.button_group(key="nasional_measure.id").set_value("count").run()  # counts, not shares
+    bar = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert bar["layout"]["xaxis"]["title"]["text"] == "Kab/kota berpredikat"
     _open(at, "Peta", "nasional_province_view")
     trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert trace["geojson"] == "app/static/geo/provinsi.geojson"  # fetched once, by URL
