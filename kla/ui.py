@@ -121,6 +121,8 @@ def _scoring(version: str, fn):  # noqa: ANN001, ANN202
         return fn(version)
     with st.spinner(t("results.scoring"), show_time=True):
         out = fn(version)
+    if len(_SCORED) > 256:  # versions change on every write: keep the set small
+        _SCORED.clear()
     _SCORED.add(version)
     return out
 
