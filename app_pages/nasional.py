@@ -96,12 +96,15 @@ if tab.open:
 tab = views["results.tab_app"]
 if tab.open:
     with tab:
+        scope = ui.actor().region_kode or ""
         st.caption(t("results.app_caption"))
-        summary = ui.latest_summary(version)
+        if scope:  # the app's assessments are not published: only the user's own scope
+            st.caption(t("results.app_scope", region=ui.region_names().get(scope, scope)))
+        summary = ui.latest_summary(version, scope)
         if not summary:
             st.caption(t("results.app_none"))
         else:
-            st.plotly_chart(ui.figure("national_app", version, lang), config=PLAIN)
+            st.plotly_chart(ui.figure("national_app", version, lang, scope), config=PLAIN)
             stored = ui.labelled(summary, {
                 "year": "posisi.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
                 "sample": "results.app_sample"})

@@ -5,6 +5,7 @@ import streamlit as st
 
 from kla import ui
 from kla.results import peer_benchmark
+from kla.services.permissions import in_scope
 
 t, lang = ui.t, ui.lang()
 ui.header("peers")
@@ -37,7 +38,8 @@ st.caption(t("peers.rank_caption"))
 st.subheader(t("peers.sources"))
 rows = [{t("results.award_year"): y, t("posisi.predicate"): t(f"predicate.{p}"),
          t("peers.source"): t("peers.published")} for y, p in b["history"]]
-for info in ui.assessments(kode, ui.data_version()) if kode in ui.assessed_codes() else []:
+mine = kode in ui.assessed_codes() and in_scope(who, kode)  # the app's own: the user's scope
+for info in ui.assessments(kode, ui.data_version()) if mine else []:
     if info.stage == "FINAL":
         r = ui.score(info, ui.data_version())
         rows.append({t("results.award_year"): info.year,

@@ -23,7 +23,7 @@ prov = st.selectbox(t("province.pick"), options, key="province_pick",
 kabkota = {k: n for k, n in regions.items() if k.count(".") == 1 and k.startswith(prov + ".")}
 rows = frame[frame["kode"].str.startswith(prov + ".")]
 years = sorted(rows["award_year"].unique()) if len(rows) else []
-app = ui.latest_scores(version)
+app = ui.latest_scores(version, who.region_kode or "")  # the app's own: the user's scope only
 app = app[app["region_kode"].str.startswith(prov + ".")]
 if not years and app.empty:
     st.info(t("province.none"), icon=":material/info:")
@@ -52,6 +52,8 @@ else:
     st.info(t("province.none"), icon=":material/info:")
 ui.table(history, key="province_history")
 st.caption(t("province.sources_caption"))
+if who.region_kode:
+    st.caption(t("results.app_scope", region=regions.get(who.region_kode, who.region_kode)))
 ui.downloads(history, f"provinsi-{prov}", "province", provinces[prov])
 if not years:
     st.stop()

@@ -127,14 +127,14 @@ def _scoring(version: str, fn):  # noqa: ANN001, ANN202
     return out
 
 
-def latest_scores(version: str):  # noqa: ANN201
-    """``store_scores`` with a message while the first call scores every assessment."""
-    return _scoring(version, store_scores)
+def latest_scores(version: str, scope: str = ""):  # noqa: ANN201
+    """``scoped_scores`` with a message while the first call scores every assessment."""
+    return _scoring(version, lambda v: scoped_scores(v, scope))
 
 
-def latest_summary(version: str) -> list[dict]:
+def latest_summary(version: str, scope: str = "") -> list[dict]:
     """``stage_summary`` with the same message."""
-    return _scoring(version, stage_summary)
+    return _scoring(version, lambda v: stage_summary(v, scope))
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
@@ -149,12 +149,23 @@ def national_overview(version: str) -> dict:
                     national_reference(), region_names())
 
 
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def stage_summary(version: str) -> list[dict]:
-    """Assessments stored in the app per year and predicate (first call scores them all)."""
+def scoped_scores(version: str, scope: str = ""):  # noqa: ANN201
+    """``store_scores`` of the kab/kota within ``scope`` (a province or kab/kota code; empty:
+    all). The app's own assessments are not published: a user sees those of their scope."""
+    frame = store_scores(version)
+    if not scope:
+        return frame
+    kode = frame["region_kode"]
+    return frame[(kode == scope) | kode.str.startswith(scope + ".")]
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def stage_summary(version: str, scope: str = "") -> list[dict]:
+    """Assessments stored in the app per year and predicate, within ``scope`` (first call
+    scores them all)."""
     from kla.results import stage_summary as summary
 
-    return summary(store_scores(version)[["year", "predicate", "is_sample"]]
+    return summary(scoped_scores(version, scope)[["year", "predicate", "is_sample"]]
                    .to_dict("records"))
 
 
@@ -190,12 +201,12 @@ def _national_provinces(version: str, lang: str, kind: str, year: int,
     return ranked_bar_figure(names, values, title, lang)
 
 
-def _national_app(version: str, lang: str):  # noqa: ANN202
+def _national_app(version: str, lang: str, scope: str = ""):  # noqa: ANN202
     from kla.charts import results_figure
     from kla.results import TIERS
 
     counts = [{"award_year": r["year"], "predicate": p, "n": r[p]}
-              for r in stage_summary(version) for p in (*TIERS, "none")]
+              for r in stage_summary(version, scope) for p in (*TIERS, "none")]
     return results_figure(counts, {}, lang, year_label="posisi.year")
 
 

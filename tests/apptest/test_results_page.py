@@ -118,3 +118,38 @@ def test_peer_page_opens_on_the_city_chosen_elsewhere(app_factory, seeded_sqlite
     at.selectbox(key="posisi_region").set_value("18.72").run()  # Posisi: Kota Metro
     at.switch_page("app_pages/pembanding.py").run()
     assert at.selectbox(key="peers_region").value == "18.72"
+
+
+def test_the_apps_own_assessments_stay_within_the_users_scope(app_factory, seeded_sqlite_url):
+    """Published results are public; the assessments stored in the app are not: a city's
+    coordinator sees only their own city's on the analytics pages."""
+    at = app_factory(seeded_sqlite_url, user="pengamat").run()  # national analyst: both cities
+    at.switch_page("app_pages/nasional.py").run()
+    _open(at, "Penilaian di aplikasi")
+    app = next(d.value for d in at.dataframe if "Di antaranya data contoh" in d.value.columns)
+    assert app["Di antaranya data contoh"].max() == 2
+
+    at = app_factory(seeded_sqlite_url, user="koordinator.metro").run()
+    at.switch_page("app_pages/nasional.py").run()
+    _open(at, "Penilaian di aplikasi")
+    app = next(d.value for d in at.dataframe if "Di antaranya data contoh" in d.value.columns)
+    assert app["Di antaranya data contoh"].max() == 1  # Kota Metro only
+    assert any("Hanya penilaian dalam cakupan Anda: Kota Metro" in c.value for c in at.caption)
+
+    # a city without published results may compare itself with any city: published only
+    from kla.db import make_engine
+    from kla.services import users
+
+    engine = make_engine(seeded_sqlite_url)
+    if users.get_actor(engine, "uji.pandeglang") is None:
+        users.add_user(engine, username="uji.pandeglang", password="rahasia-123",
+                       role="coordinator", region_kode="36.01")
+    engine.dispose()
+    at = app_factory(seeded_sqlite_url, user="uji.pandeglang").run()
+    at.switch_page("app_pages/pembanding.py").run()
+    at.selectbox(key="peers_region").set_value("18.72").run()
+    sources = next(d.value for d in at.dataframe if "Sumber" in d.value.columns)
+    assert set(sources["Sumber"]) == {"hasil publikasi (data/published)"}
+    at.switch_page("app_pages/provinsi.py").run()  # Banten: no column of the app's own
+    history = next(d.value for d in at.dataframe if "Kabupaten/Kota" in d.value.columns)
+    assert not [c for c in history.columns if "aplikasi" in c]
