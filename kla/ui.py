@@ -344,24 +344,38 @@ def current_actor() -> Actor | None:
                 username = getattr(st.user, "email", None)
         except Exception:  # noqa: BLE001 - st.user unavailable without auth configured
             username = None
-    return users.get_actor(engine, username) if username else None
+    found = users.get_actor(engine, username) if username else None
+    st.session_state[_ACTOR] = found
+    return found
+
+
+_ACTOR = "_actor_this_run"
+
+
+def _actor_now() -> Actor | None:
+    """The actor ``current_actor`` found at the start of this run (app.py calls it first on
+    every run), without reading the database again."""
+    if _ACTOR in st.session_state:
+        return st.session_state[_ACTOR]
+    return current_actor()
 
 
 def actor() -> Actor:
     """The logged-in actor; pages are only reachable after login."""
-    a = current_actor()
+    a = _actor_now()
     if a is None:
         st.stop()
     return a
 
 
 def current_user() -> str:
-    a = current_actor()
+    a = _actor_now()
     return a.username if a else "web"
 
 
 def logout() -> None:
     st.session_state.pop("auth_user", None)
+    st.session_state.pop(_ACTOR, None)
 
 
 def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:  # noqa: ANN003
@@ -439,7 +453,7 @@ def _pick(label: str, options: list, key: str, memory: str, default_index: int,
 
 def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
     """Kab/kota picker (only those with assessments); stops the page when there are none."""
-    who = current_actor()
+    who = _actor_now()
     regions = [r for r in assessed_regions(data_version())
                if who is None or in_scope(who, r["kode"])]
     if not regions:

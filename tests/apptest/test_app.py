@@ -99,3 +99,22 @@ def test_a_language_switch_keeps_choices_and_translates_them(app_factory, seeded
     assert at.selectbox(key="gaps_block.en").value == "KD"  # the filter carried over
     assert not at.exception
     assert all("Session State API" not in w.value for w in at.warning)
+
+
+def test_a_deactivated_account_is_signed_out_on_the_next_run(app_factory, seeded_sqlite_url):
+    """The actor is read once per run (pages reuse it), still on every run."""
+    from kla.db import make_engine
+    from kla.services import users
+    from kla.services.permissions import SYSTEM
+
+    engine = make_engine(seeded_sqlite_url)
+    if users.get_actor(engine, "uji.nonaktif") is None:
+        users.add_user(engine, username="uji.nonaktif", password="rahasia-123", role="viewer")
+    at = app_factory(seeded_sqlite_url, user="uji.nonaktif").run()
+    at.switch_page("app_pages/nasional.py").run()
+    assert at.title[0].value == "Hasil KLA nasional"
+    users.set_active(engine, "uji.nonaktif", False, SYSTEM)
+    at.run()
+    assert at.title[0].value != "Hasil KLA nasional"  # the login page instead
+    assert at.text_input  # username and password fields
+    engine.dispose()
