@@ -172,8 +172,8 @@ def stage_summary(version: str, scope: str = "") -> list[dict]:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN201
     """A chart of cached data, built once per data version and language and shared by the
-    sessions (``st.plotly_chart`` copies it, never changes it): ``name`` is a builder in
-    ``kla.charts`` taking (overview data, lang, *args); see ``_FIGURES``."""
+    sessions (``st.plotly_chart`` copies it, never changes it): ``name`` is one of
+    ``_FIGURES``, each taking (version, lang, *args) and drawing with ``kla.charts``."""
     return _FIGURES[name](version, lang, *args)
 
 
@@ -217,8 +217,6 @@ _FIGURES = {"national_years": _national_years, "national_provinces": _national_p
 def lazy_tabs(key: str, label_keys: list[str]) -> dict:
     """Tabs that run only the open tab's content (check ``tab.open``): a rerun draws one view,
     not all of them. The open tab survives a switch of language. Returns label key → tab."""
-    from kla.i18n import LANGS
-
     labels = [t(k) for k in label_keys]
     current = st.session_state.get(key)
     if current is not None and current not in labels:
