@@ -38,7 +38,8 @@ who = ui.actor()
 if who.role in ("admin", "coordinator"):
     with st.expander(t("reg.targets"), icon=":material/flag:"):
         with st.form("kha_targets"):
-            kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS, key=ui.lang_key("kha_target_kind"),
+            kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS,
+                                key=ui.lang_key("kha_target_kind"),
                                 format_func=lambda k: t(f"reg.o.{k}"))
             value = st.number_input(t("reg.target"), 0, 100000, key="kha_target_value")
             if st.form_submit_button(t("reg.save"), icon=":material/save:"):

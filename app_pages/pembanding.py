@@ -9,13 +9,12 @@ from kla.services.permissions import in_scope
 
 t, lang = ui.t, ui.lang()
 ui.header("peers")
-frame = ui.cached_results(ui.data_version())
+version = ui.data_version()
+frame = ui.cached_results(version)
 regions = ui.region_names()
 who = ui.actor()
 codes = sorted(set(frame["kode"]))
-if who.region_kode:
-    codes = [k for k in codes if k == who.region_kode or k.startswith(who.region_kode + ".")] \
-        or codes
+codes = [k for k in codes if in_scope(who, k)] or codes  # own first; else any to compare
 remembered = st.session_state.get("sel_region")  # the kab/kota chosen on another page
 kode = st.selectbox(t("posisi.region"), codes, key="peers_region",
                     index=codes.index(remembered) if remembered in codes else 0,
@@ -39,9 +38,9 @@ st.subheader(t("peers.sources"))
 rows = [{t("results.award_year"): y, t("posisi.predicate"): t(f"predicate.{p}"),
          t("peers.source"): t("peers.published")} for y, p in b["history"]]
 mine = kode in ui.assessed_codes() and in_scope(who, kode)  # the app's own: the user's scope
-for info in ui.assessments(kode, ui.data_version()) if mine else []:
+for info in ui.assessments(kode, version) if mine else []:
     if info.stage == "FINAL":
-        r = ui.score(info, ui.data_version())
+        r = ui.score(info, version)
         rows.append({t("results.award_year"): info.year,
                      t("posisi.predicate"): t(f"predicate.{r.predicate}"),
                      t("peers.source"): t("peers.app") + (f" · {t('peers.sample')}"

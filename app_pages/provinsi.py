@@ -30,7 +30,8 @@ if not years and app.empty:
     st.stop()
 history = pd.DataFrame({t("posisi.region"): [f"{n} ({k})" for k, n in sorted(kabkota.items())]})
 for y in years:
-    got = dict(zip(rows[rows["award_year"] == y]["kode"], rows[rows["award_year"] == y]["predicate"]))
+    that_year = rows[rows["award_year"] == y]
+    got = dict(zip(that_year["kode"], that_year["predicate"]))
     history[t("province.published_col", year=y)] = [
         t(f"predicate.{got[k]}") if k in got else "–" for k in sorted(kabkota)]
 for y in sorted(app["year"].unique()):

@@ -9,7 +9,6 @@ kab/kota without a shape.
 from __future__ import annotations
 
 import csv
-import json
 from functools import cache
 
 from kla.settings import PROJECT_DIR
@@ -17,13 +16,6 @@ from kla.settings import PROJECT_DIR
 GEO_DIR = PROJECT_DIR / "data" / "geo"
 SHAPES_DIR = PROJECT_DIR / "static" / "geo"
 SHAPES_URL = "app/static/geo/"  # relative, like plotly's topojsonURL: works under a base path
-
-
-@cache
-def geojson(level: str) -> dict:
-    """``provinsi`` or ``kabkota`` boundaries; empty when the file is absent."""
-    path = SHAPES_DIR / f"{level}.geojson"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def geojson_url(level: str) -> str | None:
