@@ -233,26 +233,11 @@ def run_bench(url: str | None = None, repeat: int = 3,
 def postgres_bench(base_url: str, progress: Callable[[str], None] | None = None) -> dict:
     """``run_bench`` on a temporary database created on the PostgreSQL server of
     ``base_url`` (dropped afterwards)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from kla.db import engine_for
+    from kla.db import temporary_database
 
     say = progress or (lambda _msg: None)
-    name = f"kla_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    with temporary_database(base_url, "kla_bench") as url:
         return run_bench(url=url, progress=lambda m: say(f"[postgresql] {m}"))
-    finally:
-        engine_for.cache_clear()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_all(progress: Callable[[str], None] | None = None) -> dict:

@@ -298,17 +298,20 @@ def cmd_bench(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(result))
         return
-    for k, v in result.items():
-        if k == "postgresql":
-            print("postgresql:")
-            for pk, pv in v.items():
-                if pk not in ("national_overview", "national_views_s"):
-                    print(f"{'  ' + pk:<22} {pv}")
-        elif k == "national_views_s":
-            for view, secs in v.items():
-                print(f"{'  ' + view:<22} {secs}")
-        elif k != "national_overview":  # the page's numbers: in --json, for comparing databases
-            print(f"{k:<22} {v}")
+    _print_measures(result)
+
+
+def _print_measures(measures: dict, indent: str = "") -> None:
+    """One line per measure; nested ones (views, the PostgreSQL run) indented below their
+    name. The page's numbers (``national_overview``) are for comparing databases: --json."""
+    for k, v in measures.items():
+        if k == "national_overview":
+            continue
+        if isinstance(v, dict):
+            print(f"{indent}{k}:")
+            _print_measures(v, indent + "  ")
+        else:
+            print(f"{indent + k:<24} {v}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:

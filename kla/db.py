@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -38,3 +40,25 @@ def get_engine() -> Engine:
     if s.url.startswith("sqlite"):
         s.ensure_dirs()
     return engine_for(s.url)
+
+
+@contextmanager
+def temporary_database(server_url: str, prefix: str = "kla_tmp") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``; yields its URL and
+    drops it afterwards (also when the work inside failed)."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        engine_for.cache_clear()  # no pooled connection may keep the database open
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

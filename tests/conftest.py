@@ -4,14 +4,12 @@ KLA_TEST_DATABASE_URL is set), and a clean settings/engine cache per test."""
 from __future__ import annotations
 
 import os
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from kla.db import engine_for, make_engine
+from kla.db import engine_for, make_engine, temporary_database
 from kla.framework import get_framework
 from kla.settings import get_settings
 
@@ -33,40 +31,20 @@ def _fresh_settings():
     get_settings.cache_clear()
 
 
-def _pg_database(tmp_name: str):
-    """Create an empty database on the KLA_TEST_DATABASE_URL server; yield its URL; drop it."""
-    base = make_url(PG_URL)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{tmp_name}"'))
-    try:
-        yield base.set(database=tmp_name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{tmp_name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 @pytest.fixture(scope="session")
 def empty_db_factory(tmp_path_factory):
     """Make a fresh, empty database URL on a backend; cleaned up at session end."""
-    cleanups = []
+    with ExitStack() as cleanups:
 
-    def make(backend: str) -> str:
-        if backend == "sqlite":
-            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kla.db'}"
-        gen = _pg_database(f"kla_test_{uuid.uuid4().hex[:10]}")
-        url = next(gen)
-        cleanups.append(gen)
-        return url
+        def make(backend: str) -> str:
+            if backend == "sqlite":
+                return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kla.db'}"
+            return cleanups.enter_context(temporary_database(PG_URL, "kla_test"))
 
-    yield make
-    for gen in cleanups:
-        for _ in gen:  # runs the drop
-            pass
+        yield make
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
