@@ -90,9 +90,12 @@ def blocks_figure(rows: Sequence[tuple[str, float, float]], lang: str = "id") ->
 
 
 def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:  # noqa: ANN003
-    kw.setdefault("margin", {"l": 10, "r": 30, "t": 30, "b": 40})
+    margin = kw.setdefault("margin", {"l": 10, "r": 30, "t": 30, "b": 40})
+    # the legend sits below the axis title: about 62 px under the plot, whatever its height
+    # (a fixed fraction put it over the title of short charts)
+    plot = max(height - margin.get("t", 0) - margin.get("b", 0), 1)
     fig.update_layout(height=height, separators=plotly_separators(lang), plot_bgcolor="white",
-                      legend={"orientation": "h", "y": -0.2}, **kw)
+                      legend={"orientation": "h", "y": -max(0.2, 62 / plot)}, **kw)
     return fig
 
 
@@ -287,7 +290,7 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
                     (national.get(y) or {}).get("total") or 0) for y in years), default=0)
     if top <= 10:
         fig.update_yaxes(dtick=1)  # counts of kab/kota: no "1,5" ticks
-    return _layout(fig, lang, 380, barmode="stack")
+    return _layout(fig, lang, 380, barmode="stack", showlegend=True)  # also for one predicate
 
 
 TOPOJSON_URL = "app/static/topojson/"  # served by Streamlit (static/), so maps draw offline

@@ -84,3 +84,12 @@ def test_results_figure_published_and_app():
     assert app.layout.xaxis.title.text == "Evaluation year"
     assert app.layout.yaxis.dtick == 1  # small counts: whole ticks only
     assert published.layout.yaxis.dtick is None
+    assert app.layout.showlegend  # which colour is which, even for a single predicate
+
+
+def test_legend_clears_the_axis_title_of_short_charts():
+    from kla.charts import kha_figure
+
+    rows = [{"kind": k, "certified": 3, "uncertified": 1, "target": 5} for k in "abcd"]
+    short = kha_figure(rows)  # 264 px high: a fixed -0.2 put the legend over the axis title
+    assert short.layout.legend.y * (short.layout.height - 70) <= -62
