@@ -245,8 +245,17 @@ def run_all(progress: Callable[[str], None] | None = None) -> dict:
     PostgreSQL server, the same bench there under the key ``postgresql``."""
     import os
 
-    result = run_bench(progress=progress)
+    from sqlalchemy import create_engine, text
+
     base = os.environ.get("KLA_TEST_DATABASE_URL", "").strip()
+    if base:  # fail before the SQLite part when the server cannot be reached
+        probe = create_engine(base)
+        try:
+            with probe.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            probe.dispose()
+    result = run_bench(progress=progress)
     if base:
         result["postgresql"] = postgres_bench(base, progress)
     return result

@@ -293,8 +293,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_bench(args: argparse.Namespace) -> None:
     from kla.bench import run_all, run_bench
 
+    from sqlalchemy.exc import OperationalError
+
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    result = run_bench(url=args.url, progress=say) if args.url else run_all(progress=say)
+    try:
+        result = run_bench(url=args.url, progress=say) if args.url else run_all(progress=say)
+    except OperationalError as exc:
+        where = "--url" if args.url else "KLA_TEST_DATABASE_URL"
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        raise CliError(f"cannot use the database of {where}: {first}", EXIT_BAD_INPUT) from exc
     if args.json:
         print(json.dumps(result))
         return

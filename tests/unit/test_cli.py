@@ -174,3 +174,14 @@ def test_plan_unreachable_exit_3(tmp_path):
                        env={**os.environ, "KLA_FRAMEWORKS_DIR": str(fixtures)})
     assert r.returncode == 3 and r.stdout == ""
     assert "target Platinum cannot be reached" in r.stderr
+
+
+def test_bench_says_when_the_postgresql_server_cannot_be_reached():
+    import os
+
+    env = {**os.environ, "KLA_TEST_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/x"}
+    r = subprocess.run([KLA, "bench", "--json"], capture_output=True, text=True, timeout=60,
+                       env=env)
+    assert r.returncode == 2 and r.stdout == ""  # before the SQLite part: nothing measured
+    assert r.stderr.startswith("kla bench: cannot use the database of KLA_TEST_DATABASE_URL:")
+    assert "Traceback" not in r.stderr
