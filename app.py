@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kla.i18n import LANGS
-from kla.ui import current_actor, lang, logout, t
+from kla.web.session import current_actor, lang, logout, t
 
 st.set_page_config(page_title="KLA", page_icon=":material/child_care:", layout="wide")
 

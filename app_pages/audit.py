@@ -2,24 +2,22 @@
 
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
 from kla.services.audit import audit_frame
+from kla.web import session, widgets
 
-t = ui.t
-who = ui.actor()
-ui.header("audit")
+t = session.t
+who = session.actor()
+widgets.header("audit")
 prefix = st.text_input(t("audit.region"), value=who.region_kode or "", key="audit_region",
-                       disabled=bool(who.region_kode) and who.role != "admin",
                        help=t("audit.region_help"))
-scope = who.region_kode if who.role != "admin" else (prefix.strip() or None)
-frame = audit_frame(get_engine(), region_prefix=scope)
+# the service shows only the rows of the user's scope; the prefix narrows further
+frame = audit_frame(session.engine(), who, region_prefix=prefix.strip() or None)
 actions = sorted(frame["action"].unique()) if len(frame) else []
 chosen = st.multiselect(t("audit.actions"), actions, key="audit_actions")
 if chosen:
     frame = frame[frame["action"].isin(chosen)]
 frame = frame.rename(columns={c: t(f"audit.col.{c}") for c in frame.columns})
 st.caption(t("audit.count", n=len(frame)))
-ui.table(frame, key="audit_table", column_config={
+widgets.table(frame, key="audit_table", column_config={
     t("audit.col.change"): st.column_config.TextColumn(width="large")})
-ui.downloads(frame, "audit-kla", "audit", "Audit")
+widgets.downloads(frame, "audit-kla", "audit", "Audit")

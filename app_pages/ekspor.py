@@ -5,18 +5,17 @@ import io
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
-from kla.io.answers_csv import InputError
+from kla.io.csv import InputError
 from kla.services import exports
 from kla.services.permissions import PermissionDenied
+from kla.web import session, widgets
 
-t, lang = ui.t, ui.lang()
-who = ui.actor()
-ui.header("export")
-engine = get_engine()
+t, lang = session.t, session.lang()
+who = session.actor()
+widgets.header("export")
+engine = session.engine()
 
-info = ui.pick_assessment("export")
+info = widgets.pick_assessment("export")
 stem = f"kla-{info.region_kode}-{info.year}-{info.stage}"
 
 c1, c2, c3 = st.columns(3)
@@ -59,10 +58,10 @@ if who.role in ("admin", "coordinator"):
                                         icon=":material/upload:", type="primary"):
         try:
             res = exports.import_xlsx(engine, who, info, upload.getvalue(), source=upload.name)
-            ui.flash(t("export.imported", changed=res["changed"], unchanged=res["unchanged"]))
+            widgets.flash(t("export.imported", changed=res["changed"], unchanged=res["unchanged"]))
             st.rerun()
         except InputError as exc:
             st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
-            ui.table(pd.DataFrame({t("export.problem"): exc.errors}), key="export_errors")
+            widgets.table(pd.DataFrame({t("export.problem"): exc.errors}), key="export_errors")
         except PermissionDenied as exc:
             st.error(str(exc), icon=":material/block:")

@@ -3,38 +3,37 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.completeness import required_evidence
-from kla.db import get_engine
-from kla.evidence import EvidenceError
-from kla.framework import get_framework
+from kla.domain.completeness import required_evidence
+from kla.domain.framework import get_framework
 from kla.i18n import fmt_short
 from kla.services import answers as ans
+from kla.services.answers import EvidenceError
 from kla.services.permissions import PermissionDenied
 from kla.settings import get_settings
+from kla.web import cache, session, widgets
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
-t, lang = ui.t, ui.lang()
-who = ui.actor()
-ui.header("entry")
+t, lang = session.t, session.lang()
+who = session.actor()
+widgets.header("entry")
 
-info = ui.pick_assessment("entry", prefer_stage="EM")
+info = widgets.pick_assessment("entry", prefer_stage="EM")
 fw = get_framework(info.framework)
-version = ui.data_version()
-ui.status_banner(info)
+version = cache.data_version()
+widgets.status_banner(info)
 if info.stage != "EM":
     st.info(t("entry.not_em"), icon=":material/info:")
 
-states = ui.answer_states(info.id, version)
-agencies = ui.agencies_of(info.region_kode, info.framework, version)
-files = ui.evidence_of(info.id, version)
-reviews = ui.reviews_of(info.region_kode, info.year, version)
-counts = ui.evidence_counts(files)
-items = {i.question_id: i for i in ui.checklist_of(info, version)}
+states = cache.answer_states(info.id, version)
+agencies = cache.agencies_of(info.region_kode, info.framework, version)
+files = cache.evidence_of(info.id, version)
+reviews = cache.reviews_of(info.region_kode, info.year, version)
+counts = cache.evidence_counts(files)
+items = {i.question_id: i for i in cache.checklist_of(info, version)}
 
 f1, f2, f3 = st.columns([1.2, 1, 1])
 ALL = "__all__"
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=ui.lang_key("entry_block"),
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=session.lang_key("entry_block"),
                      format_func=lambda c: t("gaps.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
 mine = f2.toggle(t("entry.only_mine"), value=who.role == "opd", key="entry_mine",
@@ -57,11 +56,11 @@ table = pd.DataFrame({
                           if q in reviews else "" for q in qids],
 })
 st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
-ui.table(table, key="entry_table", height=260)
+widgets.table(table, key="entry_table", height=260)
 if not qids:
     st.stop()
 
-qid = st.selectbox(t("col.question"), qids, key=ui.lang_key(f"entry_q_{info.id}"),
+qid = st.selectbox(t("col.question"), qids, key=session.lang_key(f"entry_q_{info.id}"),
                    format_func=lambda q: f"{STATUS[items[q].problem][:1]} {q} · "
                                          f"{fw.questions[q].text[:90]}")
 q = fw.questions[qid]
@@ -74,7 +73,7 @@ if qid in reviews:
     st.warning(t("entry.review", stage=r["stage"], decision=t(f"decision.{r['decision']}"),
                  reason=r["reason"], reviewer=r["reviewer"]), icon=":material/rate_review:")
 
-engine = get_engine()
+engine = session.engine()
 conflict_key = f"entry_conflict_{info.id}_{qid}"
 with st.form(f"entry_form_{info.id}_{qid}"):
     current = state.credit if state else 0.0
@@ -87,7 +86,7 @@ with st.form(f"entry_form_{info.id}_{qid}"):
         try:
             v = ans.save_answer(engine, who, info.id, qid, float(credit), note,
                                 state.version if state else None)
-            ui.flash(t("entry.saved", qid=qid, version=v))
+            widgets.flash(t("entry.saved", qid=qid, version=v))
             st.rerun()
         except ans.Conflict as exc:
             st.session_state[conflict_key] = exc
@@ -129,7 +128,7 @@ if upload is not None and st.button(t("entry.attach"), key="entry_attach",
                                     icon=":material/attach_file:"):
     try:
         res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
-        ui.flash(t("entry.attached", name=res["name"]))
+        widgets.flash(t("entry.attached", name=res["name"]))
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
         st.error(str(exc), icon=":material/block:")

@@ -3,24 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import by_agency_figure
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
+from kla.domain.planner import Unreachable, candidates, plan, rank_open_questions
+from kla.domain.predicate import predicate_codes
+from kla.domain.rubric import default_effort, question_type
 from kla.i18n import fmt_num, fmt_short
 from kla.io.export import csv_bytes
-from kla.planner import Unreachable, candidates, plan, rank_open_questions
-from kla.predicate import predicate_codes
-from kla.rubric import default_effort, question_type
+from kla.services import planning
+from kla.web import cache, session, widgets
+from kla.web.charts import by_agency_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("path")
+t, lang = session.t, session.lang()
+widgets.header("path")
 
-info = ui.pick_assessment("path")
+info = widgets.pick_assessment("path")
 fw = get_framework(info.framework)
-version = ui.data_version()
-result = ui.score(info, version)
-credits = ui.answer_details(info.id, version).credits
-stored = ui.stored_efforts(info.region_kode, info.framework)
+version = cache.data_version()
+result = cache.score(info, version)
+credits = cache.answer_details(info.id, version).credits
+who = session.actor()
+stored = planning.stored_efforts(session.engine(), who, info.region_kode, fw)
+may_write = session.can("planning.write", info.region_kode)  # viewers, agencies: read only
 
 order = predicate_codes(fw.bands)
 above = order[order.index(result.predicate) + 1:]
@@ -60,7 +63,7 @@ actions = pd.DataFrame({
     t("path.effort"): [a.effort for a in p.actions],
 })
 st.subheader(t("path.plan_title", target=t(f"predicate.{target}")))
-ui.table(actions, hide_index=True, key="path_actions", column_config={
+widgets.table(actions, hide_index=True, key="path_actions", column_config={
     t("col.question"): st.column_config.TextColumn(width="large")})
 st.download_button(t("common.download_csv"), csv_bytes(actions),
                    file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
@@ -77,7 +80,7 @@ if p.actions:
     st.plotly_chart(by_agency_figure(list(per_opd.values()), lang),
                     config={"displayModeBar": False})
     with st.expander(t("path.by_opd_table")):
-        ui.table(pd.DataFrame({
+        widgets.table(pd.DataFrame({
             t("col.opd"): [r["opd"] for r in per_opd.values()],
             t("path.gain"): [round(r["points"], 2) for r in per_opd.values()],
             t("path.effort"): [float(r["effort"]) for r in per_opd.values()],
@@ -86,7 +89,7 @@ if p.actions:
 st.subheader(t("path.rank_title"))
 st.caption(t("path.rank_caption"))
 rank = rank_open_questions(fw, credits, stored)
-ui.table(pd.DataFrame({
+widgets.table(pd.DataFrame({
     t("col.question_id"): [r["question_id"] for r in rank],
     t("col.question"): [fw.questions[r["question_id"]].text for r in rank],
     t("col.opd"): [lead(r["question_id"]) for r in rank],
@@ -106,6 +109,13 @@ with st.expander(t("path.efforts_title"), icon=":material/tune:"):
         "default": [default_effort(fw.questions[q]) for q in open_q],
         "effort": [stored.get(q, default_effort(fw.questions[q])) for q in open_q],
     })
+    if not may_write:
+        st.caption(t("planning.read_only"))
+        widgets.table(editor.rename(columns={
+            "question_id": t("col.question_id"), "type": t("path.type"),
+            "text": t("col.question"), "default": t("path.default_effort"),
+            "effort": t("path.effort")}), key="path_effort_view")
+        st.stop()
     with st.form(f"path_effort_form_{info.region_kode}", border=False):
         edited = st.data_editor(
             editor, hide_index=True, disabled=["question_id", "type", "text", "default"],
@@ -123,12 +133,12 @@ with st.expander(t("path.efforts_title"), icon=":material/tune:"):
                                                    edited["default"])
                    if stored.get(q, d) != e}
             try:
-                n = ui.save_efforts(info.region_kode, info.framework, new)
-                ui.flash(t("path.efforts_saved", n=n))
+                n = planning.save_efforts(session.engine(), who, info.region_kode, fw, new)
+                widgets.flash(t("path.efforts_saved", n=n))
                 st.rerun()
             except ValueError as exc:
                 st.error(str(exc))
     if stored and st.button(t("path.reset_efforts"), key="path_reset_efforts",
                             icon=":material/restart_alt:"):
-        ui.reset_efforts(info.region_kode)
+        planning.reset_efforts(session.engine(), who, info.region_kode)
         st.rerun()

@@ -5,13 +5,13 @@ import statistics
 import pandas as pd
 import streamlit as st
 
-from kla import registry_ui as rui
-from kla import ui
-from kla.charts import handling_figure
-from kla.registries import time_to_handling
+from kla.domain.registries import time_to_handling
+from kla.web import registry_forms as rui
+from kla.web import session, widgets
+from kla.web.charts import handling_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("reg.ppa")
+t, lang = session.t, session.lang()
+widgets.header("reg.ppa")
 st.info(t("reg.ppa_privacy"), icon=":material/shield_person:")
 kode, area = rui.city("ppa")
 rows = rui.rows_of(kode, "ppa_case")
@@ -25,7 +25,7 @@ m3.metric(t("reg.not_handled"), len(rows) - len(handled), border=True)
 if months:
     st.plotly_chart(handling_figure(months, lang), config={"displayModeBar": False})
     with st.expander(t("reg.per_month")):
-        ui.table(pd.DataFrame({
+        widgets.table(pd.DataFrame({
             t("reg.month"): [m["month"] for m in months],
             t("reg.cases"): [m["cases"] for m in months],
             t("reg.handled"): [m["handled"] for m in months],

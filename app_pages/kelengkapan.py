@@ -3,24 +3,23 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.completeness import progress
-from kla.db import get_engine
-from kla.framework import get_framework
+from kla.domain.completeness import progress
+from kla.domain.framework import get_framework
 from kla.services import answers as ans
 from kla.services import workflow
 from kla.services.permissions import PermissionDenied
+from kla.web import cache, session, widgets
 
-t, lang = ui.t, ui.lang()
-who = ui.actor()
-ui.header("complete")
+t, lang = session.t, session.lang()
+who = session.actor()
+widgets.header("complete")
 
-info = ui.pick_assessment("complete", prefer_stage="EM")
+info = widgets.pick_assessment("complete", prefer_stage="EM")
 fw = get_framework(info.framework)
-version = ui.data_version()
-ui.status_banner(info)
-agencies = ui.agencies_of(info.region_kode, info.framework, version)
-items = ui.checklist_of(info, version)
+version = cache.data_version()
+widgets.status_banner(info)
+agencies = cache.agencies_of(info.region_kode, info.framework, version)
+items = cache.checklist_of(info, version)
 done = sum(i.complete for i in items)
 
 m1, m2, m3 = st.columns(3)
@@ -52,7 +51,7 @@ for i in flagged:
         per_agency.setdefault(agency, []).append(i)
 for agency, its in sorted(per_agency.items(), key=lambda kv: -len(kv[1])):
     with st.expander(f"{agency} — {len(its)}"):
-        ui.table(pd.DataFrame({
+        widgets.table(pd.DataFrame({
             t("col.question_id"): [i.question_id for i in its],
             t("col.question"): [fw.questions[i.question_id].text for i in its],
             t("entry.state"): [t(f"complete.problem.{i.problem}") for i in its],
@@ -60,13 +59,13 @@ for agency, its in sorted(per_agency.items(), key=lambda kv: -len(kv[1])):
         }), key=f"complete_flag_{agency}",
             column_config={t("col.question"): st.column_config.TextColumn(width="large")})
 
-engine = get_engine()
+engine = session.engine()
 st.subheader(t("complete.submit_title"))
 if st.button(t("complete.submit"), key="complete_submit", type="primary",
              icon=":material/send:", disabled=info.stage != "EM"):
     try:
         workflow.submit(engine, who, info.id)
-        ui.flash(t("complete.submitted"))
+        widgets.flash(t("complete.submitted"))
         st.rerun()
     except workflow.GateError as exc:
         st.error(t("complete.gate", n=len(exc.items)), icon=":material/block:")
@@ -84,7 +83,7 @@ with st.expander(t("complete.assign_title"), icon=":material/assignment_ind:"):
         if st.form_submit_button(t("complete.assign_save"), icon=":material/save:"):
             try:
                 ans.set_agencies(engine, who, info.region_kode, fw, q_pick, value.split(";"))
-                ui.flash(t("complete.assign_saved", qid=q_pick))
+                widgets.flash(t("complete.assign_saved", qid=q_pick))
                 st.rerun()
             except (PermissionDenied, ValueError) as exc:
                 st.error(str(exc))

@@ -3,21 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import gaps_figure
-from kla.framework import get_framework
-from kla.gaps import all_opds, filter_rows, gap_rows, indicator_gaps
+from kla.domain.framework import get_framework
+from kla.domain.gaps import all_opds, filter_rows, gap_rows, indicator_gaps
 from kla.i18n import fmt_num
 from kla.io.export import csv_bytes
+from kla.web import cache, session, widgets
+from kla.web.charts import gaps_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("gaps")
+t, lang = session.t, session.lang()
+widgets.header("gaps")
 
-info = ui.pick_assessment("gaps")
+info = widgets.pick_assessment("gaps")
 fw = get_framework(info.framework)
-version = ui.data_version()
-result = ui.score(info, version)
-details = ui.answer_details(info.id, version)
+version = cache.data_version()
+result = cache.score(info, version)
+details = cache.answer_details(info.id, version)
 
 rows = gap_rows(fw, details.credits, result, details.notes,
                 details.evidence if details.has_evidence else None, lang)
@@ -29,7 +29,7 @@ m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=Tr
 
 st.subheader(t("gaps.by_block"))
 blocks = sorted(result.blocks.items(), key=lambda kv: kv[1][0] - kv[1][1])
-ui.table(pd.DataFrame({
+widgets.table(pd.DataFrame({
     t("col.block"): [fw.blocks[c].name(lang) for c, _ in blocks],
     t("col.score"): [s for _, (s, _) in blocks],
     t("col.max"): [m for _, (_, m) in blocks],
@@ -40,7 +40,7 @@ st.subheader(t("gaps.by_indicator"))
 ind_rows = indicator_gaps(fw, result)
 st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})
 with st.expander(t("gaps.by_indicator_table")):
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("col.block"): [r["block"] for r in ind_rows],
         t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
         t("col.score"): [r["points"] for r in ind_rows],
@@ -51,10 +51,10 @@ with st.expander(t("gaps.by_indicator_table")):
 st.subheader(t("gaps.questions"))
 ALL = "__all__"
 f1, f2, f3 = st.columns([1.2, 1.2, 1])
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=ui.lang_key("gaps_block"),
+block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=session.lang_key("gaps_block"),
                      format_func=lambda c: t("gaps.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
-opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=ui.lang_key("gaps_opd"),
+opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=session.lang_key("gaps_opd"),
                    format_func=lambda o: t("gaps.all_opds") if o == ALL else o)
 below = f3.toggle(t("gaps.filter_below"), value=True, key="gaps_below")
 shown = filter_rows(rows, None if block == ALL else block, None if opd == ALL else opd, below)
@@ -71,12 +71,12 @@ table = pd.DataFrame({
     t("col.reason"): [r["reason"] for r in shown],
 })
 st.caption(t("gaps.shown", n=len(shown), points=fmt_num(sum(r["at_stake"] for r in shown), lang)))
-ui.table(table, hide_index=True, key="gaps_table", column_config={
+widgets.table(table, hide_index=True, key="gaps_table", column_config={
     t("col.question"): st.column_config.TextColumn(width="large"),
     t("col.reason"): st.column_config.TextColumn(width="large"),
-    t("col.credit"): ui.num_col(),
-    t("col.score"): ui.num_col(),
-    t("col.missing"): ui.num_col(),
+    t("col.credit"): widgets.num_col(),
+    t("col.score"): widgets.num_col(),
+    t("col.missing"): widgets.num_col(),
 })
 st.download_button(t("common.download_csv"), csv_bytes(table),
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",

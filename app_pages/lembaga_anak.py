@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from kla import registry_ui as rui
-from kla import ui
-from kla.charts import coverage_figure
-from kla.registries import BODIES, coverage_by_kecamatan
+from kla.domain.registries import BODIES, coverage_by_kecamatan
+from kla.web import registry_forms as rui
+from kla.web import session, widgets
+from kla.web.charts import coverage_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("reg.bodies")
+t, lang = session.t, session.lang()
+widgets.header("reg.bodies")
 kode, area = rui.city("bodies")
 rows = rui.rows_of(kode, "village_body")
 cols = st.columns(len(BODIES))
@@ -23,7 +23,7 @@ for col, body in zip(cols, BODIES):
 st.plotly_chart(coverage_figure(coverage, {b: t(f"reg.o.{b}") for b in BODIES}, lang),
                 config={"displayModeBar": False})
 with st.expander(t("reg.coverage_table")):
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("reg.f.kecamatan_kode"): [f"{c['kecamatan']} {c['name']}" for c in coverage],
         t("reg.f.body"): [t(f"reg.o.{c['body']}") for c in coverage],
         t("reg.with"): [c["with"] for c in coverage],

@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
 from kla.services import users
+from kla.web import session
 
-t = ui.t
+t = session.t
 st.title(t("login.title"))
 st.caption(t("app.subtitle"))
-engine = get_engine()
+engine = session.engine()
 if not users.has_users(engine):
     st.info(t("login.no_users"), icon=":material/person_add:")
     st.code("kla user add admin --role admin\nkla demo   # or: the sample data and accounts",

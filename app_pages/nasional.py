@@ -8,33 +8,33 @@ rerun draws only the open view.
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import MAP_CONFIG
-from kla.geo import geojson_url
-from kla.results import TIERS
+from kla.domain.published import TIERS
+from kla.web import cache, session, widgets
+from kla.web.charts import MAP_CONFIG
+from kla.web.geo import geojson_url
 
-t, lang = ui.t, ui.lang()
-ui.header("results")
-version = ui.data_version()
-overview = ui.national_overview(version)
+t, lang = session.t, session.lang()
+widgets.header("results")
+version = cache.data_version()
+overview = cache.national_overview(version)
 if not overview["counts"]:
     st.info(t("results.empty"), icon=":material/info:")
     st.stop()
 PLAIN = {"displayModeBar": False}
-views = ui.lazy_tabs("nasional_view", ["results.tab_years", "results.tab_provinces",
+views = widgets.lazy_tabs("nasional_view", ["results.tab_years", "results.tab_provinces",
                                        "results.tab_movers", "results.tab_app", "results.tab_rows"])
 
 tab = views["results.tab_years"]
 if tab.open:
     with tab:
-        st.plotly_chart(ui.figure("national_years", version, lang), config=PLAIN)
+        st.plotly_chart(cache.figure("national_years", version, lang), config=PLAIN)
         st.caption(t("results.coverage_caption"))
-        coverage = ui.labelled(overview["coverage"], {
+        coverage = widgets.labelled(overview["coverage"], {
             "award_year": "results.award_year", "loaded": "results.loaded",
             "national": "results.national", **{p: f"predicate.{p}" for p in TIERS},
             "coverage": "results.coverage"})
-        ui.table(coverage, key="results_coverage")
-        ui.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
+        widgets.table(coverage, key="results_coverage")
+        widgets.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
         if overview["never_kla"]:
             st.info(t("results.never_kla"), icon=":material/emoji_events:")
 
@@ -44,7 +44,7 @@ if tab.open:
         c1, c2 = st.columns(2, vertical_alignment="bottom")
         years = overview["years"][::-1]
         year = c1.selectbox(t("results.award_year"), years, key="nasional_share_year")
-        measure_key = ui.lang_key("nasional_measure")
+        measure_key = session.lang_key("nasional_measure")
         st.session_state.setdefault(measure_key, "share")
         measure = c2.segmented_control(
             t("results.measure"), ["share", "count"], key=measure_key, required=True,
@@ -53,26 +53,26 @@ if tab.open:
         st.caption(t("results.share_caption", year=year, n=row["loaded"],
                      total=row["national"] if row["national"] is not None else "–"))
         shapes = geojson_url("provinsi") is not None
-        kinds = ui.lazy_tabs("nasional_province_view", ["province.tab_bar", "province.tab_map",
+        kinds = widgets.lazy_tabs("nasional_province_view", ["province.tab_bar", "province.tab_map",
                                                         "results.tab_table"])
         if kinds["province.tab_bar"].open:
             kinds["province.tab_bar"].plotly_chart(
-                ui.figure("national_provinces", version, lang, "bar", year, measure),
+                cache.figure("national_provinces", version, lang, "bar", year, measure),
                 config=PLAIN)
         if kinds["province.tab_map"].open:
             if shapes:
                 kinds["province.tab_map"].plotly_chart(
-                    ui.figure("national_provinces", version, lang, "map", year, measure),
+                    cache.figure("national_provinces", version, lang, "map", year, measure),
                     config=MAP_CONFIG)
             else:
                 kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")
         if kinds["results.tab_table"].open:
             with kinds["results.tab_table"]:
-                shares = ui.labelled(overview["provinces"][year], {
+                shares = widgets.labelled(overview["provinces"][year], {
                     "nama": "province.pick", "with_predicate": "results.with_predicate",
                     "kabkota": "results.kabkota", "share": "results.share"})
-                ui.table(shares, key="results_provinces")
-                ui.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
+                widgets.table(shares, key="results_provinces")
+                widgets.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
                              f"Per provinsi {year}")
 
 tab = views["results.tab_movers"]
@@ -90,32 +90,32 @@ if tab.open:
                 t("results.from"): [f"{m['from_year']}: {name[m['from']]}" for m in moved],
                 t("results.to"): [f"{m['to_year']}: {name[m['to']]}" for m in moved],
             })
-            ui.table(movers, key="results_movers")
-            ui.downloads(movers, "kla-naik-turun", "results_movers", "Naik dan turun")
+            widgets.table(movers, key="results_movers")
+            widgets.downloads(movers, "kla-naik-turun", "results_movers", "Naik dan turun")
 
 tab = views["results.tab_app"]
 if tab.open:
     with tab:
-        scope = ui.actor().region_kode or ""
+        scope = session.actor().region_kode or ""
         st.caption(t("results.app_caption"))
         if scope:  # the app's assessments are not published: only the user's own scope
-            st.caption(t("results.app_scope", region=ui.region_names().get(scope, scope)))
-        summary = ui.latest_summary(version, scope)
+            st.caption(t("results.app_scope", region=cache.region_names().get(scope, scope)))
+        summary = cache.app_summary(version)
         if not summary:
             st.caption(t("results.app_none"))
         else:
-            st.plotly_chart(ui.figure("national_app", version, lang, scope), config=PLAIN)
-            stored = ui.labelled(summary, {
+            st.plotly_chart(cache.figure("national_app", version, lang), config=PLAIN)
+            stored = widgets.labelled(summary, {
                 "year": "posisi.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
                 "sample": "results.app_sample"})
-            ui.table(stored, key="results_app")
-            ui.downloads(stored, "kla-penilaian-aplikasi", "results_app", "Penilaian aplikasi")
+            widgets.table(stored, key="results_app")
+            widgets.downloads(stored, "kla-penilaian-aplikasi", "results_app", "Penilaian aplikasi")
 
 tab = views["results.tab_rows"]
 if tab.open:
     with tab:
         st.caption(t("results.source_caption"))
-        frame = ui.cached_results(version)
-        ui.table(frame, key="results_rows",
+        frame = cache.cached_results(version)
+        widgets.table(frame, key="results_rows",
                  column_config={"source": st.column_config.LinkColumn("source")})
-        ui.downloads(frame, "hasil-kla", "results", "Hasil KLA")
+        widgets.downloads(frame, "hasil-kla", "results", "Hasil KLA")

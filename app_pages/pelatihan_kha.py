@@ -2,19 +2,18 @@
 
 import streamlit as st
 
-from kla import registry_ui as rui
-from kla import ui
-from kla.charts import kha_figure
-from kla.db import get_engine
-from kla.registries import PROVIDER_KINDS
+from kla.domain.registries import PROVIDER_KINDS
 from kla.services import registries as reg
 from kla.services.permissions import PermissionDenied
+from kla.web import registry_forms as rui
+from kla.web import session, widgets
+from kla.web.charts import kha_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("reg.kha")
+t, lang = session.t, session.lang()
+widgets.header("reg.kha")
 kode, area = rui.city("kha")
 rows = rui.rows_of(kode, "kha_training")
-targets = reg.targets(get_engine(), kode)
+targets = reg.targets(session.engine(), session.actor(), kode)
 certified = {r["provider_name"].lower() for r in rows if r["certificate"]}
 outstanding = {r["provider_name"].lower() for r in rows if not r["certificate"]} - certified
 m1, m2, m3 = st.columns(3)
@@ -34,18 +33,18 @@ if summary:
     st.plotly_chart(kha_figure(summary, lang), config={"displayModeBar": False})
 rui.table("kha_training", rows, area)
 rui.add_form("kha_training", kode, area, rows)
-who = ui.actor()
-if who.role in ("admin", "coordinator"):
+who = session.actor()
+if session.can("registry.target", kode):
     with st.expander(t("reg.targets"), icon=":material/flag:"):
         with st.form("kha_targets"):
             kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS,
-                                key=ui.lang_key("kha_target_kind"),
+                                key=session.lang_key("kha_target_kind"),
                                 format_func=lambda k: t(f"reg.o.{k}"))
             value = st.number_input(t("reg.target"), 0, 100000, key="kha_target_value")
             if st.form_submit_button(t("reg.save"), icon=":material/save:"):
                 try:
-                    reg.set_target(get_engine(), who, kode, kind, int(value))
-                    ui.flash(t("reg.saved"))
+                    reg.set_target(session.engine(), who, kode, kind, int(value))
+                    widgets.flash(t("reg.saved"))
                     st.rerun()
                 except (PermissionDenied, ValueError) as exc:
                     st.error(str(exc))

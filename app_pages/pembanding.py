@@ -3,18 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.results import peer_benchmark
-from kla.services.permissions import in_scope
+from kla.domain.published import peer_benchmark
+from kla.services.analytics import home_first
+from kla.web import cache, session, widgets
 
-t, lang = ui.t, ui.lang()
-ui.header("peers")
-version = ui.data_version()
-frame = ui.cached_results(version)
-regions = ui.region_names()
-who = ui.actor()
+t, lang = session.t, session.lang()
+widgets.header("peers")
+version = cache.data_version()
+frame = cache.cached_results(version)
+regions = cache.region_names()
+who = session.actor()
 codes = sorted(set(frame["kode"]))
-codes = [k for k in codes if in_scope(who, k)] or codes  # own first; else any to compare
+codes = home_first(who, codes)  # published results are public: the user's own first
 remembered = st.session_state.get("sel_region")  # the kab/kota chosen on another page
 kode = st.selectbox(t("posisi.region"), codes, key="peers_region",
                     index=codes.index(remembered) if remembered in codes else 0,
@@ -37,14 +37,13 @@ st.caption(t("peers.rank_caption"))
 st.subheader(t("peers.sources"))
 rows = [{t("results.award_year"): y, t("posisi.predicate"): t(f"predicate.{p}"),
          t("peers.source"): t("peers.published")} for y, p in b["history"]]
-mine = kode in ui.assessed_codes() and in_scope(who, kode)  # the app's own: the user's scope
-for info in ui.assessments(kode, version) if mine else []:
+for info in cache.assessments(kode, version):  # the app's own: only within the user's scope
     if info.stage == "FINAL":
-        r = ui.score(info, version)
+        r = cache.score(info, version)
         rows.append({t("results.award_year"): info.year,
                      t("posisi.predicate"): t(f"predicate.{r.predicate}"),
                      t("peers.source"): t("peers.app") + (f" · {t('peers.sample')}"
                                                           if info.is_sample else "")})
 sources = pd.DataFrame(rows)
-ui.table(sources, key="peers_sources")
-ui.downloads(sources, f"pembanding-{kode}", "peers", "Pembanding")
+widgets.table(sources, key="peers_sources")
+widgets.downloads(sources, f"pembanding-{kode}", "peers", "Pembanding")

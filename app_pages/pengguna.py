@@ -1,47 +1,77 @@
-"""Pengguna: accounts (admin only)."""
+"""Pengguna: accounts (admin only; the service refuses everyone else)."""
 
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
-from kla.models import ROLES
+from kla.domain.workflow import ROLES
 from kla.services import users
-from kla.services.permissions import require_role
+from kla.services.permissions import PermissionDenied
+from kla.web import session, widgets
 
-t = ui.t
-who = ui.actor()
-require_role(who, "admin")
+t = session.t
+who = session.actor()
 st.title(t("users.title"))
-ui.show_flash()
-engine = get_engine()
-ui.table(pd.DataFrame(users.list_users(engine)), key="users_table")
+widgets.show_flash()
+engine = session.engine()
+try:
+    accounts = users.list_users(engine, who)
+except PermissionDenied:
+    st.error(t("users.admin_only"), icon=":material/block:")
+    st.stop()
+widgets.table(pd.DataFrame(accounts), key="users_table")
+
+
+def agencies_of(text: str) -> list[str]:
+    return [a.strip() for a in text.split(";") if a.strip()]
+
 
 with st.form("users_add", clear_on_submit=True):
     st.markdown(f"**{t('users.add')}**")
     c1, c2, c3 = st.columns(3)
     username = c1.text_input(t("login.username"), key="users_name")
     role = c2.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"),
-                        key=ui.lang_key("users_role"))
+                        key=session.lang_key("users_role"))
     region = c3.text_input(t("users.region"), key="users_region", help=t("users.region_help"))
     agencies = st.text_input(t("users.agencies"), key="users_agencies")
-    password = st.text_input(t("login.password"), type="password", key="users_password")
+    password = st.text_input(t("login.password"), type="password", key="users_password",
+                             help=t("users.password_help"))
     if st.form_submit_button(t("users.create"), icon=":material/person_add:"):
         try:
-            users.add_user(engine, username=username, password=password, role=role,
-                           region_kode=region.strip() or None,
-                           agencies=[a.strip() for a in agencies.split(";") if a.strip()],
-                           by=who)
-            ui.flash(t("users.created", name=username))
+            users.add_user(engine, who, username=username, password=password, role=role,
+                           region_kode=region.strip() or None, agencies=agencies_of(agencies))
+            widgets.flash(t("users.created", name=username))
             st.rerun()
-        except ValueError as exc:
+        except (ValueError, PermissionDenied) as exc:
             st.error(str(exc))
 
-names = [u["username"] for u in users.list_users(engine) if u["username"] != who.username]
+names = [u["username"] for u in accounts if u["username"] != who.username]
 if names:
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     name = c1.selectbox(t("users.pick"), names, key="users_pick")
-    active = next(u["active"] for u in users.list_users(engine) if u["username"] == name)
-    if c2.button(t("users.deactivate") if active else t("users.activate"), key="users_toggle"):
-        users.set_active(engine, name, not active, who)
-        st.rerun()
+    chosen = next(u for u in accounts if u["username"] == name)
+    if c2.button(t("users.deactivate") if chosen["active"] else t("users.activate"),
+                 key="users_toggle"):
+        try:
+            users.set_active(engine, who, name, not chosen["active"])
+            st.rerun()
+        except (ValueError, PermissionDenied) as exc:
+            st.error(str(exc))
+    with st.form("users_role_form"):
+        st.markdown(f"**{t('users.change_role', name=name)}**")
+        r1, r2, r3 = st.columns(3)
+        new_role = r1.selectbox(t("users.role"), ROLES, index=ROLES.index(chosen["role"]),
+                                format_func=lambda r: t(f"role.{r}"),
+                                key=session.lang_key(f"users_new_role_{name}", carry=False))
+        new_region = r2.text_input(t("users.region"), value=chosen["region"],
+                                   key=f"users_new_region_{name}")
+        new_agencies = r3.text_input(t("users.agencies"),
+                                     value=chosen["agencies"].replace(", ", "; "),
+                                     key=f"users_new_agencies_{name}")
+        if st.form_submit_button(t("users.save_role"), icon=":material/manage_accounts:"):
+            try:
+                users.set_role(engine, who, name, new_role, new_region.strip() or None,
+                               agencies_of(new_agencies))
+                widgets.flash(t("users.role_saved", name=name))
+                st.rerun()
+            except (ValueError, PermissionDenied) as exc:
+                st.error(str(exc))

@@ -3,20 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import progress_figure, stages_figure
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
+from kla.domain.progress import predicate_history, stage_deltas, years_at_current
+from kla.domain.risk import average, verification_falls
 from kla.i18n import fmt_num
-from kla.progress import predicate_history, stage_deltas, years_at_current
-from kla.risk import average, verification_falls
+from kla.web import cache, session, widgets
+from kla.web.charts import progress_figure, stages_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("progress")
+t, lang = session.t, session.lang()
+widgets.header("progress")
 
-kode = ui.pick_region("progress")
-history = ui.city_history(kode, ui.data_version())
+kode = widgets.pick_region("progress")
+history = cache.city_history(kode, cache.data_version())
 if any(info.is_sample for info, _ in history):
-    ui.sample_badge()
+    widgets.sample_badge()
 rows = [row for info, row in history if info.status != "draft"]  # drafts are still in progress
 drafts = [info for info, _ in history if info.status == "draft"]
 if drafts:
@@ -41,7 +41,7 @@ em = [(y, r.total) for y, s, r in rows if s == "EM"]
 st.plotly_chart(progress_figure(hist, em, fw.bands, fw.total_max, lang),
                 config={"displayModeBar": False})
 st.subheader(t("progress.history"))
-ui.table(pd.DataFrame({
+widgets.table(pd.DataFrame({
     t("posisi.year"): [h["year"] for h in hist],
     t("posisi.stage"): [t(f"stage.{h['stage']}") for h in hist],
     t("posisi.total"): [fmt_num(h["total"], lang) for h in hist],
@@ -52,7 +52,7 @@ st.subheader(t("progress.stages"))
 st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
                 config={"displayModeBar": False})
 with st.expander(t("progress.stages_table")):
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("posisi.year"): [y for y, _, _ in rows],
         t("posisi.stage"): [t(f"stage.{s}") for _, s, _ in rows],
         t("posisi.total"): [r.total for _, _, r in rows],
@@ -67,7 +67,7 @@ if deltas:
         t("progress.delta_total"): [d["total"] for d in deltas],
         **{code: [d["blocks"][code] for d in deltas] for code in fw.blocks},
     })
-    ui.table(table, hide_index=True, key="progress_deltas", column_config={
-        c: ui.num_col()
+    widgets.table(table, hide_index=True, key="progress_deltas", column_config={
+        c: widgets.num_col()
         for c in [t("progress.delta_total"), *fw.blocks]})
     st.caption(" · ".join(f"{c} = {b.name(lang)}" for c, b in fw.blocks.items()))

@@ -3,17 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import blocks_figure, standing_figure
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
 from kla.i18n import fmt_num
+from kla.web import cache, session, widgets
+from kla.web.charts import blocks_figure, standing_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("posisi")
+t, lang = session.t, session.lang()
+widgets.header("posisi")
 
-info = ui.pick_assessment("posisi")
+info = widgets.pick_assessment("posisi")
 fw = get_framework(info.framework)
-result = ui.score(info, ui.data_version())
+result = cache.score(info, cache.data_version())
 
 m1, m2, m3 = st.columns([1, 1.4, 1])  # room for "Belum berpredikat"
 m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
@@ -44,7 +44,7 @@ with st.expander(t("posisi.blocks_table")):
         t("col.share"): [fmt_num(100 * r[1] / r[2], lang, 1) if r[2] else "–" for r in rows],
         t("col.missing"): [fmt_num(r[2] - r[1], lang) for r in rows],
     })
-    ui.table(table, hide_index=True)
+    widgets.table(table, hide_index=True)
 with st.expander(t("posisi.indicators_table")):
     ind = pd.DataFrame({
         t("col.block"): [fw.blocks[fw.indicators[c].block].code for c in result.indicators],
@@ -53,6 +53,6 @@ with st.expander(t("posisi.indicators_table")):
         t("col.max"): [fmt_num(m, lang, 0) for _, m in result.indicators.values()],
         t("col.missing"): [fmt_num(m - s, lang) for s, m in result.indicators.values()],
     })
-    ui.table(ind, hide_index=True)
+    widgets.table(ind, hide_index=True)
 st.caption(t("posisi.source", stage=t(f"stage.{info.stage}"), year=info.year,
              framework=fw.name(lang)))

@@ -3,27 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure
-from kla.geo import geojson_url, without_boundary
+from kla.domain.published import ORDER, provila
 from kla.i18n import fmt_num
-from kla.results import ORDER, provila
+from kla.services.analytics import home_first
+from kla.web import cache, session, widgets
+from kla.web.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure
+from kla.web.geo import geojson_url, without_boundary
 
-t, lang = ui.t, ui.lang()
-ui.header("province")
-version = ui.data_version()
-frame = ui.cached_results(version)
-regions = ui.region_names()
+t, lang = session.t, session.lang()
+widgets.header("province")
+version = cache.data_version()
+frame = cache.cached_results(version)
+regions = cache.region_names()
 provinces = {k: n for k, n in regions.items() if "." not in k}
-who = ui.actor()
-scope = (who.region_kode or "").split(".")[0]
-options = [k for k in sorted(provinces) if not scope or k == scope]
+who = session.actor()
+options = home_first(who, sorted(provinces))  # published results are public: own first
 prov = st.selectbox(t("province.pick"), options, key="province_pick",
                     format_func=lambda k: f"{provinces[k]} ({k})")
 kabkota = {k: n for k, n in regions.items() if k.count(".") == 1 and k.startswith(prov + ".")}
 rows = frame[frame["kode"].str.startswith(prov + ".")]
 years = sorted(rows["award_year"].unique()) if len(rows) else []
-app = ui.latest_scores(version, who.region_kode or "")  # the app's own: the user's scope only
+app = cache.app_scores(version)  # the app's own: the service keeps to the user's scope
 app = app[app["region_kode"].str.startswith(prov + ".")]
 if not years and app.empty:
     st.info(t("province.none"), icon=":material/info:")
@@ -51,11 +51,11 @@ if years:
                      d=status["total"], blocking=len(status["blocking"])), icon=":material/flag:")
 else:
     st.info(t("province.none"), icon=":material/info:")
-ui.table(history, key="province_history")
+widgets.table(history, key="province_history")
 st.caption(t("province.sources_caption"))
 if who.region_kode:
     st.caption(t("results.app_scope", region=regions.get(who.region_kode, who.region_kode)))
-ui.downloads(history, f"provinsi-{prov}", "province", provinces[prov])
+widgets.downloads(history, f"provinsi-{prov}", "province", provinces[prov])
 if not years:
     st.stop()
 if status["blocking"]:
@@ -64,8 +64,8 @@ if status["blocking"]:
             t("posisi.region"): [f"{b['nama']} ({b['kode']})" for b in status["blocking"]],
             t("province.reason"): [t(f"province.reason.{b['reason']}") for b in status["blocking"]],
         })
-        ui.table(blocking, key="province_blocking")
-        ui.downloads(blocking, f"provila-{prov}-{year}", "province_blocking", f"Provila {year}")
+        widgets.table(blocking, key="province_blocking")
+        widgets.downloads(blocking, f"provila-{prov}-{year}", "province_blocking", f"Provila {year}")
 
 st.subheader(t("province.map", year=year))
 latest = dict(zip(rows[rows["award_year"] == year]["kode"],
@@ -74,7 +74,7 @@ codes = sorted(kabkota)
 values = [ORDER.get(latest.get(k, "none"), 0) for k in codes]
 names = [f"{kabkota[k]}: {t('predicate.' + latest[k]) if k in latest else '–'}" for k in codes]
 shapes = geojson_url("kabkota")
-views = ui.lazy_tabs("province_view", ["province.tab_map", "province.tab_bar"])
+views = widgets.lazy_tabs("province_view", ["province.tab_map", "province.tab_bar"])
 if views["province.tab_map"].open:
     with views["province.tab_map"]:
         if shapes:

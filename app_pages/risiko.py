@@ -3,21 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import falls_figure, standing_figure
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
+from kla.domain.risk import buffer, critical_questions, forecast
 from kla.i18n import fmt_num
-from kla.risk import buffer, critical_questions, forecast
+from kla.web import cache, session, widgets
+from kla.web.charts import falls_figure, standing_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("risiko")
+t, lang = session.t, session.lang()
+widgets.header("risiko")
 
-info = ui.pick_assessment("risk", prefer_stage="EM")
+info = widgets.pick_assessment("risk", prefer_stage="EM")
 fw = get_framework(info.framework)
-version = ui.data_version()
-result = ui.score(info, version)
-details = ui.answer_details(info.id, version)
-history = ui.city_history(info.region_kode, version)
+version = cache.data_version()
+result = cache.score(info, version)
+details = cache.answer_details(info.id, version)
+history = cache.city_history(info.region_kode, version)
 fc = forecast(fw, [(y, s, r.total) for _, (y, s, r) in history], info.year, result.total)
 
 buf = buffer(fw, result)
@@ -49,7 +49,7 @@ else:
         st.warning(t("risiko.forecast_drop", predicate=t("predicate." + fc.forecast_predicate)))
     st.plotly_chart(falls_figure(fc.falls, fc.average_fall, lang),
                     config={"displayModeBar": False})
-    ui.table(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
+    widgets.table(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
                                t("chart.fall"): [fmt_num(f, lang) for _, f in fc.falls]}),
                  hide_index=True, key="risk_falls")
 
@@ -58,7 +58,7 @@ if not crit:
     st.success(t("risiko.no_critical"), icon=":material/verified:")
 else:
     st.caption(t("risiko.critical_caption"))
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("col.question_id"): [c["question_id"] for c in crit],
         t("col.question"): [fw.questions[c["question_id"]].text for c in crit],
         t("col.opd"): ["; ".join(fw.questions[c["question_id"]].opds) for c in crit],

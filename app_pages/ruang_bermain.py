@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from kla import registry_ui as rui
-from kla import ui
-from kla.charts import play_areas_figure
-from kla.registries import PLAY_STANDARDS
+from kla.domain.registries import PLAY_STANDARDS
+from kla.web import registry_forms as rui
+from kla.web import session, widgets
+from kla.web.charts import play_areas_figure
 
-t, lang = ui.t, ui.lang()
-ui.header("reg.play")
+t, lang = session.t, session.lang()
+widgets.header("reg.play")
 kode, area = rui.city("play")
 rows = rui.rows_of(kode, "play_area")
 m1, m2, m3 = st.columns(3)

@@ -3,21 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.charts import compare_blocks_figure, standing_figure
-from kla.framework import get_framework
-from kla.gaps import gap_rows
+from kla.domain.framework import get_framework
+from kla.domain.gaps import gap_rows
+from kla.domain.whatif import indicator_change, what_if
 from kla.i18n import fmt_num, fmt_short
-from kla.whatif import indicator_change, what_if
+from kla.services import planning
+from kla.web import cache, session, widgets
+from kla.web.charts import compare_blocks_figure, standing_figure
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
-t, lang = ui.t, ui.lang()
-ui.header("sim")
+t, lang = session.t, session.lang()
+widgets.header("sim")
 
-info = ui.pick_assessment("sim")
+info = widgets.pick_assessment("sim")
 fw = get_framework(info.framework)
-version = ui.data_version()
-details = ui.answer_details(info.id, version)
+version = cache.data_version()
+details = cache.answer_details(info.id, version)
 base = details.credits
 all_changes = st.session_state.setdefault("sim_changes", {})
 changes: dict = all_changes.setdefault(info.id, {})
@@ -35,7 +36,7 @@ def credit_now(qid: str) -> float:
     return float(changes.get(qid, base.get(qid, 0.0)))
 
 
-by_stake = [r["question_id"] for r in gap_rows(fw, base, ui.score(info, version))
+by_stake = [r["question_id"] for r in gap_rows(fw, base, cache.score(info, version))
             if fw.questions[r["question_id"]].max > 0]
 c1, c2 = st.columns(2)
 with c1.container(border=True):
@@ -87,7 +88,7 @@ st.plotly_chart(compare_blocks_figure(w.block_rows(), labels, lang),
                 config={"displayModeBar": False})
 left, right = st.columns([1.4, 1])
 with left:
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("col.block"): [labels[r["block"]] for r in w.block_rows()],
         t("chart.baseline"): [r["baseline"] for r in w.block_rows()],
         t("chart.scenario"): [r["scenario"] for r in w.block_rows()],
@@ -96,7 +97,7 @@ with left:
 with right:
     st.markdown(f"**{t('sim.changes', n=len(changes))}**")
     if changes:
-        ui.table(pd.DataFrame({
+        widgets.table(pd.DataFrame({
             t("col.question_id"): list(changes),
             t("chart.baseline"): [base.get(q, 0.0) for q in changes],
             t("chart.scenario"): list(changes.values()),
@@ -109,16 +110,21 @@ with right:
               disabled=not changes)
 
 st.subheader(t("sim.scenarios"))
-with st.form("sim_save_form", clear_on_submit=True, border=False):
-    n1, n2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = n1.text_input(t("sim.scenario_name"), key="sim_name", max_chars=80)
-    if n2.form_submit_button(t("sim.save"), icon=":material/save:"):
-        try:
-            ui.save_scenario(info, name, changes)
-            st.toast(t("sim.saved", name=name.strip()), icon=":material/check:")
-        except ValueError as exc:
-            st.error(t("sim.save_error", error=str(exc)))
-saved = ui.list_scenarios(info.id)
+who = session.actor()
+may_write = session.can("planning.write", info.region_kode)  # viewers, agencies: read only
+if may_write:
+    with st.form("sim_save_form", clear_on_submit=True, border=False):
+        n1, n2 = st.columns([3, 1], vertical_alignment="bottom")
+        name = n1.text_input(t("sim.scenario_name"), key="sim_name", max_chars=80)
+        if n2.form_submit_button(t("sim.save"), icon=":material/save:"):
+            try:
+                planning.save_scenario(session.engine(), who, info, name, changes)
+                st.toast(t("sim.saved", name=name.strip()), icon=":material/check:")
+            except ValueError as exc:
+                st.error(t("sim.save_error", error=str(exc)))
+else:
+    st.caption(t("planning.read_only"))
+saved = planning.list_scenarios(session.engine(), who, info.id)
 if saved:
     rows = []
     for sc in saved:
@@ -126,14 +132,15 @@ if saved:
         rows.append({t("sim.scenario_name"): sc["name"], t("sim.n_changes"): len(sc["changes"]),
                      t("posisi.total"): r.total, "Δ": round(r.total - b.total, 2),
                      t("posisi.predicate"): t(f"predicate.{r.predicate}")})
-    ui.table(pd.DataFrame(rows), hide_index=True, key="sim_scenarios")
-    s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    widgets.table(pd.DataFrame(rows), hide_index=True, key="sim_scenarios")
+    s1, s2, s3 = st.columns([2, 1, 1] if may_write else [3, 1, 0.01],
+                            vertical_alignment="bottom")
     pick = s1.selectbox(t("sim.pick_scenario"), [sc["name"] for sc in saved], key="sim_pick")
     chosen = next(sc for sc in saved if sc["name"] == pick)
     s2.button(t("sim.load"), key="sim_load", icon=":material/upload:",
               on_click=lambda: (changes.clear(), changes.update(chosen["changes"])))
-    if s3.button(t("sim.delete"), key="sim_delete", icon=":material/delete:"):
-        ui.delete_scenario(info.id, pick)
+    if may_write and s3.button(t("sim.delete"), key="sim_delete", icon=":material/delete:"):
+        planning.delete_scenario(session.engine(), who, info.id, pick)
         st.rerun()
 else:
     st.caption(t("sim.no_scenarios"))

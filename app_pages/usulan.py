@@ -4,29 +4,28 @@ the Kelana/Dekela block rolled up from kecamatan and desa/kelurahan data, with a
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
+from kla.domain.registries import what_if_more
+from kla.domain.whatif import what_if
 from kla.i18n import fmt_num, fmt_short
-from kla.registries import what_if_more
 from kla.services import registries as reg
 from kla.services.answers import Conflict
 from kla.services.permissions import PermissionDenied
-from kla.whatif import what_if
+from kla.web import cache, session, widgets
 
-t, lang = ui.t, ui.lang()
-who = ui.actor()
-ui.header("reg.proposals")
-info = ui.pick_assessment("prop", prefer_stage="EM")
+t, lang = session.t, session.lang()
+who = session.actor()
+widgets.header("reg.proposals")
+info = widgets.pick_assessment("prop", prefer_stage="EM")
 fw = get_framework(info.framework)
-engine = get_engine()
-version = ui.data_version()
-credits = ui.answer_details(info.id, version).credits
-props = reg.proposals(engine, info.region_kode)
+engine = session.engine()
+version = cache.data_version()
+credits = cache.answer_details(info.id, version).credits
+props = reg.proposals(engine, who, info.region_kode)
 area = reg.area(engine, info.region_kode)
 st.caption(t("reg.denominators", name=area.nama, kec=len(area.kecamatan), desa=len(area.desa)))
 
-ui.table(pd.DataFrame({
+widgets.table(pd.DataFrame({
     t("col.question_id"): [p.question_id for p in props],
     t("col.question"): [fw.questions[p.question_id].text for p in props],
     t("reg.now"): [credits.get(p.question_id) for p in props],
@@ -50,7 +49,7 @@ if who.role in ("admin", "coordinator") and usable:
     def apply(credit: float) -> None:
         try:
             reg.apply_proposal(engine, who, info.id, p, credit, lang)
-            ui.flash(t("reg.applied", qid=qid, credit=fmt_short(credit, lang)))
+            widgets.flash(t("reg.applied", qid=qid, credit=fmt_short(credit, lang)))
             st.rerun()
         except (PermissionDenied, Conflict, ValueError) as exc:
             st.error(str(exc), icon=":material/block:")

@@ -3,39 +3,38 @@
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
-from kla.framework import STAGES, get_framework
+from kla.domain.framework import STAGES, get_framework
 from kla.i18n import fmt_num, fmt_short
 from kla.services import workflow
 from kla.services.permissions import PermissionDenied
+from kla.web import cache, session, widgets
 
-t, lang = ui.t, ui.lang()
-who = ui.actor()
-ui.header("verify")
-engine = get_engine()
+t, lang = session.t, session.lang()
+who = session.actor()
+widgets.header("verify")
+engine = session.engine()
 
-kode = ui.pick_region("verify")
-version = ui.data_version()
-infos = ui.assessments(kode, version)
+kode = widgets.pick_region("verify")
+version = cache.data_version()
+infos = cache.assessments(kode, version)
 years = sorted({a.year for a in infos}, reverse=True)
 year = st.selectbox(t("posisi.year"), years, key=f"verify_year_{kode}")
 by_stage = {a.stage: a for a in infos if a.year == year}
 if any(a.is_sample for a in by_stage.values()):
-    ui.sample_badge()
+    widgets.sample_badge()
 
 cols = st.columns(len(STAGES))
 for col, stage in zip(cols, STAGES):
     a = by_stage.get(stage)
     with col.container(border=True):
-        st.metric(t(f"stage.{stage}"), fmt_num(ui.score(a, version).total, lang) if a else "–")
+        st.metric(t(f"stage.{stage}"), fmt_num(cache.score(a, version).total, lang) if a else "–")
         st.caption(t(f"status.{a.status}") if a else t("verify.not_open"))
 
 
 def run(action, ok: str) -> None:  # noqa: ANN001
     try:
         action()
-        ui.flash(ok)
+        widgets.flash(ok)
         st.rerun()
     except (workflow.StageError, PermissionDenied, ValueError) as exc:
         st.error(str(exc), icon=":material/block:")
@@ -56,12 +55,12 @@ if review is None:
 
 fw = get_framework(review.framework)
 st.subheader(t("verify.review_title", stage=t(f"stage.{review.stage}")))
-states = ui.answer_states(review.id, version)
+states = cache.answer_states(review.id, version)
 em = by_stage.get("EM")
-em_states = ui.answer_states(em.id, version) if em else {}
-reviews = ui.reviews_of(kode, year, version)
-files = ui.evidence_of(em.id, version) if em else []
-counts = ui.evidence_counts(files)
+em_states = cache.answer_states(em.id, version) if em else {}
+reviews = cache.reviews_of(kode, year, version)
+files = cache.evidence_of(em.id, version) if em else []
+counts = cache.evidence_counts(files)
 
 qid = st.selectbox(t("col.question"), list(fw.questions), key=f"verify_q_{review.id}",
                    format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
@@ -91,7 +90,7 @@ with st.form(f"verify_form_{review.id}_{qid}"):
 decided = [(k, v) for k, v in reviews.items() if v["stage"] == review.stage]
 if decided:
     st.markdown(f"**{t('verify.decisions', n=len(decided))}**")
-    ui.table(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("col.question_id"): [k for k, _ in decided],
         t("verify.decision"): [t(f"decision.{v['decision']}") for _, v in decided],
         t("verify.reason"): [v["reason"] for _, v in decided],

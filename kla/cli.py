@@ -10,7 +10,6 @@
     kla user list
     kla init
     kla demo
-    kla bench [--json]
     kla run [streamlit options …]
 """
 
@@ -22,7 +21,12 @@ import math
 import sys
 from pathlib import Path
 
-from kla.framework import DEFAULT_FRAMEWORK, FrameworkError, available_frameworks, get_framework
+from kla.domain.framework import (
+    DEFAULT_FRAMEWORK,
+    FrameworkError,
+    available_frameworks,
+    get_framework,
+)
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
@@ -45,7 +49,7 @@ def _framework(code: str):  # noqa: ANN202
 
 
 def cmd_predicate(args: argparse.Namespace) -> None:
-    from kla.predicate import predicate
+    from kla.domain.predicate import predicate
 
     try:
         total = float(args.score.replace(",", "."))
@@ -57,8 +61,8 @@ def cmd_predicate(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    from kla.io.answers_csv import InputError, read_answers_csv
-    from kla.scoring import score
+    from kla.domain.scoring import score
+    from kla.io.csv import InputError, read_answers_csv
 
     fw = _framework(args.framework)
     try:
@@ -80,8 +84,8 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
-    from kla.io.answers_csv import InputError, read_answers_csv, read_efforts_csv
-    from kla.planner import Unreachable, plan
+    from kla.domain.planner import Unreachable, plan
+    from kla.io.csv import InputError, read_answers_csv, read_efforts_csv
 
     fw = _framework(args.framework)
     codes = [b.code for b in fw.bands]
@@ -115,7 +119,7 @@ def _assessment_arg(args: argparse.Namespace):  # noqa: ANN202
     from kla.services.exports import find_assessment
 
     try:
-        return find_assessment(_engine(), args.region, args.year, args.stage)
+        return find_assessment(_engine(), _actor(args), args.region, args.year, args.stage)
     except ValueError as exc:
         raise CliError(str(exc)) from None
 
@@ -125,7 +129,6 @@ def cmd_export(args: argparse.Namespace) -> None:
     import tempfile
 
     from kla.services import exports
-    from kla.services.permissions import CLI
 
     if args.kind == "results":
         from kla.services.results import national_reference, results_frame
@@ -144,11 +147,11 @@ def cmd_export(args: argparse.Namespace) -> None:
     info = _assessment_arg(args)
     out = Path(args.out)
     if args.kind == "zip":
-        summary = exports.export_zip(_engine(), CLI, info, out)
+        summary = exports.export_zip(_engine(), _actor(args), info, out)
         print(f"{out}: {summary['files']} evidence files, {summary['bytes']} bytes")
         return
-    data = (exports.export_xlsx(_engine(), CLI, info) if args.kind == "xlsx"
-            else exports.export_pdf(_engine(), CLI, info, args.lang))
+    data = (exports.export_xlsx(_engine(), _actor(args), info) if args.kind == "xlsx"
+            else exports.export_pdf(_engine(), _actor(args), info, args.lang))
     fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".kla-")
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
@@ -157,9 +160,8 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from kla.io.answers_csv import InputError
+    from kla.io.csv import InputError
     from kla.services import exports
-    from kla.services.permissions import CLI
 
     info = _assessment_arg(args)
     try:
@@ -167,7 +169,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     except FileNotFoundError:
         raise CliError(f"{args.file}: file not found") from None
     try:
-        result = exports.import_xlsx(_engine(), CLI, info, data, source=Path(args.file).name)
+        result = exports.import_xlsx(_engine(), _actor(args), info, data, source=Path(args.file).name)
     except InputError as exc:
         raise CliError(f"nothing was imported:\n{exc}") from None
     print(f"imported: {result['changed']} answers changed, {result['unchanged']} unchanged")
@@ -177,11 +179,10 @@ def cmd_user(args: argparse.Namespace) -> None:
     import getpass
 
     from kla.services import users
-    from kla.services.permissions import CLI
 
     engine = _engine()
     if args.action == "list":
-        for u in users.list_users(engine):
+        for u in users.list_users(engine, _actor(args)):
             print(f"{u['username']:<24} {u['role']:<12} {u['region'] or '(national)':<10} "
                   f"{u['agencies']}{'' if u['active'] else '  [inactive]'}")
         return
@@ -196,23 +197,21 @@ def cmd_user(args: argparse.Namespace) -> None:
     else:
         raise CliError("give the password on standard input with --password-stdin")
     try:
-        actor = users.add_user(engine, username=args.username, password=password,
+        actor = users.add_user(engine, _actor(args), username=args.username, password=password,
                                role=args.role, region_kode=args.region,
-                               agencies=args.agency or [], display_name=args.name or "",
-                               by=CLI)
-    except ValueError as exc:
+                               agencies=args.agency or [], display_name=args.name or "")
+    except (ValueError, PermissionError) as exc:
         raise CliError(str(exc)) from None
     print(f"user {actor.username} ({actor.role}) created")
 
 
 def cmd_import_results(args: argparse.Namespace) -> None:
-    from kla.services.permissions import CLI
     from kla.services.results import SHIPPED, import_results
 
     path = Path(args.file) if args.file else SHIPPED
     if not path.is_file():
         raise CliError(f"{path}: file not found")
-    report = import_results(_engine(), CLI, path)
+    report = import_results(_engine(), _actor(args), path)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -263,9 +262,24 @@ def cmd_framework(args: argparse.Namespace) -> None:
 
 
 def _engine():  # noqa: ANN202
-    from kla.db import get_engine
+    from kla.store.db import get_engine
 
     return get_engine()
+
+
+def _actor(args: argparse.Namespace):  # noqa: ANN202
+    """Who a command acts as: ``--as USER`` (an active local account, whose permissions
+    apply), else the system actor, explicitly."""
+    from kla.services.permissions import SYSTEM
+    from kla.services.users import get_actor
+
+    name = getattr(args, "as_user", None)
+    if not name:
+        return SYSTEM
+    found = get_actor(_engine(), name)
+    if found is None:
+        raise CliError(f"--as {name}: no active account with that name")
+    return found
 
 
 def cmd_init(args: argparse.Namespace) -> None:
@@ -283,42 +297,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     engine = _engine()
     init_db(engine)
-    result = load_demo(engine, progress=lambda m: print(m, file=sys.stderr))
-    from kla.sample import DEMO_PASSWORD
+    result = load_demo(engine, _actor(args), progress=lambda m: print(m, file=sys.stderr))
+    from kla.domain.sample import DEMO_PASSWORD
 
     print(f"sample data (Data contoh): {result['written']} assessments written, "
           f"{result['skipped']} skipped; sample accounts use the password {DEMO_PASSWORD}")
-
-
-def cmd_bench(args: argparse.Namespace) -> None:
-    from kla.bench import run_all, run_bench
-
-    from sqlalchemy.exc import OperationalError
-
-    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    try:
-        result = run_bench(url=args.url, progress=say) if args.url else run_all(progress=say)
-    except OperationalError as exc:
-        where = "--url" if args.url else "KLA_TEST_DATABASE_URL"
-        first = str(exc.orig or exc).strip().splitlines()[0]
-        raise CliError(f"cannot use the database of {where}: {first}", EXIT_BAD_INPUT) from exc
-    if args.json:
-        print(json.dumps(result))
-        return
-    _print_measures(result)
-
-
-def _print_measures(measures: dict, indent: str = "") -> None:
-    """One line per measure; nested ones (views, the PostgreSQL run) indented below their
-    name. The page's numbers (``national_overview``) are for comparing databases: --json."""
-    for k, v in measures.items():
-        if k == "national_overview":
-            continue
-        if isinstance(v, dict):
-            print(f"{indent}{k}:")
-            _print_measures(v, indent + "  ")
-        else:
-            print(f"{indent + k:<24} {v}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -373,12 +356,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", default="id", choices=["id", "en"])
     s.add_argument("--json", action="store_true", help="results: JSON (the only format)")
     s.add_argument("out", nargs="?")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (its permissions apply); default: the "
+                        "system actor")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("import-results", help="load published KLA results (default: the "
                                               "shipped file), reporting every row not loaded")
     s.add_argument("file", nargs="?")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (its permissions apply); default: the "
+                        "system actor")
     s.set_defaults(func=cmd_import_results)
 
     s = sub.add_parser("import", help="import a filled-in assessment workbook (all or nothing)")
@@ -387,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--region", required=True)
     s.add_argument("--year", type=int, required=True)
     s.add_argument("--stage", required=True, choices=["EM", "VA", "VL", "FINAL"])
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (its permissions apply); default: the "
+                        "system actor")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("user", help="local accounts: add, list")
@@ -397,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--agency", action="append", help="an agency (OPD) of an opd user")
     s.add_argument("--name", default=None, help="display name")
     s.add_argument("--password-stdin", action="store_true")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (its permissions apply); default: the "
+                        "system actor")
     s.set_defaults(func=cmd_user)
 
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
@@ -404,13 +399,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="load the sample data (Data contoh)")
     s.set_defaults(func=cmd_demo)
-
-    s = sub.add_parser("bench", help="benchmark national-scale scoring")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--url", default=None,
-                   help="an EMPTY database to benchmark on (default: a temporary SQLite file, "
-                        "and a temporary PostgreSQL database when KLA_TEST_DATABASE_URL is set)")
-    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("run", help="start the web app (extra options go to streamlit, "
                                    "e.g. --server.port=8600)")
@@ -433,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"kla {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except PermissionError as exc:  # the services' PermissionDenied: nothing was changed
+        print(f"kla {args.command}: not allowed: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except FrameworkError as exc:
         print(f"kla {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

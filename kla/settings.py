@@ -4,6 +4,7 @@
   SQLite database and the evidence files.
 - ``KLA_MAX_UPLOAD_MB``: evidence upload limit (default 25); ``KLA_REVISION_HOURS``: revision
   window after a verifier sends answers back (default 48).
+- ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     max_upload_mb: int = 25
     revision_hours: int = 48
+    frameworks_dir: Path = PROJECT_DIR / "indicators"
 
     @field_validator("database_url")
     @classmethod
@@ -37,6 +39,11 @@ class Settings(BaseSettings):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix):]
         return v
+
+    @field_validator("frameworks_dir", mode="before")
+    @classmethod
+    def _default_frameworks(cls, v: object) -> object:
+        return PROJECT_DIR / "indicators" if v is None or str(v).strip() == "" else v
 
     @property
     def url(self) -> str:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kla.db import engine_for, make_engine, temporary_database
-from kla.framework import get_framework
+from kla.domain.framework import get_framework
+from kla.services.permissions import SYSTEM
 from kla.settings import get_settings
+from kla.store.db import engine_for, make_engine, temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -56,7 +57,7 @@ def seeded_url(request, empty_db_factory):
     url = empty_db_factory(request.param)
     engine = make_engine(url)
     init_db(engine)
-    load_demo(engine)
+    load_demo(engine, SYSTEM)
     engine.dispose()
     return url
 

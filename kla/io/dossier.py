@@ -27,7 +27,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from kla.framework import Framework
+from kla.domain.framework import Framework
 from kla.io.export import neutralise
 
 FALLBACK_NAME = "berkas"

@@ -6,6 +6,7 @@ Row numbers in error messages are the rows Excel shows (the header is row 1).
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kla.framework import Framework
-from kla.io.answers_csv import InputError
+from kla.domain.framework import Framework
+from kla.io.csv import InputError
 from kla.io.export import neutralise
 
-FORMAT = "kla-assessment-xlsx/1"
+FORMAT = "kla-assessment-xlsx/2"  # /2: answer versions in the hidden sheet
 SHEET = "Penilaian"
 META = "_meta"
 COLUMNS = ("Blok", "Indikator", "ID Pertanyaan", "Pertanyaan", "Maks", "Kredit", "Poin", "OPD",
@@ -33,6 +34,7 @@ class Row:
     credit: float | None
     note: str
     rowno: int = 0  # the Excel row it came from (imports only)
+    version: int | None = None  # the answer's version when exported (None: no answer yet)
 
 
 def export_xlsx(fw: Framework, *, region_kode: str, region_nama: str, year: int, stage: str,
@@ -76,7 +78,10 @@ def export_xlsx(fw: Framework, *, region_kode: str, region_nama: str, year: int,
     meta = wb.create_sheet(META)
     for key, value in (("format", FORMAT), ("framework", fw.code), ("region_kode", region_kode),
                        ("region_nama", region_nama), ("year", year), ("stage", stage),
-                       ("exported_at", datetime.now(UTC).isoformat(timespec="seconds"))):
+                       ("exported_at", datetime.now(UTC).isoformat(timespec="seconds")),
+                       ("versions", json.dumps({q: a.version for q, a in answers.items()
+                                                if a.version is not None},
+                                               separators=(",", ":")))):
         meta.append([key, value])
     meta.sheet_state = "hidden"
     buf = io.BytesIO()
@@ -123,6 +128,13 @@ def read_xlsx(data: bytes, fw: Framework, *, region_kode: str, year: int, stage:
         if str(got) != str(want):
             errors.append(f"{source}: sheet {META}, {key}: the file is for {got!r}, "
                           f"expected {want!r}")
+    try:
+        versions = json.loads(str(meta.get("versions") or "{}"))
+        if not isinstance(versions, dict):
+            raise ValueError
+    except ValueError:
+        errors.append(f"{source}: sheet {META}, versions: damaged — export the workbook again")
+        versions = {}
     rows = wb[SHEET].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     missing = [c for c in ("ID Pertanyaan", "Maks", "Kredit", "Catatan") if c not in header]
@@ -162,7 +174,8 @@ def read_xlsx(data: bytes, fw: Framework, *, region_kode: str, year: int, stage:
         note = "" if note is None else str(note).strip()
         if note.startswith("'") and note[1:2] in ("=", "+", "-", "@"):
             note = note[1:]  # our own formula guard, not the user's text
-        out[qid] = Row(credit, note, rowno)
+        version = versions.get(qid)
+        out[qid] = Row(credit, note, rowno, version if isinstance(version, int) else None)
     if errors:
         raise InputError(errors)
     return out

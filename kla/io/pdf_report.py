@@ -1,7 +1,7 @@
 """A printable KLA assessment report (A4 PDF, fpdf2). Pure: no database, no Streamlit.
 
 The standing chart is drawn with fpdf rectangles in the same colours as the web chart
-(``kla.charts``), so no browser or image exporter is needed.
+(``kla.web.charts``), so no browser or image exporter is needed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from kla.charts import BAND_COLOURS, BAR, INK, band_ranges
-from kla.framework import Framework
+from kla.domain.framework import Framework
+from kla.domain.scoring import ScoreResult
 from kla.i18n import fmt_num, t
-from kla.scoring import ScoreResult
+from kla.web.charts import BAND_COLOURS, BAR, INK, band_ranges
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kla.evidence import LocalStore, check_upload, display_name
-from kla.framework import Framework, get_framework
-from kla.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
-from kla.models import Framework as FrameworkRow
-from kla.scoring import check_credits
+from kla.domain.framework import Framework, get_framework
+from kla.domain.scoring import check_credits
 from kla.services import audit
-from kla.services.permissions import Actor, PermissionDenied, require_answer_edit, \
-    require_coordinator, require_scope
+from kla.services.assessments import require_assessment
+from kla.services.permissions import Actor, PermissionDenied, Target, require, require_visible
 from kla.settings import get_settings
+from kla.store.evidence import EvidenceError, LocalStore, check_upload, display_name  # noqa: F401
+from kla.store.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
+from kla.store.models import Framework as FrameworkRow
+
+NOTE_MAX = 2000
 
 
 class Conflict(Exception):
@@ -74,14 +77,14 @@ def _deadline_passed(a: Assessment, now: datetime) -> bool:
     return now > deadline
 
 
-def check_edit(s: Session, actor: Actor, a: Assessment, fw: Framework, qid: str) -> None:
-    agencies = agencies_for_session(s, a.region_kode, fw).get(qid, [])
-    require_answer_edit(actor, a.region_kode, a.stage, a.status, agencies)
+def _check_edit(s: Session, actor: Actor, a: Assessment, fw: Framework, qid: str) -> None:
+    agencies = _agencies_for_session(s, a.region_kode, fw).get(qid, [])
+    require(actor, "answer.edit", Target(a.region_kode, a.stage, a.status, tuple(agencies)))
     if actor.role != "admin" and _deadline_passed(a, utcnow()):
         raise PermissionDenied("the revision deadline has passed: the assessment is locked")
 
 
-def agencies_for_session(s: Session, region_kode: str, fw: Framework) -> dict[str, list[str]]:
+def _agencies_for_session(s: Session, region_kode: str, fw: Framework) -> dict[str, list[str]]:
     out = {qid: list(q.opds) for qid, q in fw.questions.items()}
     stmt = (select(Question.qid, Assignment.agencies)
             .join(Question, Question.id == Assignment.question_id)
@@ -92,23 +95,25 @@ def agencies_for_session(s: Session, region_kode: str, fw: Framework) -> dict[st
     return out
 
 
-def agencies_for(engine: Engine, region_kode: str, fw: Framework) -> dict[str, list[str]]:
+def agencies_for(engine: Engine, actor: Actor, region_kode: str, fw: Framework
+                 ) -> dict[str, list[str]]:
     """Question id → responsible agencies: the kab/kota's own assignment, else the
     instrument's data-source column."""
+    require_visible(actor, region_kode)
     with Session(engine) as s:
-        return agencies_for_session(s, region_kode, fw)
+        return _agencies_for_session(s, region_kode, fw)
 
 
 def set_agencies(engine: Engine, actor: Actor, region_kode: str, fw: Framework, qid: str,
                  agencies: list[str]) -> None:
-    require_coordinator(actor, region_kode)
+    require(actor, "assignment.set", region_kode)
     agencies = [a.strip() for a in agencies if a.strip()]
     if qid not in fw.questions:
         raise ValueError(f"unknown question id '{qid}'")
     if not agencies:
         raise ValueError(f"question {qid}: at least one agency")
     with Session(engine) as s:
-        old = agencies_for_session(s, region_kode, fw)[qid]
+        old = _agencies_for_session(s, region_kode, fw)[qid]
         qdb = s.exec(select(Question.id).join(FrameworkRow,
                                               FrameworkRow.id == Question.framework_id)
                      .where(FrameworkRow.code == fw.code, Question.qid == qid)).scalar_one()
@@ -122,21 +127,87 @@ def set_agencies(engine: Engine, actor: Actor, region_kode: str, fw: Framework, 
         s.commit()
 
 
-def assessment_status(engine: Engine, assessment_id: int) -> dict:
+def assessment_status(engine: Engine, actor: Actor, assessment_id: int) -> dict:
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
+        require_visible(actor, a.region_kode)
         return {"status": a.status, "deadline": a.revision_deadline,
                 "submitted_at": a.submitted_at, "submitted_by": a.submitted_by}
 
 
-def answer_states(engine: Engine, assessment_id: int) -> dict[str, AnswerState]:
+def _states(conn, assessment_id: int) -> dict[str, AnswerState]:  # noqa: ANN001
     stmt = (select(Question.qid, Answer.credit, Answer.note, Answer.version, Answer.updated_by,
                    Answer.updated_at)
             .join(Question, Question.id == Answer.question_id)
             .where(Answer.assessment_id == assessment_id))
+    return {r[0]: AnswerState(float(r[1]), r[2], r[3], r[4], r[5])
+            for r in conn.execute(stmt)}
+
+
+def answer_states(engine: Engine, actor: Actor, assessment_id: int) -> dict[str, AnswerState]:
     with engine.connect() as conn:
-        return {r[0]: AnswerState(float(r[1]), r[2], r[3], r[4], r[5])
-                for r in conn.execute(stmt)}
+        require_assessment(conn, actor, assessment_id)
+        return _states(conn, assessment_id)
+
+
+def _conflict_now(engine: Engine, assessment_id: int, qid: str) -> Conflict:
+    """The conflict to report, with the value that is stored now."""
+    with engine.connect() as conn:
+        latest = _states(conn, assessment_id).get(qid)
+    if latest is None:
+        return Conflict(qid, None, "", "(deleted)", None, None)
+    return Conflict(qid, latest.credit, latest.note, latest.updated_by, latest.updated_at,
+                    latest.version)
+
+
+def _write_answer(s: Session, actor: Actor, a: Assessment, question_id: int, qid: str,
+                  credit: float, note: str, expected_version: int | None, action: str,
+                  now: datetime, **audit_detail: object) -> int:
+    """The one answer writer (city edits, Excel import, verifier reviews): writes only if the
+    stored version is still ``expected_version`` (None: no answer yet), bumps the version,
+    touches the assessment and records the audit row, all in the caller's transaction.
+    Raises ``Conflict`` (nothing written) when someone saved in between. Permission checks
+    are the caller's: each writer has its own action."""
+    current = s.exec(select(Answer).where(Answer.assessment_id == a.id,
+                                          Answer.question_id == question_id)).scalars().first()
+    if current is None:
+        if expected_version is not None:
+            raise Conflict(qid, None, "", "(deleted)", None, None)
+        s.add(Answer(assessment_id=a.id, question_id=question_id, credit=float(credit),
+                     note=note, version=1, updated_by=actor.username, updated_at=now))
+        new_version, old = 1, (None, "")
+    else:
+        old = (current.credit, current.note)
+        if expected_version != current.version:
+            raise Conflict(qid, current.credit, current.note, current.updated_by,
+                           current.updated_at, current.version)
+        res = s.connection().execute(
+            update(Answer).where(Answer.id == current.id, Answer.version == expected_version)
+            .values(credit=float(credit), note=note, version=Answer.version + 1,
+                    updated_by=actor.username, updated_at=now))
+        if res.rowcount != 1:  # lost the race between our read and our write
+            raise _LostRace(qid)
+        new_version = expected_version + 1
+    a.updated_at = now
+    s.add(a)
+    audit.record(s.connection(), actor, action, "answer", qid, region_kode=a.region_kode,
+                 assessment_id=a.id, credit=[old[0], float(credit)], note=[old[1], note],
+                 version=[expected_version, new_version], **audit_detail)
+    return new_version
+
+
+class _LostRace(Exception):
+    """The guarded UPDATE found another version: the caller reports what is stored now."""
+
+
+def _commit(s: Session, engine: Engine, assessment_id: int, qid: str) -> None:
+    """Commit; a concurrent first answer to the same question (unique constraint) or a lost
+    version race becomes a ``Conflict`` naming what is stored now."""
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()
+        raise _conflict_now(engine, assessment_id, qid) from None
 
 
 def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, credit: float,
@@ -150,66 +221,31 @@ def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, cred
     is written.
     """
     note = (note or "").strip()
-    if len(note) > 2000:
-        raise ValueError(f"question {qid}, field note: at most 2000 characters")
+    if len(note) > NOTE_MAX:
+        raise ValueError(f"question {qid}, field note: at most {NOTE_MAX} characters")
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)
         if qid not in fw.questions:
             raise ValueError(f"unknown question id '{qid}'")
         check_credits(fw, {qid: credit})
-        check_edit(s, actor, a, fw, qid)
-        qdb = _question_id(s, a, qid)
-        now = utcnow()
-        current = s.exec(select(Answer).where(Answer.assessment_id == a.id,
-                                              Answer.question_id == qdb)).scalars().first()
-        if current is None:
-            if expected_version is not None:
-                raise Conflict(qid, None, "", "(deleted)", None, None)
-            s.add(Answer(assessment_id=a.id, question_id=qdb, credit=float(credit), note=note,
-                         version=1, updated_by=actor.username, updated_at=now))
-            new_version, old = 1, (None, "")
-        else:
-            old = (current.credit, current.note)
-            if expected_version != current.version:
-                raise Conflict(qid, current.credit, current.note, current.updated_by,
-                               current.updated_at, current.version)
-            res = s.connection().execute(update(Answer)
-                         .where(Answer.id == current.id, Answer.version == expected_version)
-                         .values(credit=float(credit), note=note,
-                                 version=Answer.version + 1, updated_by=actor.username,
-                                 updated_at=now))
-            if res.rowcount != 1:  # lost the race between our read and our write
-                s.rollback()
-                latest = answer_states(engine, assessment_id)[qid]
-                raise Conflict(qid, latest.credit, latest.note, latest.updated_by,
-                               latest.updated_at, latest.version)
-            new_version = expected_version + 1
-        a.updated_at = now
-        s.add(a)
-        audit.record(s.connection(), actor, action, "answer", qid,
-                     region_kode=a.region_kode, assessment_id=a.id,
-                     credit=[old[0], float(credit)], note=[old[1], note], **audit_detail)
+        _check_edit(s, actor, a, fw, qid)
         try:
-            s.commit()
-        except Exception as exc:  # a concurrent first answer (unique constraint)
+            version = _write_answer(s, actor, a, _question_id(s, a, qid), qid, credit, note,
+                                    expected_version, action, utcnow(), **audit_detail)
+        except _LostRace:
             s.rollback()
-            from sqlalchemy.exc import IntegrityError
-
-            if isinstance(exc, IntegrityError):
-                latest = answer_states(engine, assessment_id)[qid]
-                raise Conflict(qid, latest.credit, latest.note, latest.updated_by,
-                               latest.updated_at, latest.version) from None
-            raise
-        return new_version
+            raise _conflict_now(engine, assessment_id, qid) from None
+        _commit(s, engine, assessment_id, qid)
+        return version
 
 
-def store() -> LocalStore:
+def evidence_store() -> LocalStore:
     return LocalStore(get_settings().evidence_dir)
 
 
 def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, filename: str,
-                 data: bytes, evidence_store: LocalStore | None = None) -> dict:
+                 data: bytes, files: LocalStore | None = None) -> dict:
     """Attach a file to an answer. Checked by content and size first; stored once per sha256;
     the database row and its audit entry are written together."""
     settings = get_settings()
@@ -218,13 +254,13 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)
-        check_edit(s, actor, a, fw, qid)
+        _check_edit(s, actor, a, fw, qid)
         answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
                         .where(Answer.assessment_id == a.id, Question.qid == qid)
                         ).scalars().first()
         if answer is None:
             raise ValueError(f"question {qid}: save an answer before attaching evidence")
-        stored = (evidence_store or store()).put(data)
+        stored = (files or evidence_store()).put(data)
         ev = Evidence(answer_id=answer.id, original_filename=shown, sha256=stored.sha256,
                       size=stored.size, media_type=mime, storage_key=stored.key,
                       uploaded_by=actor.username)
@@ -240,14 +276,15 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                 "media_type": mime, "name": shown}
 
 
-def list_evidence(engine: Engine, assessment_id: int, include_deleted: bool = False
-                  ) -> list[dict]:
+def list_evidence(engine: Engine, actor: Actor, assessment_id: int,
+                  include_deleted: bool = False) -> list[dict]:
     stmt = (select(Evidence, Question.qid).join(Answer, Answer.id == Evidence.answer_id)
             .join(Question, Question.id == Answer.question_id)
             .where(Answer.assessment_id == assessment_id).order_by(Evidence.id))
     if not include_deleted:
         stmt = stmt.where(Evidence.deleted_at.is_(None))
     with Session(engine) as s:
+        require_assessment(s, actor, assessment_id)
         return [{"id": e.id, "question_id": qid, "name": e.original_filename, "sha256": e.sha256,
                  "size": e.size, "media_type": e.media_type, "storage_key": e.storage_key,
                  "uploaded_by": e.uploaded_by, "uploaded_at": e.uploaded_at,
@@ -266,7 +303,7 @@ def delete_evidence(engine: Engine, actor: Actor, evidence_id: int) -> None:
             raise ValueError(f"unknown evidence {evidence_id}")
         ev, assessment_id, qid = row
         a = _assessment(s, assessment_id)
-        check_edit(s, actor, a, _framework_of(s, a), qid)
+        _check_edit(s, actor, a, _framework_of(s, a), qid)
         if ev.deleted_at is not None:
             return
         ev.deleted_at, ev.deleted_by = utcnow(), actor.username
@@ -288,5 +325,5 @@ def read_evidence(engine: Engine, actor: Actor, evidence_id: int) -> tuple[str, 
         if row is None:
             raise ValueError(f"unknown evidence {evidence_id}")
         ev, region = row
-    require_scope(actor, region)
-    return ev.original_filename, ev.media_type, store().read(ev.storage_key)
+    require_visible(actor, region)
+    return ev.original_filename, ev.media_type, evidence_store().read(ev.storage_key)

@@ -9,10 +9,11 @@ import pandas as pd
 from sqlalchemy import Engine, case, delete, func, select
 from sqlmodel import Session
 
-from kla.framework import Framework, get_framework
-from kla.models import STAGES, Answer, Assessment, Question, Region, utcnow
-from kla.models import Framework as FrameworkRow
-from kla.scoring import ScoreResult, score, score_matrix
+from kla.domain.framework import Framework, get_framework
+from kla.domain.scoring import ScoreResult, score, score_matrix
+from kla.services.permissions import Actor, require, require_visible, visible
+from kla.store.models import STAGES, Answer, Assessment, Question, Region, utcnow
+from kla.store.models import Framework as FrameworkRow
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def data_version(engine: Engine) -> str:
     would cost a tenth of a second per page at national scale). The app never deletes these
     rows without writing another; a deletion made outside the app shows when the caches
     expire (10 minutes)."""
-    from kla.models import Assignment, PublishedResult
+    from kla.store.models import Assignment, PublishedResult
 
     parts = [select(agg).scalar_subquery()
              for table, stamp in ((Assessment, Assessment.updated_at),
@@ -47,21 +48,25 @@ def data_version(engine: Engine) -> str:
     return ":".join(str(v) for v in values)
 
 
-def assessed_regions(engine: Engine) -> list[dict]:
-    """Kab/kota that have at least one assessment: kode, nama, is_sample (any sample)."""
+def assessed_regions(engine: Engine, actor: Actor) -> list[dict]:
+    """Kab/kota visible to ``actor`` that have at least one assessment: kode, nama, is_sample
+    (any sample)."""
     sample = func.max(case((Assessment.is_sample, 1), else_=0))
     stmt = (select(Region.kode, Region.nama, sample)
             .join(Assessment, Assessment.region_kode == Region.kode)
+            .where(visible(actor).clause(Assessment.region_kode))
             .group_by(Region.kode, Region.nama).order_by(Region.nama))
     with engine.connect() as conn:
         return [{"kode": k, "nama": n, "is_sample": bool(s)} for k, n, s in conn.execute(stmt)]
 
 
-def list_assessments(engine: Engine, region_kode: str) -> list[AssessmentInfo]:
+def list_assessments(engine: Engine, actor: Actor, region_kode: str) -> list[AssessmentInfo]:
+    """The assessments of a kab/kota, oldest first; empty when ``actor`` may not see it."""
     stmt = (select(Assessment, Region.nama, FrameworkRow.code)
             .join(Region, Region.kode == Assessment.region_kode)
             .join(FrameworkRow, FrameworkRow.id == Assessment.framework_id)
-            .where(Assessment.region_kode == region_kode))
+            .where(Assessment.region_kode == region_kode,
+                   visible(actor).clause(Assessment.region_kode)))
     with Session(engine) as s:
         rows = s.exec(stmt).all()
     out = [AssessmentInfo(id=a.id, region_kode=a.region_kode, region_nama=nama, year=a.year,
@@ -70,26 +75,41 @@ def list_assessments(engine: Engine, region_kode: str) -> list[AssessmentInfo]:
     return sorted(out, key=lambda a: (a.year, STAGES.index(a.stage)))
 
 
-def answers_of(engine: Engine, assessment_id: int) -> dict[str, float]:
+def require_assessment(conn, actor: Actor, assessment_id: int) -> str:  # noqa: ANN001
+    """The region of an assessment ``actor`` may read (``PermissionDenied`` otherwise, and
+    ``ValueError`` for an unknown id). ``conn``: a connection or session."""
+    run = getattr(conn, "exec", None) or conn.execute  # a SQLModel session, or a connection
+    region = run(select(Assessment.region_kode)
+                 .where(Assessment.id == assessment_id)).scalar_one_or_none()
+    if region is None:
+        raise ValueError(f"unknown assessment {assessment_id}")
+    require_visible(actor, region)
+    return region
+
+
+def answers_of(engine: Engine, actor: Actor, assessment_id: int) -> dict[str, float]:
     stmt = (select(Question.qid, Answer.credit)
             .join(Question, Question.id == Answer.question_id)
             .where(Answer.assessment_id == assessment_id))
     with engine.connect() as conn:
+        require_assessment(conn, actor, assessment_id)
         return {qid: float(c) for qid, c in conn.execute(stmt)}
 
 
-def score_assessment(engine: Engine, info: AssessmentInfo,
+def score_assessment(engine: Engine, actor: Actor, info: AssessmentInfo,
                      framework: Framework | None = None) -> ScoreResult:
     """Score one stored assessment (its framework is looked up in ``indicators/`` by default)."""
-    return score(framework or get_framework(info.framework), answers_of(engine, info.id))
+    return score(framework or get_framework(info.framework), answers_of(engine, actor, info.id))
 
 
-def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,
+def save_assessment(engine: Engine, actor: Actor, *, region_kode: str, year: int, stage: str,
                     answers: dict[str, float], framework: Framework, status: str = "draft",
-                    is_sample: bool = False, user: str = "system", replace: bool = True,
+                    is_sample: bool = False, replace: bool = True,
                     notes: dict[str, str] | None = None) -> int:
     """Create (or, with ``replace``, overwrite) one assessment with its answers, in one
-    transaction. Returns the assessment id."""
+    transaction (sample data, the bench; admin only). Returns the assessment id."""
+    require(actor, "assessment.write", region_kode)
+    user = actor.username
     if stage not in STAGES:
         raise ValueError(f"stage '{stage}' is not one of {', '.join(STAGES)}")
     score(framework, answers)  # validates ids and credit ranges before anything is written
@@ -128,12 +148,23 @@ def save_assessment(engine: Engine, *, region_kode: str, year: int, stage: str,
         return a.id
 
 
-def fetch_answer_rows(engine: Engine) -> list[tuple]:
-    """Every answer as (assessment_id, question_id, credit): the raw rows scoring starts from."""
+RAW_ANSWERS = "SELECT assessment_id, question_id, credit FROM answer"
+
+
+def _answer_rows(engine: Engine, actor: Actor) -> list[tuple]:
+    """The answers ``actor`` may read as (assessment_id, question_id, credit): the raw rows
+    scoring starts from (one plain cursor when everything is visible: the fast path)."""
+    seen = visible(actor)
+    if seen.prefix is not None:
+        stmt = (select(Answer.assessment_id, Answer.question_id, Answer.credit)
+                .join(Assessment, Assessment.id == Answer.assessment_id)
+                .where(seen.clause(Assessment.region_kode)))
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(stmt)]
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("SELECT assessment_id, question_id, credit FROM answer")
+        cur.execute(RAW_ANSWERS)
         rows = cur.fetchall()
         cur.close()
     finally:
@@ -141,8 +172,8 @@ def fetch_answer_rows(engine: Engine) -> list[tuple]:
     return rows
 
 
-def score_all(engine: Engine, framework: Framework) -> pd.DataFrame:
-    """Score every assessment of ``framework`` in the store (vectorised).
+def score_all(engine: Engine, actor: Actor, framework: Framework) -> pd.DataFrame:
+    """Score every assessment of ``framework`` that ``actor`` may see (vectorised).
 
     Columns: assessment_id, total, predicate, all_implemented, then one per block code.
     """
@@ -152,8 +183,9 @@ def score_all(engine: Engine, framework: Framework) -> pd.DataFrame:
         qmap = dict(conn.execute(select(Question.id, Question.qid)
                                  .where(Question.framework_id == fw_id)).all())
         ass_ids = conn.execute(select(Assessment.id).where(
-            Assessment.framework_id == fw_id).order_by(Assessment.id)).scalars().all()
-    rows = fetch_answer_rows(engine)
+            Assessment.framework_id == fw_id, visible(actor).clause(Assessment.region_kode))
+            .order_by(Assessment.id)).scalars().all()
+    rows = _answer_rows(engine, actor)
     flat = np.fromiter((v for r in rows for v in r), dtype=float, count=3 * len(rows))
     data = flat.reshape(-1, 3)
     col_of = {qdb: framework.question_ids.index(qid) for qdb, qid in qmap.items()}
@@ -176,14 +208,15 @@ def score_all(engine: Engine, framework: Framework) -> pd.DataFrame:
     return out
 
 
-def latest_stage_scores(engine: Engine, framework: Framework) -> pd.DataFrame:
-    """Per kab/kota and year, the total and predicate of its most verified stage (FINAL over VL
-    over VA over EM), scored from the store in one vectorised pass; drafts are left out."""
-    scored = score_all(engine, framework)
+def latest_stage_scores(engine: Engine, actor: Actor, framework: Framework) -> pd.DataFrame:
+    """Per kab/kota visible to ``actor`` and year, the total and predicate of its most verified
+    stage (FINAL over VL over VA over EM), scored in one vectorised pass; drafts left out."""
+    scored = score_all(engine, actor, framework)
     with engine.connect() as conn:
         meta = pd.DataFrame(conn.execute(
             select(Assessment.id, Assessment.region_kode, Assessment.year, Assessment.stage,
-                   Assessment.status, Assessment.is_sample)).all(),
+                   Assessment.status, Assessment.is_sample)
+            .where(visible(actor).clause(Assessment.region_kode))).all(),
             columns=["assessment_id", "region_kode", "year", "stage", "status", "is_sample"])
     frame = meta.merge(scored[["assessment_id", "total", "predicate"]], on="assessment_id")
     frame = frame[frame["status"] != "draft"]

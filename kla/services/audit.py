@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from kla.models import AuditLog, utcnow
-from kla.services.permissions import Actor
+from kla.services.permissions import Actor, require, visible
+from kla.store.models import AuditLog, utcnow
 
 
 def record(conn: Connection, actor: Actor, action: str, entity: str, entity_id: object = "",
@@ -20,10 +20,16 @@ def record(conn: Connection, actor: Actor, action: str, entity: str, entity_id: 
         detail={k: v for k, v in detail.items()}))
 
 
-def audit_frame(engine: Engine, *, region_prefix: str | None = None,
+def audit_frame(engine: Engine, actor: Actor, *, region_prefix: str | None = None,
                 assessment_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
-    """Audit rows, newest first, as a table (detail flattened to text)."""
+    """Audit rows ``actor`` may read (its scope; rows without a region, such as account
+    changes, only for national accounts), newest first, as a table (detail flattened to
+    text). ``region_prefix`` narrows further."""
+    require(actor, "audit.read", actor.region_kode)
+    seen = visible(actor)
     stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if seen.prefix is not None:
+        stmt = stmt.where(seen.clause(AuditLog.region_kode))
     if region_prefix:
         stmt = stmt.where((AuditLog.region_kode == region_prefix)
                           | AuditLog.region_kode.like(region_prefix + ".%"))

@@ -1,14 +1,22 @@
-"""Who may do what. Enforced here, in the service layer, not only by hiding pages.
+"""Who may do what: the one place that decides. Every service that reads or writes city data
+takes the signed-in ``Actor`` and asks here, so a page that forgets a check cannot leak or
+write anything (datasette's ``allowed()`` / ``allowed_resources()`` pattern).
 
-Scopes: `region_kode` of a user is a province ("36"), a kab/kota ("36.73") or empty (national).
-A kab/kota is inside a scope when its code equals the scope or starts with "<scope>.".
+- Writes: ``require(actor, action, target)`` with one of ``ACTIONS``; ``allowed()`` answers the
+  same question without raising (pages use it to hide controls, never to protect data).
+- Reads: ``visible(actor)`` is the one visibility rule; every list, score, audit and export
+  query filters with ``visible(actor).clause(column)`` or checks ``visible(actor).allows(kode)``.
+
+Scopes: ``region_kode`` of a user is a province ("36"), a kab/kota ("36.73") or empty
+(national). A region is inside a scope when its code equals the scope or starts with
+"<scope>.". Published award results and the framework are public and need no actor.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CITY_EDIT_STATUSES = ("draft", "revision")
+from kla.domain.workflow import CITY_EDIT_STATUSES
 
 
 class PermissionDenied(PermissionError):
@@ -28,8 +36,19 @@ class Actor:
         return self.display_name or self.username
 
 
-SYSTEM = Actor("system", "admin")
-CLI = Actor("cli", "admin")
+# The system actor: `kla init`, `kla demo` and the command line when no `--as USER` is given.
+# Named explicitly wherever it is used, so a page can never fall back to it.
+SYSTEM = Actor("system", "admin", display_name="system")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action is done to: a region, and for answers the stage, status and agencies."""
+
+    region_kode: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    agencies: tuple[str, ...] = ()
 
 
 def in_scope(actor: Actor, region_kode: str) -> bool:
@@ -37,39 +56,105 @@ def in_scope(actor: Actor, region_kode: str) -> bool:
     return not scope or region_kode == scope or region_kode.startswith(scope + ".")
 
 
-def require_scope(actor: Actor, region_kode: str) -> None:
-    if not in_scope(actor, region_kode):
-        raise PermissionDenied(f"{actor.username} has no access to region {region_kode} "
+@dataclass(frozen=True)
+class Visibility:
+    """The regions an actor may read: everything (``prefix`` None) or one province/kab-kota
+    subtree. ``key`` is the same for actors who see the same rows (cache sharing)."""
+
+    prefix: str | None
+
+    @property
+    def key(self) -> str:
+        return self.prefix or "*"
+
+    def allows(self, region_kode: str | None) -> bool:
+        if self.prefix is None:
+            return True
+        return region_kode is not None and (region_kode == self.prefix
+                                            or region_kode.startswith(self.prefix + "."))
+
+    def clause(self, column):  # noqa: ANN001, ANN201
+        """A SQL condition on a region-code column (always true when nothing is hidden)."""
+        from sqlalchemy import or_, true
+
+        if self.prefix is None:
+            return true()
+        return or_(column == self.prefix, column.like(self.prefix + ".%"))
+
+
+def visible(actor: Actor) -> Visibility:
+    """The one visibility rule: an actor reads the city data of its own scope; national
+    accounts (no region) read all."""
+    return Visibility(actor.region_kode or None)
+
+
+def require_visible(actor: Actor, region_kode: str | None) -> None:
+    if not visible(actor).allows(region_kode):
+        raise PermissionDenied(f"{actor.username}: no access to region {region_kode} "
                                f"(scope {actor.region_kode})")
 
 
-def require_answer_edit(actor: Actor, region_kode: str, stage: str, status: str,
-                        agencies: list[str] | tuple[str, ...]) -> None:
-    """City-side editing of an answer (credit, note, evidence) of a self-assessment."""
-    if actor.role not in ("admin", "coordinator", "opd"):
-        raise PermissionDenied(f"role {actor.role} cannot edit answers")
-    require_scope(actor, region_kode)
-    if actor.role != "admin":
-        if stage != "EM":
-            raise PermissionDenied(f"stage {stage} belongs to the verifiers; the city edits EM")
-        if status not in CITY_EDIT_STATUSES:
-            raise PermissionDenied(f"the assessment is {status}: locked for the city")
-    if actor.role == "opd" and not set(actor.agencies) & set(agencies):
+# action → roles that may do it; every action is also limited to the actor's scope
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "answer.edit": ("admin", "coordinator", "opd"),
+    "assignment.set": ("admin", "coordinator"),
+    "assessment.submit": ("admin", "coordinator"),
+    "assessment.write": ("admin",),  # whole assessments: sample data, bench, migrations
+    "stage.verify": ("admin", "verifier"),  # open/complete a stage, review, send back
+    "planning.write": ("admin", "coordinator"),  # efforts and scenarios
+    "registry.edit": ("admin", "coordinator", "opd"),
+    "registry.target": ("admin", "coordinator"),
+    "proposal.apply": ("admin", "coordinator"),
+    "audit.read": ("admin", "coordinator", "verifier"),
+    "user.manage": ("admin",),  # add, deactivate, change role/scope
+    "results.import": ("admin",),  # published award results (national reference)
+}
+
+
+def _answer_edit(actor: Actor, target: Target) -> None:
+    if actor.role == "admin":
+        return
+    if target.stage != "EM":
+        raise PermissionDenied(f"stage {target.stage} belongs to the verifiers; the city edits EM")
+    if target.status not in CITY_EDIT_STATUSES:
+        raise PermissionDenied(f"the assessment is {target.status}: locked for the city")
+    if actor.role == "opd" and not set(actor.agencies) & set(target.agencies):
         raise PermissionDenied(
-            f"this question is assigned to {', '.join(agencies) or 'no agency'}, not to "
+            f"this question is assigned to {', '.join(target.agencies) or 'no agency'}, not to "
             f"{', '.join(actor.agencies) or 'your agency'}")
 
 
-def require_role(actor: Actor, *roles: str) -> None:
+def require(actor: Actor, action: str, target: Target | str | None = None) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may do ``action`` on ``target`` (a
+    ``Target`` or a region code). The one write check of the service layer."""
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    if isinstance(target, str) or target is None:
+        target = Target(region_kode=target)
+    roles = ACTIONS[action]
     if actor.role not in roles:
-        raise PermissionDenied(f"role {actor.role} cannot do this (needs {' or '.join(roles)})")
+        raise PermissionDenied(f"role {actor.role} cannot do {action} "
+                               f"(needs {' or '.join(roles)})")
+    if target.region_kode is not None:
+        require_visible(actor, target.region_kode)
+    elif actor.region_kode and action not in ("user.manage", "results.import"):
+        raise PermissionDenied(f"{action} needs a region inside {actor.region_kode}")
+    if action == "answer.edit":
+        _answer_edit(actor, target)
 
 
-def require_coordinator(actor: Actor, region_kode: str) -> None:
-    require_role(actor, "admin", "coordinator")
-    require_scope(actor, region_kode)
+def allowed(actor: Actor | None, action: str, target: Target | str | None = None) -> bool:
+    """``require`` as a yes/no, for showing or hiding controls."""
+    if actor is None:
+        return False
+    try:
+        require(actor, action, target)
+    except PermissionDenied:
+        return False
+    return True
 
 
-def require_verifier(actor: Actor, region_kode: str) -> None:
-    require_role(actor, "admin", "verifier")
-    require_scope(actor, region_kode)
+def read_key(actor: Actor) -> str:
+    """What every read depends on: role and visible scope. Actors with the same key read the
+    same rows, so caches may share results between them (never across keys)."""
+    return f"{actor.role}:{visible(actor).key}"

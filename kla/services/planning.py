@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 
-from kla.framework import Framework, get_framework
-from kla.models import Answer, Effort, Evidence, Question, Scenario, utcnow
-from kla.models import Framework as FrameworkRow
-from kla.progress import Row
-from kla.scoring import check_credits
-from kla.services.assessments import AssessmentInfo, list_assessments, score_assessment
+from kla.domain.framework import Framework, get_framework
+from kla.domain.progress import Row
+from kla.domain.scoring import check_credits
 from kla.services import audit
-from kla.services.permissions import Actor
+from kla.services.assessments import (
+    AssessmentInfo,
+    list_assessments,
+    require_assessment,
+    score_assessment,
+)
+from kla.services.permissions import Actor, require, require_visible
 from kla.services.reference import upsert
+from kla.store.models import Answer, Effort, Evidence, Question, Scenario, utcnow
+from kla.store.models import Framework as FrameworkRow
 
 NAME_MAX = 80
 
@@ -36,7 +41,7 @@ class AnswerDetails:
         return any(self.evidence.values())
 
 
-def answer_details(engine: Engine, assessment_id: int) -> AnswerDetails:
+def answer_details(engine: Engine, actor: Actor, assessment_id: int) -> AnswerDetails:
     ev = (select(Evidence.answer_id, func.count(Evidence.id).label("n"))
           .where(Evidence.deleted_at.is_(None)).group_by(Evidence.answer_id).subquery())
     stmt = (select(Question.qid, Answer.credit, Answer.note, ev.c.n)
@@ -45,6 +50,7 @@ def answer_details(engine: Engine, assessment_id: int) -> AnswerDetails:
             .where(Answer.assessment_id == assessment_id))
     credits, notes, evidence = {}, {}, {}
     with engine.connect() as conn:
+        require_assessment(conn, actor, assessment_id)
         for qid, credit, note, n in conn.execute(stmt):
             credits[qid] = float(credit)
             if note:
@@ -53,10 +59,11 @@ def answer_details(engine: Engine, assessment_id: int) -> AnswerDetails:
     return AnswerDetails(credits, notes, evidence)
 
 
-def city_history(engine: Engine, region_kode: str) -> list[tuple[AssessmentInfo, Row]]:
+def city_history(engine: Engine, actor: Actor, region_kode: str
+                 ) -> list[tuple[AssessmentInfo, Row]]:
     """Every assessment of a kab/kota, scored: (info, (year, stage, result))."""
-    return [(a, (a.year, a.stage, score_assessment(engine, a)))
-            for a in list_assessments(engine, region_kode)]
+    return [(a, (a.year, a.stage, score_assessment(engine, actor, a)))
+            for a in list_assessments(engine, actor, region_kode)]
 
 
 def _framework_id(s: Session, fw: Framework) -> int:
@@ -66,8 +73,10 @@ def _framework_id(s: Session, fw: Framework) -> int:
     return fid
 
 
-def stored_efforts(engine: Engine, region_kode: str, fw: Framework) -> dict[str, float]:
+def stored_efforts(engine: Engine, actor: Actor, region_kode: str, fw: Framework
+                   ) -> dict[str, float]:
     """The city's own efforts (only the questions it has set)."""
+    require_visible(actor, region_kode)
     stmt = (select(Question.qid, Effort.effort).join(Question, Question.id == Effort.question_id)
             .join(FrameworkRow, FrameworkRow.id == Question.framework_id)
             .where(Effort.region_kode == region_kode, FrameworkRow.code == fw.code))
@@ -75,9 +84,12 @@ def stored_efforts(engine: Engine, region_kode: str, fw: Framework) -> dict[str,
         return {qid: float(e) for qid, e in conn.execute(stmt)}
 
 
-def save_efforts(engine: Engine, region_kode: str, fw: Framework, efforts: dict[str, float],
-                 user: str = "system") -> int:
-    """Store efforts for a city in one transaction; every value is checked first."""
+def save_efforts(engine: Engine, actor: Actor, region_kode: str, fw: Framework,
+                 efforts: dict[str, float]) -> int:
+    """Store efforts for a city in one transaction (coordinator or admin of the city); every
+    value is checked first."""
+    require(actor, "planning.write", region_kode)
+    user = actor.username
     errors = []
     for qid, e in efforts.items():
         if qid not in fw.questions:
@@ -95,32 +107,34 @@ def save_efforts(engine: Engine, region_kode: str, fw: Framework, efforts: dict[
                  "updated_by": user, "updated_at": now} for q, e in efforts.items()]
         if rows:
             upsert(s.connection(), Effort.__table__, rows, ["region_kode", "question_id"])
-            audit.record(s.connection(), Actor(user, "system"), "effort.save", "effort",
+            audit.record(s.connection(), actor, "effort.save", "effort",
                          region_kode, region_kode=region_kode,
                          efforts={q: float(e) for q, e in efforts.items()})
         s.commit()
     return len(efforts)
 
 
-def reset_efforts(engine: Engine, region_kode: str, user: str = "system") -> None:
+def reset_efforts(engine: Engine, actor: Actor, region_kode: str) -> None:
+    require(actor, "planning.write", region_kode)
     with Session(engine) as s:
         s.exec(delete(Effort).where(Effort.region_kode == region_kode))
-        audit.record(s.connection(), Actor(user, "system"), "effort.reset", "effort",
+        audit.record(s.connection(), actor, "effort.reset", "effort",
                      region_kode, region_kode=region_kode)
         s.commit()
 
 
-def list_scenarios(engine: Engine, assessment_id: int) -> list[dict]:
+def list_scenarios(engine: Engine, actor: Actor, assessment_id: int) -> list[dict]:
     with Session(engine) as s:
+        require_assessment(s, actor, assessment_id)
         rows = s.exec(select(Scenario).where(Scenario.assessment_id == assessment_id)
                       .order_by(Scenario.name)).scalars().all()
         return [{"name": r.name, "changes": dict(r.changes), "created_by": r.created_by,
                  "updated_at": r.updated_at} for r in rows]
 
 
-def save_scenario(engine: Engine, info: AssessmentInfo, name: str, changes: dict[str, float],
-                  user: str = "system") -> None:
-    """Create or replace the scenario ``name`` of an assessment."""
+def save_scenario(engine: Engine, actor: Actor, info: AssessmentInfo, name: str,
+                  changes: dict[str, float]) -> None:
+    """Create or replace the scenario ``name`` of an assessment (coordinator or admin)."""
     name = (name or "").strip()
     if not name:
         raise PlanningError("name: a scenario needs a name")
@@ -131,25 +145,27 @@ def save_scenario(engine: Engine, info: AssessmentInfo, name: str, changes: dict
     except ValueError as exc:
         raise PlanningError(f"changes: {exc}") from None
     with Session(engine) as s:
+        require(actor, "planning.write", require_assessment(s, actor, info.id))
         row = s.exec(select(Scenario).where(Scenario.assessment_id == info.id,
                                             Scenario.name == name)).scalars().first()
         if row is None:
-            row = Scenario(assessment_id=info.id, name=name, created_by=user)
+            row = Scenario(assessment_id=info.id, name=name, created_by=actor.username)
         old = dict(row.changes or {})
         row.changes = {q: float(c) for q, c in changes.items()}
         row.updated_at = utcnow()
         s.add(row)
-        audit.record(s.connection(), Actor(user, "system"), "scenario.save", "scenario", name,
+        audit.record(s.connection(), actor, "scenario.save", "scenario", name,
                      region_kode=info.region_kode, assessment_id=info.id,
                      changes=[old, row.changes])
         s.commit()
 
 
-def delete_scenario(engine: Engine, assessment_id: int, name: str,
-                    user: str = "system") -> None:
+def delete_scenario(engine: Engine, actor: Actor, assessment_id: int, name: str) -> None:
     with Session(engine) as s:
+        region = require_assessment(s, actor, assessment_id)
+        require(actor, "planning.write", region)
         s.exec(delete(Scenario).where(Scenario.assessment_id == assessment_id,
                                       Scenario.name == name))
-        audit.record(s.connection(), Actor(user, "system"), "scenario.delete", "scenario", name,
-                     assessment_id=assessment_id)
+        audit.record(s.connection(), actor, "scenario.delete", "scenario", name,
+                     region_kode=region, assessment_id=assessment_id)
         s.commit()

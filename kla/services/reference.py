@@ -12,12 +12,12 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from kla import migrate
-from kla.framework import (Framework, FrameworkError, available_frameworks, load_framework)
-from kla.framework import frameworks_root as default_frameworks_root
-from kla.models import Answer, Block, Indicator, Question, RefData, Region, utcnow
-from kla.models import Framework as FrameworkRow
+from kla.domain.framework import Framework, FrameworkError, available_frameworks, load_framework
+from kla.domain.framework import frameworks_root as default_frameworks_root
 from kla.settings import PROJECT_DIR
+from kla.store import migrate
+from kla.store.models import Answer, Block, Indicator, Question, RefData, Region, utcnow
+from kla.store.models import Framework as FrameworkRow
 
 REGIONS_DIR = PROJECT_DIR / "data" / "regions"
 LEVEL_ORDER = {"provinsi": 0, "kabkota": 1, "kecamatan": 2, "desa_kelurahan": 3}

@@ -9,18 +9,26 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
-from kla.models import Region, RegistryEntry, RegistryTarget, utcnow
-from kla.registries import (FIELDS, Area, Proposal, RegistryError, from_json, key_of,
-                            propose_all, to_json, validate)
+from kla.domain.registries import (
+    FIELDS,
+    Area,
+    Proposal,
+    RegistryError,
+    from_json,
+    key_of,
+    propose_all,
+    to_json,
+    validate,
+)
+from kla.store.models import Region, RegistryEntry, RegistryTarget, utcnow
 
 __all__ = ["key_of", "area", "entries", "add_entries", "delete_entry", "update_entry",
            "attach_file", "import_xlsx",
            "template_xlsx", "targets", "set_target", "proposals", "apply_proposal"]
 from kla.services import audit
 from kla.services.answers import answer_states, save_answer
-from kla.services.permissions import Actor, require_role, require_scope
-
-EDIT_ROLES = ("admin", "coordinator", "opd")
+from kla.services.assessments import require_assessment
+from kla.services.permissions import Actor, require, require_visible
 
 
 def area(engine: Engine, region_kode: str) -> Area:
@@ -35,8 +43,13 @@ def area(engine: Engine, region_kode: str) -> Area:
                 {k: n for k, n, lvl in rows if lvl == "desa_kelurahan"})
 
 
-def entries(engine: Engine, region_kode: str, kind: str) -> list[dict]:
+def entries(engine: Engine, actor: Actor, region_kode: str, kind: str) -> list[dict]:
     """Rows of one registry (dates as dates), each with its ``id`` and ``is_sample``."""
+    require_visible(actor, region_kode)
+    return _entries(engine, region_kode, kind)
+
+
+def _entries(engine: Engine, region_kode: str, kind: str) -> list[dict]:
     with Session(engine) as s:
         rows = s.exec(select(RegistryEntry).where(RegistryEntry.region_kode == region_kode,
                                                   RegistryEntry.kind == kind)
@@ -51,9 +64,8 @@ def _key(kind: str, row: dict) -> str:
 def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows: list[dict],
                 *, first_row: int = 2, is_sample: bool = False, source: str = "form") -> int:
     """Validate every row, then insert all in one transaction (with audit) — or nothing."""
-    require_role(actor, *EDIT_ROLES)
-    require_scope(actor, region_kode)
-    existing = {key_of(kind, e) for e in entries(engine, region_kode, kind)}
+    require(actor, "registry.edit", region_kode)
+    existing = {key_of(kind, e) for e in _entries(engine, region_kode, kind)}
     clean = validate(kind, rows, area(engine, region_kode), existing, first_row)
     with Session(engine) as s:
         now = utcnow()
@@ -68,12 +80,11 @@ def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows:
 
 
 def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
-    require_role(actor, *EDIT_ROLES)
     with Session(engine) as s:
         row = s.get(RegistryEntry, entry_id)
         if row is None:
             raise ValueError(f"unknown registry entry {entry_id}")
-        require_scope(actor, row.region_kode)
+        require(actor, "registry.edit", row.region_kode)
         audit.record(s.connection(), actor, f"registry.{row.kind}.delete", "registry",
                      entry_id, region_kode=row.region_kode, data=row.data)
         s.delete(row)
@@ -82,14 +93,13 @@ def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
 
 def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None:
     """Replace an entry's fields after the same validation as a new row (its own key aside)."""
-    require_role(actor, *EDIT_ROLES)
     with Session(engine) as s:
         entry = s.get(RegistryEntry, entry_id)
         if entry is None:
             raise ValueError(f"unknown registry entry {entry_id}")
-        require_scope(actor, entry.region_kode)
+        require(actor, "registry.edit", entry.region_kode)
         kind = entry.kind
-        others = {key_of(kind, e) for e in entries(engine, entry.region_kode, kind)
+        others = {key_of(kind, e) for e in _entries(engine, entry.region_kode, kind)
                   if e["id"] != entry_id}
         clean = validate(kind, [row], area(engine, entry.region_kode), others, first_row=1)[0]
         old = dict(entry.data)
@@ -105,18 +115,17 @@ def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None
 def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data: bytes) -> dict:
     """Attach evidence (a photo of a play area, an SK, a certificate) to an entry: checked by
     content, stored once by sha256, like answer evidence."""
-    from kla.evidence import check_upload, display_name
-    from kla.services.answers import store
+    from kla.services.answers import evidence_store
     from kla.settings import get_settings
+    from kla.store.evidence import check_upload, display_name
 
-    require_role(actor, *EDIT_ROLES)
     mime = check_upload(filename, data, get_settings().max_upload_mb * 1024 * 1024)
     with Session(engine) as s:
         entry = s.get(RegistryEntry, entry_id)
         if entry is None:
             raise ValueError(f"unknown registry entry {entry_id}")
-        require_scope(actor, entry.region_kode)
-        stored = store().put(data)
+        require(actor, "registry.edit", entry.region_kode)
+        stored = evidence_store().put(data)
         shown = display_name(filename)
         entry.data = {**entry.data, "file_name": shown, "file_sha256": stored.sha256,
                       "file_key": stored.key, "file_type": mime}
@@ -162,15 +171,19 @@ def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data:
         raise RegistryError([f"{source}: {e}" for e in exc.errors]) from None
 
 
-def targets(engine: Engine, region_kode: str) -> dict[str, int]:
+def targets(engine: Engine, actor: Actor, region_kode: str) -> dict[str, int]:
+    require_visible(actor, region_kode)
+    return _targets(engine, region_kode)
+
+
+def _targets(engine: Engine, region_kode: str) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(select(RegistryTarget.name, RegistryTarget.value)
                                  .where(RegistryTarget.region_kode == region_kode)).all())
 
 
 def set_target(engine: Engine, actor: Actor, region_kode: str, name: str, value: int) -> None:
-    require_role(actor, "admin", "coordinator")
-    require_scope(actor, region_kode)
+    require(actor, "registry.target", region_kode)
     if not isinstance(value, int) or value < 0:
         raise ValueError(f"target {name}: a whole number ≥ 0")
     with Session(engine) as s:
@@ -186,9 +199,10 @@ def set_target(engine: Engine, actor: Actor, region_kode: str, name: str, value:
         s.commit()
 
 
-def proposals(engine: Engine, region_kode: str) -> list[Proposal]:
-    data = {kind: entries(engine, region_kode, kind) for kind in FIELDS}
-    return propose_all(data, area(engine, region_kode), targets(engine, region_kode))
+def proposals(engine: Engine, actor: Actor, region_kode: str) -> list[Proposal]:
+    require_visible(actor, region_kode)
+    data = {kind: _entries(engine, region_kode, kind) for kind in FIELDS}
+    return propose_all(data, area(engine, region_kode), _targets(engine, region_kode))
 
 
 def apply_proposal(engine: Engine, actor: Actor, assessment_id: int, proposal: Proposal,
@@ -196,8 +210,9 @@ def apply_proposal(engine: Engine, actor: Actor, assessment_id: int, proposal: P
     """Write the credit (the proposal's, or the coordinator's override) as the answer; the
     proposal, its reasoning and the decision are audited with the change, in one
     transaction."""
-    require_role(actor, "admin", "coordinator")
-    state = answer_states(engine, assessment_id).get(proposal.question_id)
+    with engine.connect() as conn:
+        require(actor, "proposal.apply", require_assessment(conn, actor, assessment_id))
+    state = answer_states(engine, actor, assessment_id).get(proposal.question_id)
     decision = "accept" if proposal.credit is not None and credit == proposal.credit \
         else "override"
     note = f"{'Usulan registri' if lang != 'en' else 'Registry proposal'}: " \

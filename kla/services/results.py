@@ -9,11 +9,11 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from kla.models import PublishedResult, Region, utcnow
-from kla.results import Rejected, classify, national_counts, reason_counts, regions_index
+from kla.domain.published import Rejected, classify, national_counts, reason_counts, regions_index
 from kla.services import audit
-from kla.services.permissions import Actor
+from kla.services.permissions import Actor, require
 from kla.settings import PROJECT_DIR
+from kla.store.models import PublishedResult, Region, utcnow
 
 PUBLISHED_DIR = PROJECT_DIR / "data" / "published"
 SHIPPED = PUBLISHED_DIR / "kla_published_results.csv"
@@ -36,7 +36,9 @@ class ImportReport:
 
 def import_results(engine: Engine, actor: Actor, path: Path) -> ImportReport:
     """Load the clean rows of a published-results CSV (same columns as the shipped file);
-    report every other row with its reason. Running it twice changes nothing."""
+    report every other row with its reason. Running it twice changes nothing. Admin only
+    (the national reference every page shows)."""
+    require(actor, "results.import")
     text = Path(path).read_bytes().decode("utf-8-sig")
     with engine.connect() as conn:
         regions = regions_index([tuple(r) for r in conn.execute(

@@ -16,12 +16,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from kla.completeness import Item, checklist, is_complete
-from kla.framework import STAGES
-from kla.models import Answer, Assessment, Question, Review, utcnow
+from kla.domain.completeness import Item, checklist, is_complete
+from kla.domain.framework import STAGES
 from kla.services import audit
-from kla.services.answers import _assessment, _framework_of, agencies_for_session
-from kla.services.permissions import Actor, require_coordinator, require_verifier
+from kla.services.answers import (
+    _agencies_for_session,
+    _assessment,
+    _commit,
+    _conflict_now,
+    _framework_of,
+    _LostRace,
+    _write_answer,
+)
+from kla.services.permissions import Actor, require, require_visible
+from kla.store.models import Answer, Assessment, Question, Review, utcnow
+
+MAX_REVISION_HOURS = 30 * 24  # a revision window is at least an hour and at most 30 days
 
 
 class GateError(ValueError):
@@ -38,22 +48,23 @@ class StageError(ValueError):
     """The stage cannot move this way now."""
 
 
-def completeness(engine: Engine, assessment_id: int) -> list[Item]:
+def completeness(engine: Engine, actor: Actor, assessment_id: int) -> list[Item]:
     from kla.services.planning import answer_details
 
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
+        require_visible(actor, a.region_kode)
         fw = _framework_of(s, a)
-        agencies = agencies_for_session(s, a.region_kode, fw)
-    details = answer_details(engine, assessment_id)
+        agencies = _agencies_for_session(s, a.region_kode, fw)
+    details = answer_details(engine, actor, assessment_id)
     return checklist(fw, details.credits, details.evidence, agencies)
 
 
 def submit(engine: Engine, actor: Actor, assessment_id: int) -> None:
-    items = completeness(engine, assessment_id)
+    items = completeness(engine, actor, assessment_id)
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
-        require_coordinator(actor, a.region_kode)
+        require(actor, "assessment.submit", a.region_kode)
         if a.stage != "EM" or a.status not in ("draft", "revision"):
             raise StageError(f"only a self-assessment (EM) in draft or revision can be "
                              f"submitted; this one is {a.stage} {a.status}")
@@ -77,7 +88,7 @@ def _stage_row(s: Session, region: str, year: int, stage: str) -> Assessment | N
 
 def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage: str) -> int:
     """Open VA, VL or FINAL by copying the previous stage's credits and notes."""
-    require_verifier(actor, region_kode)
+    require(actor, "stage.verify", region_kode)
     if stage not in STAGES[1:]:
         raise StageError(f"a verifier opens VA, VL or FINAL, not {stage}")
     prev_stage = STAGES[STAGES.index(stage) - 1]
@@ -109,7 +120,12 @@ def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage:
 
 
 def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, decision: str,
-                  credit: float | None = None, reason: str = "") -> None:
+                  credit: float | None = None, reason: str = "",
+                  expected_version: int | None = None) -> int:
+    """Accept, adjust or reject one answer of an open verification stage; returns the
+    answer's new version. ``expected_version`` is the version the verifier judged: if the
+    answer changed since, ``Conflict`` is raised and nothing is written (None: judge
+    whatever is stored now, as the command line does)."""
     reason = (reason or "").strip()
     if decision not in ("accept", "adjust", "reject"):
         raise ValueError(f"decision: accept, adjust or reject, not {decision!r}")
@@ -117,7 +133,7 @@ def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, de
         raise ValueError(f"question {qid}, field reason: a reason is required to {decision}")
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
-        require_verifier(actor, a.region_kode)
+        require(actor, "stage.verify", a.region_kode)
         if a.stage == "EM" or a.status != "in_review":
             raise StageError(f"answers are reviewed in an open verification stage; this is "
                              f"{a.stage} {a.status}")
@@ -130,17 +146,19 @@ def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, de
         after = {"accept": before, "reject": 0.0}.get(decision, credit)
         if after is None or not 0 <= float(after) <= 1:
             raise ValueError(f"question {qid}, field credit: a number from 0 to 1")
-        now = utcnow()
-        answer.credit, answer.version = float(after), answer.version + 1
-        answer.updated_by, answer.updated_at = actor.username, now
-        a.updated_at = now
-        s.add_all([answer, a, Review(assessment_id=a.id, question_id=answer.question_id,
-                                     decision=decision, reason=reason, credit_before=before,
-                                     credit_after=float(after), reviewer=actor.username)])
-        audit.record(s.connection(), actor, f"review.{decision}", "answer", qid,
-                     region_kode=a.region_kode, assessment_id=a.id,
-                     credit=[before, float(after)], reason=reason)
-        s.commit()
+        version = answer.version if expected_version is None else expected_version
+        try:
+            new_version = _write_answer(s, actor, a, answer.question_id, qid, float(after),
+                                        answer.note, version, f"review.{decision}", utcnow(),
+                                        reason=reason)
+        except _LostRace:
+            s.rollback()
+            raise _conflict_now(engine, assessment_id, qid) from None
+        s.add(Review(assessment_id=a.id, question_id=answer.question_id, decision=decision,
+                     reason=reason, credit_before=before, credit_after=float(after),
+                     reviewer=actor.username))
+        _commit(s, engine, assessment_id, qid)
+        return new_version
 
 
 def request_revision(engine: Engine, actor: Actor, assessment_id: int,
@@ -148,10 +166,14 @@ def request_revision(engine: Engine, actor: Actor, assessment_id: int,
     """Send the year's self-assessment back to the city until a deadline."""
     from kla.settings import get_settings
 
-    hours = hours or get_settings().revision_hours
+    hours = get_settings().revision_hours if hours is None else hours
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or \
+            not 1 <= hours <= MAX_REVISION_HOURS:
+        raise ValueError(f"hours: the revision window is 1 to {MAX_REVISION_HOURS} hours, "
+                         f"not {hours!r}")
     with Session(engine) as s:
         review = _assessment(s, assessment_id)
-        require_verifier(actor, review.region_kode)
+        require(actor, "stage.verify", review.region_kode)
         em = _stage_row(s, review.region_kode, review.year, "EM")
         if em is None or em.status != "submitted":
             raise StageError("the self-assessment must be submitted to be sent back")
@@ -168,7 +190,7 @@ def request_revision(engine: Engine, actor: Actor, assessment_id: int,
 def complete_stage(engine: Engine, actor: Actor, assessment_id: int) -> None:
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
-        require_verifier(actor, a.region_kode)
+        require(actor, "stage.verify", a.region_kode)
         if a.status != "in_review":
             raise StageError(f"{a.stage} is {a.status}, not in review")
         new = "final" if a.stage == "FINAL" else "verified"
@@ -179,8 +201,10 @@ def complete_stage(engine: Engine, actor: Actor, assessment_id: int) -> None:
         s.commit()
 
 
-def reviews_for_year(engine: Engine, region_kode: str, year: int) -> dict[str, dict]:
+def reviews_for_year(engine: Engine, actor: Actor, region_kode: str, year: int
+                     ) -> dict[str, dict]:
     """The latest verifier decision per question over the year's verification stages."""
+    require_visible(actor, region_kode)
     stmt = (select(Question.qid, Review, Assessment.stage)
             .join(Assessment, Assessment.id == Review.assessment_id)
             .join(Question, Question.id == Review.question_id)
@@ -193,14 +217,3 @@ def reviews_for_year(engine: Engine, region_kode: str, year: int) -> dict[str, d
                         "reviewer": r.reviewer, "at": r.at, "credit_before": r.credit_before,
                         "credit_after": r.credit_after}
     return out
-
-
-def time_left(deadline: datetime | None, now: datetime | None = None) -> timedelta | None:
-    if deadline is None:
-        return None
-    now = now or utcnow()
-    if deadline.tzinfo is None:
-        deadline = deadline.replace(tzinfo=now.tzinfo)
-    return deadline - now
-
-

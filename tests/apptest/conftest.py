@@ -4,6 +4,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from kla.services.permissions import SYSTEM
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -13,7 +15,10 @@ def app_factory(monkeypatch):
 
     def make(url: str, locale: str = "id-ID", user: str | None = "admin") -> AppTest:
         """``user``: a sample account (`kla demo`) already signed in; None: signed out."""
+        from kla.settings import get_settings
+
         monkeypatch.setenv("KLA_DATABASE_URL", url)
+        get_settings.cache_clear()  # settings read before (e.g. by `kla init`) are stale now
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(str(APP), default_timeout=60)
@@ -27,13 +32,13 @@ def app_factory(monkeypatch):
 
 @pytest.fixture(scope="session")
 def seeded_sqlite_url(empty_db_factory):
-    from kla.db import make_engine
     from kla.services.demo import load_demo
     from kla.services.reference import init_db
+    from kla.store.db import make_engine
 
     url = empty_db_factory("sqlite")
     engine = make_engine(url)
     init_db(engine)
-    load_demo(engine)
+    load_demo(engine, SYSTEM)
     engine.dispose()
     return url

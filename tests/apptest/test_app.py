@@ -64,9 +64,9 @@ def test_english_switch(app_factory, seeded_sqlite_url):
 
 
 def test_empty_database_explains_what_to_do(app_factory, empty_db_factory):
-    from kla.db import make_engine
     from kla.services.reference import init_db
     from kla.services.users import add_user
+    from kla.store.db import make_engine
 
     url = empty_db_factory("sqlite")
     engine = make_engine(url)
@@ -74,7 +74,9 @@ def test_empty_database_explains_what_to_do(app_factory, empty_db_factory):
     at = app_factory(url, user=None).run()
     assert not at.exception
     assert "Belum ada akun" in at.info[0].value and "kla user add" in at.code[0].value
-    add_user(engine, username="admin", password="rahasia-123", role="admin")
+    from kla.services.permissions import SYSTEM
+
+    add_user(engine, SYSTEM, username="admin", password="rahasia-123", role="admin")
     at = app_factory(url, user="admin").run()
     assert "kla demo" in at.info[0].value  # signed in, no assessment yet
 
@@ -103,17 +105,17 @@ def test_a_language_switch_keeps_choices_and_translates_them(app_factory, seeded
 
 def test_a_deactivated_account_is_signed_out_on_the_next_run(app_factory, seeded_sqlite_url):
     """The actor is read once per run (pages reuse it), still on every run."""
-    from kla.db import make_engine
     from kla.services import users
     from kla.services.permissions import SYSTEM
+    from kla.store.db import make_engine
 
     engine = make_engine(seeded_sqlite_url)
     if users.get_actor(engine, "uji.nonaktif") is None:
-        users.add_user(engine, username="uji.nonaktif", password="rahasia-123", role="viewer")
+        users.add_user(engine, SYSTEM, username="uji.nonaktif", password="rahasia-123", role="viewer")
     at = app_factory(seeded_sqlite_url, user="uji.nonaktif").run()
     at.switch_page("app_pages/nasional.py").run()
     assert at.title[0].value == "Hasil KLA nasional"
-    users.set_active(engine, "uji.nonaktif", False, SYSTEM)
+    users.set_active(engine, SYSTEM, "uji.nonaktif", False)
     at.run()
     assert at.title[0].value != "Hasil KLA nasional"  # the login page instead
     assert at.text_input  # username and password fields

@@ -2,8 +2,9 @@
 
 import pytest
 
-from kla.db import make_engine
 from kla.services import planning
+from kla.services.permissions import SYSTEM
+from kla.store.db import make_engine
 
 
 def frame(at, *columns):
@@ -39,7 +40,7 @@ def test_gaps_sorted_and_filtered(app_factory, seeded_sqlite_url):
     assert (table["Kredit"] < 1).all()
     reasons = table["Mengapa poin hilang"]
     assert reasons.str.startswith("kredit ").all()
-    from kla.sample import NOTES
+    from kla.domain.sample import NOTES
 
     sample_notes = {n for notes in NOTES.values() for n in notes}
     assert any(r.split(": ", 1)[1] in sample_notes for r in reasons)  # the answer's own note
@@ -126,10 +127,10 @@ def test_cheapest_path_and_efforts(app_factory, seeded_sqlite_url):
     assert first not in set(actions["ID"])  # too expensive now: the optimum avoids it
     assert metrics(at)["Total usaha"] != effort_before
     engine = make_engine(seeded_sqlite_url)
-    from kla.framework import get_framework
+    from kla.domain.framework import get_framework
 
-    assert planning.stored_efforts(engine, "36.73", get_framework()) == {first: 500.0}
-    planning.reset_efforts(engine, "36.73")
+    assert planning.stored_efforts(engine, SYSTEM, "36.73", get_framework()) == {first: 500.0}
+    planning.reset_efforts(engine, SYSTEM, "36.73")
     next(s for s in at.selectbox if s.key.startswith("path_target_")).set_value("Utama").run()
     assert float(metrics(at)["Poin dibutuhkan"].replace(",", ".")) > 100
 

@@ -6,8 +6,9 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from kla.db import make_engine
 from kla.services import registries as reg
+from kla.services.permissions import SYSTEM
+from kla.store.db import make_engine
 
 PAGES = {"play_area": ("app_pages/ruang_bermain.py", "play"),
          "kha_training": ("app_pages/pelatihan_kha.py", "kha"),
@@ -39,7 +40,7 @@ def test_play_area_counts_unstandardized(app_factory, seeded_sqlite_url):
     at, _ = open_registry(app_factory, seeded_sqlite_url, "play_area")
     m = {x.label: x.value for x in at.metric}
     engine = make_engine(seeded_sqlite_url)
-    rows = reg.entries(engine, "18.72", "play_area")
+    rows = reg.entries(engine, SYSTEM, "18.72", "play_area")
     assert int(m["Belum terstandar SNI"]) == sum(r["standard"] != "certified" for r in rows) > 0
 
 
@@ -47,7 +48,7 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
                                                                   seeded_sqlite_url):
     engine = make_engine(seeded_sqlite_url)
     area = reg.area(engine, "18.72")
-    have = {(r["area_kode"], r["body"]) for r in reg.entries(engine, "18.72", "village_body")}
+    have = {(r["area_kode"], r["body"]) for r in reg.entries(engine, SYSTEM, "18.72", "village_body")}
     target = next(d for d in sorted(area.desa) if (d, "lpks") not in have)
     at, _ = open_registry(app_factory, seeded_sqlite_url, "village_body")
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
@@ -56,7 +57,7 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
     submit(at, "reg_add_village_body")
     assert not at.error, [e.value for e in at.error]
     assert (target, "lpks") in {(r["area_kode"], r["body"])
-                                for r in reg.entries(engine, "18.72", "village_body")}
+                                for r in reg.entries(engine, SYSTEM, "18.72", "village_body")}
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
     at.selectbox(key="reg_add_village_body_body.id").set_value("lpks")
     submit(at, "reg_add_village_body")
@@ -65,7 +66,7 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
 
 def test_excel_import_is_all_or_nothing(app_factory, seeded_sqlite_url):
     engine = make_engine(seeded_sqlite_url)
-    before = len(reg.entries(engine, "18.72", "ppa_case"))
+    before = len(reg.entries(engine, SYSTEM, "18.72", "ppa_case"))
     wb = Workbook()
     ws = wb.active
     ws.append(["case_ref", "category", "age_band", "sex", "reported_on", "first_handled_on"])
@@ -82,7 +83,7 @@ def test_excel_import_is_all_or_nothing(app_factory, seeded_sqlite_url):
     assert "Tidak ada yang diimpor: 2 kesalahan" in at.error[0].value
     problems = " ".join(at.dataframe[-1].value.iloc[:, 0])
     assert "row 3, field sex" in problems and "row 3, field first_handled_on" in problems
-    assert len(reg.entries(engine, "18.72", "ppa_case")) == before
+    assert len(reg.entries(engine, SYSTEM, "18.72", "ppa_case")) == before
 
 
 def test_coordinator_accepts_a_proposal_and_it_is_audited(app_factory, seeded_sqlite_url):
@@ -101,10 +102,10 @@ def test_coordinator_accepts_a_proposal_and_it_is_audited(app_factory, seeded_sq
     at.button(key="prop_accept").click().run()
     assert not at.error, [e.value for e in at.error]
     engine = make_engine(seeded_sqlite_url)
-    info = find_assessment(engine, "36.73", 2026, "EM")
-    state = answer_states(engine, info.id)["26.P4"]
+    info = find_assessment(engine, SYSTEM, "36.73", 2026, "EM")
+    state = answer_states(engine, SYSTEM, info.id)["26.P4"]
     assert state.credit == row["Usulan"] and state.note.startswith("Usulan registri:")
-    log = audit_frame(engine, assessment_id=info.id)
+    log = audit_frame(engine, SYSTEM, assessment_id=info.id)
     assert "proposal.accept" in set(log["action"])
     assert any("Forum Anak" in c for c in log["change"])
     assert any("+1 " in s.value and "poin" in s.value for s in at.success)
@@ -113,7 +114,7 @@ def test_coordinator_accepts_a_proposal_and_it_is_audited(app_factory, seeded_sq
 def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkeypatch, tmp_path):
     monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))
     engine = make_engine(seeded_sqlite_url)
-    entry = reg.entries(engine, "18.72", "play_area")[0]
+    entry = reg.entries(engine, SYSTEM, "18.72", "play_area")[0]
     at, _ = open_registry(app_factory, seeded_sqlite_url, "play_area")
     at.selectbox(key="reg_edit_pick_play_area").set_value(entry["id"]).run()
     prefix = f"reg_edit_{entry['id']}_play_area"
@@ -121,7 +122,7 @@ def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkey
     at.selectbox(key=f"{prefix}_standard.id").set_value("in_process")
     submit(at, f"reg_edit_play_area_{entry['id']}")
     assert not at.error, [e.value for e in at.error]
-    after = next(r for r in reg.entries(engine, "18.72", "play_area") if r["id"] == entry["id"])
+    after = next(r for r in reg.entries(engine, SYSTEM, "18.72", "play_area") if r["id"] == entry["id"])
     assert after["name"].endswith("(baru)") and after["standard"] == "in_process"
     png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f4b547"
@@ -130,6 +131,6 @@ def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkey
         ("foto taman.png", png, "image/png")).run()
     at.button(key="reg_attach_play_area").click().run()
     assert not at.error, [e.value for e in at.error]
-    after = next(r for r in reg.entries(engine, "18.72", "play_area") if r["id"] == entry["id"])
+    after = next(r for r in reg.entries(engine, SYSTEM, "18.72", "play_area") if r["id"] == entry["id"])
     assert after["file_name"] == "foto taman.png"
     assert (tmp_path / "evidence").exists()

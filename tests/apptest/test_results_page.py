@@ -2,6 +2,8 @@
 
 import json
 
+from kla.services.permissions import SYSTEM
+
 
 def _open(at, view: str, key: str = "nasional_view"):
     at.session_state[key] = view
@@ -137,12 +139,12 @@ def test_the_apps_own_assessments_stay_within_the_users_scope(app_factory, seede
     assert any("Hanya penilaian dalam cakupan Anda: Kota Metro" in c.value for c in at.caption)
 
     # a city without published results may compare itself with any city: published only
-    from kla.db import make_engine
     from kla.services import users
+    from kla.store.db import make_engine
 
     engine = make_engine(seeded_sqlite_url)
     if users.get_actor(engine, "uji.pandeglang") is None:
-        users.add_user(engine, username="uji.pandeglang", password="rahasia-123",
+        users.add_user(engine, SYSTEM, username="uji.pandeglang", password="rahasia-123",
                        role="coordinator", region_kode="36.01")
     engine.dispose()
     at = app_factory(seeded_sqlite_url, user="uji.pandeglang").run()

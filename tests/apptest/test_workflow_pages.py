@@ -6,7 +6,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kla.sample import DEMO_PASSWORD
+from kla.domain.sample import DEMO_PASSWORD
+from kla.services.permissions import SYSTEM
 
 
 def sidebar_text(at):
@@ -89,14 +90,14 @@ def test_submit_is_refused_while_incomplete(app_factory, seeded_sqlite_url):
 
 
 def test_excel_import_reports_row_numbers_and_changes_nothing(app_factory, seeded_sqlite_url):
-    from kla.db import make_engine
     from kla.services import exports
     from kla.services.answers import answer_states
-    from kla.services.permissions import CLI
+    from kla.services.permissions import SYSTEM as CLI
+    from kla.store.db import make_engine
 
     engine = make_engine(seeded_sqlite_url)
-    info = exports.find_assessment(engine, "36.73", 2026, "EM")
-    before = answer_states(engine, info.id)
+    info = exports.find_assessment(engine, SYSTEM, "36.73", 2026, "EM")
+    before = answer_states(engine, SYSTEM, info.id)
     wb = load_workbook(io.BytesIO(exports.export_xlsx(engine, CLI, info)))
     ws = wb["Penilaian"]
     ws["F2"] = 1.5          # credit out of range
@@ -117,7 +118,7 @@ def test_excel_import_reports_row_numbers_and_changes_nothing(app_factory, seede
                         ["Kesalahan"])
     assert "row 2, column Kredit" in problems and "row 3, column ID Pertanyaan" in problems
     assert "row 4, column Maks" in problems
-    assert answer_states(engine, info.id) == before
+    assert answer_states(engine, SYSTEM, info.id) == before
 
 
 def test_audit_log_lists_changes(app_factory, seeded_sqlite_url):
@@ -136,12 +137,12 @@ def test_revision_countdown_is_shown_to_the_city(app_factory, seeded_sqlite_url)
     from sqlalchemy import update
     from sqlmodel import Session
 
-    from kla.db import make_engine
-    from kla.models import Assessment, utcnow
     from kla.services import exports
+    from kla.store.db import make_engine
+    from kla.store.models import Assessment, utcnow
 
     engine = make_engine(seeded_sqlite_url)
-    info = exports.find_assessment(engine, "36.73", 2026, "EM")
+    info = exports.find_assessment(engine, SYSTEM, "36.73", 2026, "EM")
     with Session(engine) as s:
         s.exec(update(Assessment).where(Assessment.id == info.id).values(
             status="revision", revision_deadline=utcnow() + timedelta(hours=47, minutes=30)))

@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kla.bench import run_all
+from tests.benchmarks.harness import run_all
 
 ROOT = Path(__file__).resolve().parents[2]
 GOALS = {"ratio": 2.0, "whatif_ms": 20.0, "plan_ms": 100.0, "national_page_s": 1.0,

@@ -1,17 +1,15 @@
-"""`kla bench --json` keeps its contract (keys, row counts) on SQLite and, when
+"""The bench harness (`python -m tests.benchmarks.harness --json`) keeps its contract (keys, row counts) on SQLite and, when
 KLA_TEST_DATABASE_URL is set, runs the same bench on PostgreSQL, where the national page must
 show the same numbers. No timing asserts here: the measured ratios go to `make bench`'s table."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, ROOT
 
 pytestmark = pytest.mark.bench
 KEYS = {"rows", "raw_select_s", "score_all_s", "ratio", "whatif_ms", "plan_ms", "national_rows",
@@ -21,10 +19,11 @@ KEYS = {"rows", "raw_select_s", "score_all_s", "ratio", "whatif_ms", "plan_ms", 
 
 @pytest.fixture(scope="module")
 def bench() -> dict:
-    kla = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
+    """One run of the harness (SQLite, then PostgreSQL when set) in a child process: it sets
+    the app's environment and Streamlit caches, which must not leak into other tests."""
     env = {**os.environ, "KLA_TEST_DATABASE_URL": PG_URL}
-    r = subprocess.run([kla, "bench", "--json"], capture_output=True, text=True, timeout=1200,
-                       env=env)
+    r = subprocess.run([sys.executable, "-m", "tests.benchmarks.harness", "--json"],
+                       capture_output=True, text=True, timeout=1200, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout)
 

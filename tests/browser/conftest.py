@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from kla.services.permissions import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright wipes test-results/
@@ -54,14 +56,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def browser_data(empty_db_factory, tmp_path_factory):
     """The server's database URL (initialised, with the sample) and data folder."""
-    from kla.db import make_engine
     from kla.services.demo import load_demo
     from kla.services.reference import init_db
+    from kla.store.db import make_engine
 
     url = empty_db_factory("sqlite")
     engine = make_engine(url)
     init_db(engine)
-    load_demo(engine)
+    load_demo(engine, SYSTEM)
     engine.dispose()
     return url, tmp_path_factory.mktemp("data")
 
@@ -106,7 +108,7 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
 
 def login(page, app_url: str, username: str, password: str | None = None) -> None:
     """Open the app and sign in with a sample account."""
-    from kla.sample import DEMO_PASSWORD
+    from kla.domain.sample import DEMO_PASSWORD
 
     page.goto(app_url)
     wait_for_app(page)

@@ -5,6 +5,7 @@ the province verifier rejects the answer with a reason; the agency user sees the
 import pytest
 from playwright.sync_api import expect
 
+from kla.services.permissions import SYSTEM
 from tests.browser.conftest import login, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -15,13 +16,13 @@ REASON = "SK Dinkes belum ditandatangani"
 @pytest.fixture(scope="module")
 def almost_complete(browser_data):
     """Kota Serang 2026: every question answered with evidence except one Dinkes question."""
-    from kla.completeness import required_evidence
-    from kla.db import make_engine
-    from kla.evidence import LocalStore
-    from kla.framework import get_framework
+    from kla.domain.completeness import required_evidence
+    from kla.domain.framework import get_framework
     from kla.services import answers as ans
     from kla.services.assessments import save_assessment
-    from kla.services.permissions import CLI
+    from kla.services.permissions import SYSTEM as CLI
+    from kla.store.db import make_engine
+    from kla.store.evidence import LocalStore
 
     url, data_dir = browser_data
     engine = make_engine(url)
@@ -29,7 +30,7 @@ def almost_complete(browser_data):
     qid = next(q for q, x in fw.questions.items()
                if "Dinkes" in x.opds and required_evidence(x) and x.max > 0)
     answers = {q: 0.5 for q, x in fw.questions.items() if x.max > 0 and q != qid}
-    aid = save_assessment(engine, region_kode="36.73", year=2026, stage="EM", answers=answers,
+    aid = save_assessment(engine, SYSTEM, region_kode="36.73", year=2026, stage="EM", answers=answers,
                           framework=fw, status="draft", is_sample=True)
     store = LocalStore(data_dir / "evidence")
     for q in answers:

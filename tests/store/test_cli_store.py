@@ -11,9 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from kla.db import engine_for
 from kla.services.answers import answer_states
 from kla.services.exports import find_assessment
+from kla.services.permissions import SYSTEM
+from kla.store.db import engine_for
 
 pytestmark = pytest.mark.store
 KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
@@ -49,10 +50,10 @@ def test_export_three_formats(seeded_url, tmp_path):
 
 def test_import_round_trip_and_all_or_nothing(seeded_url, tmp_path):
     engine = engine_for(seeded_url)
-    info = find_assessment(engine, "36.73", 2026, "EM")
+    info = find_assessment(engine, SYSTEM, "36.73", 2026, "EM")
     out = tmp_path / "isian.xlsx"
     assert kla(seeded_url, tmp_path, "export", "xlsx", *ARGS, out).returncode == 0
-    before = answer_states(engine, info.id)
+    before = answer_states(engine, SYSTEM, info.id)
     wb = load_workbook(out)
     ws = wb["Penilaian"]
     ws["F2"], ws["I2"] = 0.75, "=HYPERLINK(\"x\")"   # a note that looks like a formula
@@ -61,14 +62,14 @@ def test_import_round_trip_and_all_or_nothing(seeded_url, tmp_path):
     r = kla(seeded_url, tmp_path, "import", "xlsx", out, *ARGS)
     assert r.returncode == 2 and r.stdout == ""
     assert "row 3, column Kredit: 2 is outside 0–1" in r.stderr
-    assert answer_states(engine, info.id) == before  # nothing applied
+    assert answer_states(engine, SYSTEM, info.id) == before  # nothing applied
     ws["F3"] = 0.25
     wb.save(out)
     r = kla(seeded_url, tmp_path, "import", "xlsx", out, *ARGS)
     assert r.returncode == 0, r.stderr
-    after = answer_states(engine, info.id)
+    after = answer_states(engine, SYSTEM, info.id)
     assert after["1.P1"].credit == 0.75 and after["1.P1"].note == '=HYPERLINK("x")'
-    assert after["1.P1"].updated_by == "cli"
+    assert after["1.P1"].updated_by == "system"  # the command line acts as the system actor
     # exported again, the formula-looking note is neutralised for spreadsheets
     assert kla(seeded_url, tmp_path, "export", "xlsx", *ARGS, out).returncode == 0
     assert load_workbook(out)["Penilaian"]["I2"].value == "'=HYPERLINK(\"x\")"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from kla.db import engine_for
-from kla.registries import RegistryError
+from kla.domain.registries import RegistryError
 from kla.services import registries as reg
 from kla.services.demo import load_registry_samples
-from kla.services.permissions import Actor, PermissionDenied
+from kla.services.permissions import SYSTEM, Actor, PermissionDenied
+from kla.store.db import engine_for
 
 pytestmark = pytest.mark.store
 KOORD = Actor("reg.koord", "coordinator", "18.72")
@@ -21,14 +21,14 @@ def test_real_denominators(seeded_url):
 
 def test_add_validates_everything_and_writes_all_or_nothing(seeded_url):
     engine = engine_for(seeded_url)
-    before = len(reg.entries(engine, "18.72", "kha_training"))
+    before = len(reg.entries(engine, SYSTEM, "18.72", "kha_training"))
     good = {"provider_kind": "paud", "provider_name": "PAUD Melati", "people_trained": 4,
             "training_date": "2025-08-01"}
     with pytest.raises(RegistryError) as err:
         reg.add_entries(engine, KOORD, "18.72", "kha_training",
                         [good, {**good, "provider_name": "PAUD Mawar", "people_trained": -1}])
     assert err.value.errors == ["row 3, field people_trained: -1 must be a whole number ≥ 0"]
-    assert len(reg.entries(engine, "18.72", "kha_training")) == before
+    assert len(reg.entries(engine, SYSTEM, "18.72", "kha_training")) == before
     assert reg.add_entries(engine, KOORD, "18.72", "kha_training", [good]) == 1
     with pytest.raises(RegistryError, match="already in the registry"):
         reg.add_entries(engine, KOORD, "18.72", "kha_training", [good])
@@ -48,7 +48,7 @@ def test_permissions(seeded_url):
 def test_targets_and_proposals(seeded_url):
     engine = engine_for(seeded_url)
     reg.set_target(engine, KOORD, "18.72", "paud", 4)
-    by_q = {p.question_id: p for p in reg.proposals(engine, "18.72")}
+    by_q = {p.question_id: p for p in reg.proposals(engine, SYSTEM, "18.72")}
     assert by_q["26.P4"].credit == 0.77  # the sample: Forum Anak in 17 of 22 kelurahan
     assert by_q["9.P2"].credit is not None
     with pytest.raises(ValueError):
@@ -57,7 +57,7 @@ def test_targets_and_proposals(seeded_url):
 
 def test_sample_registries_reload_without_duplicates(seeded_url):
     engine = engine_for(seeded_url)
-    counts = {k: len(reg.entries(engine, "36.73", k)) for k in reg.FIELDS}
-    load_registry_samples(engine)
-    assert {k: len(reg.entries(engine, "36.73", k)) for k in reg.FIELDS} == counts
-    assert all(r["is_sample"] for r in reg.entries(engine, "36.73", "play_area"))
+    counts = {k: len(reg.entries(engine, SYSTEM, "36.73", k)) for k in reg.FIELDS}
+    load_registry_samples(engine, SYSTEM)
+    assert {k: len(reg.entries(engine, SYSTEM, "36.73", k)) for k in reg.FIELDS} == counts
+    assert all(r["is_sample"] for r in reg.entries(engine, SYSTEM, "36.73", "play_area"))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kla.db import engine_for
 from kla.services.assessments import data_version
-from kla.services.permissions import CLI
+from kla.services.permissions import SYSTEM as CLI
 from kla.services.results import SHIPPED, import_results, results_frame
+from kla.store.db import engine_for
 
 pytestmark = pytest.mark.store
 KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"

@@ -9,14 +9,15 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from kla.completeness import NO_EVIDENCE, UNANSWERED
-from kla.db import engine_for
-from kla.evidence import EvidenceError, LocalStore
-from kla.models import Assessment, AuditLog, Evidence
+from kla.domain.completeness import NO_EVIDENCE, UNANSWERED
+from kla.domain.workflow import time_left
 from kla.services import answers as ans
 from kla.services import users, workflow
 from kla.services.assessments import save_assessment
-from kla.services.permissions import PermissionDenied
+from kla.services.permissions import SYSTEM, PermissionDenied
+from kla.store.db import engine_for
+from kla.store.evidence import EvidenceError, LocalStore
+from kla.store.models import Assessment, AuditLog, Evidence, utcnow
 
 pytestmark = pytest.mark.store
 PASSWORD = "rahasia-123"
@@ -35,13 +36,13 @@ def env(seeded_url, tmp_path_factory):
             ("wf.dinkes", "opd", "36.73", ["Dinkes"]), ("wf.jdih", "opd", "36.73", ["JDIH"]),
             ("wf.metro", "coordinator", "18.72", None), ("wf.verif", "verifier", "36", None),
             ("wf.verif18", "verifier", "18", None), ("wf.viewer", "viewer", "36.73", None)]:
-        made[name] = users.add_user(engine, username=name, password=PASSWORD, role=role,
+        made[name] = users.add_user(engine, SYSTEM, username=name, password=PASSWORD, role=role,
                                     region_kode=region, agencies=agencies)
     return engine, made, LocalStore(tmp_path_factory.mktemp("evidence"))
 
 
 def draft(engine, fw, year, answers=None):
-    return save_assessment(engine, region_kode="36.73", year=year, stage="EM",
+    return save_assessment(engine, SYSTEM, region_kode="36.73", year=year, stage="EM",
                            answers=answers or {}, framework=fw, status="draft")
 
 
@@ -60,7 +61,7 @@ def test_accounts_and_throttled_login(env):
     later = users.utcnow() + timedelta(minutes=users.LOCK_MINUTES + 1)
     assert users.authenticate(engine, "wf.viewer", PASSWORD, now=later).role == "viewer"
     with pytest.raises(ValueError) as err:
-        users.add_user(engine, username="wf.koord", password="pendek", role="opd",
+        users.add_user(engine, SYSTEM, username="wf.koord", password="pendek", role="opd",
                        region_kode="99.99")
     msg = str(err.value)
     assert "already exists" in msg and "at least 8" in msg and "unknown region" in msg
@@ -73,7 +74,7 @@ def test_accounts_and_throttled_login(env):
 def test_forbidden_actions_are_denied(env, fw):
     engine, u, store = env
     aid = draft(engine, fw, 2031, {"1.P1": 1.0, "12.P1": 0.5})
-    metro = save_assessment(engine, region_kode="18.72", year=2031, stage="EM",
+    metro = save_assessment(engine, SYSTEM, region_kode="18.72", year=2031, stage="EM",
                             answers={"1.P1": 1.0}, framework=fw, status="draft")
     jdih_q, dinkes_q = "1.P1", "12.P1"  # 1.P1: JDIH; Bagian Hukum; DPPPAPPKB — 12.P1: Dinkes
     assert "Dinkes" in fw.questions[dinkes_q].opds and "Dinkes" not in fw.questions[jdih_q].opds
@@ -115,7 +116,7 @@ def test_optimistic_locking_conflict_message(env, fw):
         ans.save_answer(engine, u["wf.koord"], aid, "12.P1", 1.0, "koord", 1)
     assert (c.value.credit, c.value.by, c.value.version) == (0.5, "wf.dinkes", 2)
     assert "wf.dinkes saved it first" in str(c.value)
-    assert ans.answer_states(engine, aid)["12.P1"].credit == 0.5  # nothing overwritten
+    assert ans.answer_states(engine, SYSTEM, aid)["12.P1"].credit == 0.5  # nothing overwritten
 
 
 @pytest.mark.parametrize("writers,rounds", [(6, 15)])
@@ -127,7 +128,7 @@ def test_concurrent_writers_lose_no_update(env, fw, writers, rounds):
 
     def work(n):
         for r in range(rounds):
-            state = ans.answer_states(engine, aid)["12.P1"]
+            state = ans.answer_states(engine, SYSTEM, aid)["12.P1"]
             credit = round(((n * rounds + r) % 100) / 100, 2)
             try:
                 v = ans.save_answer(engine, u["wf.koord"], aid, "12.P1", credit, f"w{n}r{r}",
@@ -147,7 +148,7 @@ def test_concurrent_writers_lose_no_update(env, fw, writers, rounds):
         t.join()
     assert errors == []
     assert len(applied) + len(conflicts) == writers * rounds
-    final = ans.answer_states(engine, aid)["12.P1"]
+    final = ans.answer_states(engine, SYSTEM, aid)["12.P1"]
     assert final.version == 1 + len(applied)  # every accepted write is a new version
     assert sorted(v for v, _ in applied) == list(range(2, final.version + 1))  # no duplicates
     assert dict(applied)[final.version] == final.credit  # the last accepted write is stored
@@ -179,8 +180,8 @@ def test_evidence_checked_stored_once_and_history_kept(env, fw):
     with pytest.raises(ValueError, match="save an answer before attaching"):
         ans.add_evidence(engine, u["wf.dinkes"], aid, "12.P2", "a.pdf", PDF, store)
     ans.delete_evidence(engine, u["wf.dinkes"], first["id"])
-    live = ans.list_evidence(engine, aid)
-    every = ans.list_evidence(engine, aid, include_deleted=True)
+    live = ans.list_evidence(engine, SYSTEM, aid)
+    every = ans.list_evidence(engine, SYSTEM, aid, include_deleted=True)
     assert first["id"] not in {e["id"] for e in live} and len(every) == 3
     gone = next(e for e in every if e["id"] == first["id"])
     assert gone["deleted_by"] == "wf.dinkes" and gone["deleted_at"] is not None
@@ -212,17 +213,17 @@ def test_gate_stages_review_and_revision(env, fw):
         ans.save_answer(engine, u["wf.dinkes"], aid, "12.P1", 0.5, "", 1)
 
     va = workflow.open_stage(engine, u["wf.verif"], "36.73", 2035, "VA")
-    assert ans.answer_states(engine, va)["12.P1"].credit == 1.0  # copied forward
+    assert ans.answer_states(engine, SYSTEM, va)["12.P1"].credit == 1.0  # copied forward
     with pytest.raises(ValueError, match="a reason is required to reject"):
         workflow.review_answer(engine, u["wf.verif"], va, "12.P1", "reject")
     workflow.review_answer(engine, u["wf.verif"], va, "12.P1", "reject",
                            reason="data tahun 2024 belum ada")
-    assert ans.answer_states(engine, va)["12.P1"].credit == 0.0
-    assert ans.answer_states(engine, aid)["12.P1"].credit == 1.0  # EM keeps its own credit
+    assert ans.answer_states(engine, SYSTEM, va)["12.P1"].credit == 0.0
+    assert ans.answer_states(engine, SYSTEM, aid)["12.P1"].credit == 1.0  # EM keeps its own credit
     deadline = workflow.request_revision(engine, u["wf.verif"], va)
-    left = workflow.time_left(deadline)
+    left = time_left(deadline, utcnow())
     assert timedelta(hours=47) < left <= timedelta(hours=48)
-    seen = workflow.reviews_for_year(engine, "36.73", 2035)["12.P1"]
+    seen = workflow.reviews_for_year(engine, SYSTEM, "36.73", 2035)["12.P1"]
     assert (seen["decision"], seen["reason"], seen["stage"]) == (
         "reject", "data tahun 2024 belum ada", "VA")
     assert ans.save_answer(engine, u["wf.dinkes"], aid, "12.P1", 0.75, "data dilengkapi",
@@ -237,7 +238,7 @@ def test_gate_stages_review_and_revision(env, fw):
     with pytest.raises(workflow.StageError):
         workflow.review_answer(engine, u["wf.verif"], va, "12.P1", "accept")
     vl = workflow.open_stage(engine, u["wf.verif"], "36.73", 2035, "VL")
-    assert ans.answer_states(engine, vl)["12.P1"].credit == 0.0
+    assert ans.answer_states(engine, SYSTEM, vl)["12.P1"].credit == 0.0
     with Session(engine) as s:
         ev = s.exec(select(func.count()).select_from(Evidence)).scalar_one()
     assert ev >= 1
@@ -261,9 +262,9 @@ def test_every_write_changes_the_data_version(env, fw):
     assert changed()  # an answer
     ans.set_agencies(engine, u["wf.koord"], "36.73", fw, "12.P1", ["Dinkes", "Bappeda"])
     assert changed()  # an agency assignment
-    ans.answer_states(engine, aid)
-    list_assessments(engine, "36.73")
+    ans.answer_states(engine, SYSTEM, aid)
+    list_assessments(engine, SYSTEM, "36.73")
     assert not changed()  # reads
-    save_assessment(engine, region_kode="36.73", year=2035, stage="EM", answers={"12.P1": 1.0},
+    save_assessment(engine, SYSTEM, region_kode="36.73", year=2035, stage="EM", answers={"12.P1": 1.0},
                     framework=fw, status="draft", replace=True)
     assert changed()  # an assessment replaced

@@ -3,8 +3,8 @@
 import plotly.graph_objects as go
 import pytest
 
-from kla.charts import band_ranges, blocks_figure, standing_figure
 from kla.i18n import catalogue, fmt_num, lang_from_locale, t
+from kla.web.charts import band_ranges, blocks_figure, standing_figure
 
 
 def test_catalogues_have_the_same_keys():
@@ -63,7 +63,7 @@ def test_excel_export_neutralises_formulas_and_drops_time_zones():
 
 
 def test_upload_display_name_is_never_a_path():
-    from kla.evidence import display_name
+    from kla.store.evidence import display_name
 
     assert display_name("../../etc/SK Dinkes.pdf") == "SK Dinkes.pdf"
     assert display_name("C:\\\\berkas\\\\foto.png") == "foto.png"
@@ -71,7 +71,7 @@ def test_upload_display_name_is_never_a_path():
 
 
 def test_results_figure_published_and_app():
-    from kla.charts import results_figure
+    from kla.web.charts import results_figure
 
     counts = [{"award_year": 2023, "predicate": "Madya", "n": 3},
               {"award_year": 2023, "predicate": "none", "n": 2},
@@ -89,7 +89,7 @@ def test_results_figure_published_and_app():
 
 
 def test_legend_clears_the_axis_title_of_short_charts():
-    from kla.charts import kha_figure
+    from kla.web.charts import kha_figure
 
     rows = [{"kind": k, "certified": 3, "uncertified": 1, "target": 5} for k in "abcd"]
     short = kha_figure(rows)  # 264 px high: a fixed -0.2 put the legend over the axis title

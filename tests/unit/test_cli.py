@@ -176,12 +176,12 @@ def test_plan_unreachable_exit_3(tmp_path):
     assert "target Platinum cannot be reached" in r.stderr
 
 
-def test_bench_says_when_the_postgresql_server_cannot_be_reached():
-    import os
+def test_bench_says_when_the_postgresql_server_cannot_be_reached(monkeypatch, capsys):
+    from tests.benchmarks.harness import main
 
-    env = {**os.environ, "KLA_TEST_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/x"}
-    r = subprocess.run([KLA, "bench", "--json"], capture_output=True, text=True, timeout=60,
-                       env=env)
-    assert r.returncode == 2 and r.stdout == ""  # before the SQLite part: nothing measured
-    assert r.stderr.startswith("kla bench: cannot use the database of KLA_TEST_DATABASE_URL:")
-    assert "Traceback" not in r.stderr
+    monkeypatch.setenv("KLA_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/x")
+    assert main(["--json"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # before the SQLite part: nothing measured
+    assert out.err.startswith("bench: cannot use the database of KLA_TEST_DATABASE_URL:")
+    assert "Traceback" not in out.err

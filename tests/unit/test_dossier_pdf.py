@@ -10,12 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from kla.framework import get_framework
-from kla.gaps import gap_rows
+from kla.domain.framework import get_framework
+from kla.domain.gaps import gap_rows
+from kla.domain.scoring import score
 from kla.io import dossier
 from kla.io.dossier import EvidenceFile, build_dossier_zip, sanitize_filename
 from kla.io.pdf_report import build_report_pdf
-from kla.scoring import score
 
 MISSING = [
     {"question_id": "21A.P1", "agency": "Dinas Sosial", "problem": "bukti dukung belum diunggah"},

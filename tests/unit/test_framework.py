@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kla.framework import FrameworkError, available_frameworks, get_framework, load_framework
-from kla.scoring import score
+from kla.domain.framework import FrameworkError, available_frameworks, get_framework, load_framework
+from kla.domain.scoring import score
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
 KLA2024 = Path(__file__).resolve().parents[2] / "indicators" / "kla-2024"

@@ -9,9 +9,9 @@ import random
 import numpy as np
 import pytest
 
-from kla.framework import Band, Block, Framework, Indicator, Question, get_framework
-from kla.planner import Unreachable, plan, rank_open_questions
-from kla.scoring import score
+from kla.domain.framework import Band, Block, Framework, Indicator, Question, get_framework
+from kla.domain.planner import Unreachable, plan, rank_open_questions
+from kla.domain.scoring import score
 
 FW = get_framework("kla-2024")
 
@@ -167,7 +167,7 @@ def test_rank_by_points_per_effort(fw):
 
 
 def test_default_efforts_make_documents_cheaper_than_facilities(fw):
-    from kla.rubric import default_effort, question_type
+    from kla.domain.rubric import default_effort, question_type
 
     kinds = {qid: question_type(q).code for qid, q in fw.questions.items()}
     decree = next(q for q, k in kinds.items() if k == "decree")

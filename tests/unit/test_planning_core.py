@@ -2,12 +2,12 @@
 
 import pytest
 
-from kla.gaps import filter_rows, gap_rows, indicator_gaps, reason
-from kla.progress import latest_per_year, predicate_history, stage_deltas, years_at_current
-from kla.risk import buffer, critical_questions, forecast
-from kla.sample import SAMPLE_CITIES, generate
-from kla.scoring import score
-from kla.whatif import indicator_change, what_if
+from kla.domain.gaps import filter_rows, gap_rows, indicator_gaps, reason
+from kla.domain.progress import latest_per_year, predicate_history, stage_deltas, years_at_current
+from kla.domain.risk import buffer, critical_questions, forecast
+from kla.domain.sample import SAMPLE_CITIES, generate
+from kla.domain.scoring import score
+from kla.domain.whatif import indicator_change, what_if
 
 
 @pytest.fixture(scope="module")

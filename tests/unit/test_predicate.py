@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kla.predicate import next_predicate, predicate, predicate_array, round2
+from kla.domain.predicate import next_predicate, predicate, predicate_array, round2
 
 
 @pytest.mark.parametrize("total,expected", [

@@ -6,10 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from kla.framework import get_framework
-from kla.registries import (BODY_QUESTIONS, KHA_QUESTIONS, Area, RegistryError,
-                            coverage_by_kecamatan, propose_bodies, propose_kha,
-                            propose_play_areas, time_to_handling, validate, what_if_more)
+from kla.domain.framework import get_framework
+from kla.domain.registries import (
+    BODY_QUESTIONS,
+    KHA_QUESTIONS,
+    Area,
+    RegistryError,
+    coverage_by_kecamatan,
+    propose_bodies,
+    propose_kha,
+    propose_play_areas,
+    time_to_handling,
+    validate,
+    what_if_more,
+)
 
 WILAYAH = Path(__file__).resolve().parents[2] / "data" / "regions" / "wilayah.csv"
 

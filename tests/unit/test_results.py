@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kla.results import candidate_names, classify, movers, reason_counts, regions_index
+from kla.domain.published import candidate_names, classify, movers, reason_counts, regions_index
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +75,7 @@ def test_movers():
 
 
 def test_provila_and_peer_benchmark():
-    from kla.results import peer_benchmark, provila
+    from kla.domain.published import peer_benchmark, provila
 
     rows = [
         {"kode": "18.71", "nama": "Kota Bandar Lampung", "award_year": 2022, "predicate": "Madya", "score": None},
@@ -100,7 +100,7 @@ def test_provila_and_peer_benchmark():
 
 
 def test_national_overview():
-    from kla.results import national_overview
+    from kla.domain.published import national_overview
 
     regions = {"18": "Lampung", "18.01": "Kabupaten A", "18.71": "Kota B", "18.72": "Kota C",
                "31": "DKI", "31.71": "Kota D"}
@@ -125,7 +125,7 @@ def test_national_overview():
 
 
 def test_stage_summary():
-    from kla.results import stage_summary
+    from kla.domain.published import stage_summary
 
     rows = [{"year": 2024, "predicate": "Madya", "is_sample": True},
             {"year": 2024, "predicate": "none", "is_sample": False},

@@ -5,8 +5,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kla.framework import get_framework
-from kla.scoring import score, score_long, score_matrix
+from kla.domain.framework import get_framework
+from kla.domain.scoring import score, score_long, score_matrix
 
 FW = get_framework("kla-2024")
 QIDS = FW.question_ids

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kla.framework import Framework
+from kla.domain.framework import Framework
+from kla.domain.predicate import round2
+from kla.domain.rubric import generic_reason, question_type
+from kla.domain.scoring import ScoreResult, headrooms
 from kla.i18n import fmt_short
-from kla.predicate import round2
-from kla.rubric import generic_reason, question_type
-from kla.scoring import ScoreResult, headrooms
 
 
 def reason(fw: Framework, qid: str, credit: float, note: str = "",

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from kla.framework import Band
+from kla.domain.framework import Band
+from kla.domain.predicate import NONE
 from kla.i18n import fmt_num, plotly_separators, t
-from kla.predicate import NONE
 
 # One colour per predicate, from "not yet" (grey) to the top tier.
 BAND_COLOURS = {
@@ -301,7 +301,7 @@ def choropleth_figure(geojson: dict | str, codes: Sequence[str], values: Sequenc
                       names: Sequence[str], title: str, lang: str = "id",
                       percent: bool = False) -> go.Figure:
     """Regions coloured by ``values`` (joined on the feature property ``kode``). ``geojson``
-    is the boundaries or, better, their URL (``kla.geo.geojson_url``): the browser then fetches
+    is the boundaries or, better, their URL (``kla.web.geo.geojson_url``): the browser then fetches
     them once instead of receiving them inside the chart."""
     fig = go.Figure(go.Choropleth(
         geojson=geojson, locations=list(codes), z=list(values), featureidkey="properties.kode",

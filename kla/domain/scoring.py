@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kla.framework import Framework
-from kla.predicate import (next_predicate, predicate, predicate_array, round2,
-                           round2_array)
+from kla.domain.framework import Framework
+from kla.domain.predicate import next_predicate, predicate, predicate_array, round2, round2_array
 
 
 @dataclass(frozen=True)

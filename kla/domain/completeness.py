@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kla.framework import Framework, Question
+from kla.domain.framework import Framework, Question
 
 EVIDENCE_KINDS = (
     ("SK", r"\bsk\b|surat keputusan"),

@@ -1,4 +1,4 @@
-"""SQLModel tables. Schema changes go through Alembic (kla/migrations), never create_all.
+"""SQLModel tables. Schema changes go through Alembic (kla/store/migrations), never create_all.
 
 No ``from __future__ import annotations`` here: it breaks SQLModel on Python 3.11.
 """
@@ -9,7 +9,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from kla.framework import STAGES  # noqa: F401  (re-exported)
+from kla.domain.workflow import DECISIONS, LEVELS, ROLES, STAGES, STATUSES, sql_in
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -18,14 +18,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# draft: the city fills it in; submitted: locked for the city; in_review: a verifier works on a
-# verification stage; revision: the city may fix rejected answers until revision_deadline;
-# verified / final: closed.
-STATUSES = ("draft", "submitted", "in_review", "revision", "verified", "final")
-ROLES = ("admin", "verifier", "coordinator", "opd", "viewer")
-DECISIONS = ("accept", "adjust", "reject")
-LEVELS = ("provinsi", "kabkota", "kecamatan", "desa_kelurahan")
 
 
 def utcnow() -> datetime:
@@ -41,8 +33,7 @@ class Region(SQLModel, table=True):
     """Every Indonesian region (Kepmendagri 300.2.2-2138/2025), dotted code as the key."""
 
     __table_args__ = (
-        CheckConstraint("level IN ('provinsi','kabkota','kecamatan','desa_kelurahan')",
-                        name="level"),
+        CheckConstraint(sql_in("level", LEVELS), name="level"),
     )
     kode: str = Field(primary_key=True, max_length=13)
     nama: str = Field(max_length=120)
@@ -112,9 +103,8 @@ class Assessment(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("region_kode", "year", "stage", name="uq_assessment_region_year_stage"),
-        CheckConstraint("stage IN ('EM','VA','VL','FINAL')", name="stage"),
-        CheckConstraint("status IN ('draft','submitted','in_review','revision','verified',"
-                        "'final')", name="status"),
+        CheckConstraint(sql_in("stage", STAGES), name="stage"),
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
@@ -216,7 +206,7 @@ class User(SQLModel, table=True):
 
     __tablename__ = "app_user"
     __table_args__ = (
-        CheckConstraint("role IN ('admin','verifier','coordinator','opd','viewer')", name="role"),
+        CheckConstraint(sql_in("role", ROLES), name="role"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
@@ -250,7 +240,7 @@ class Review(SQLModel, table=True):
     """A verifier's decision on one answer of a verification stage (history kept)."""
 
     __table_args__ = (
-        CheckConstraint("decision IN ('accept','adjust','reject')", name="decision"),
+        CheckConstraint(sql_in("decision", DECISIONS), name="decision"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)

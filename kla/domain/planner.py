@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from kla.framework import Framework
-from kla.predicate import predicate_codes, round2, threshold
-from kla.rubric import default_effort as rubric_effort
-from kla.scoring import ScoreResult, headrooms, score
+from kla.domain.framework import Framework
+from kla.domain.predicate import predicate_codes, round2, threshold
+from kla.domain.rubric import default_effort as rubric_effort
+from kla.domain.scoring import ScoreResult, headrooms, score
 
 EPS = 1e-9
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kla.framework import Framework
-from kla.predicate import round2
-from kla.scoring import ScoreResult, score
+from kla.domain.framework import Framework
+from kla.domain.predicate import round2
+from kla.domain.scoring import ScoreResult, score
 
 
 def indicator_change(fw: Framework, code: str, credit: float) -> dict[str, float]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kla.framework import STAGES
-from kla.scoring import ScoreResult
+from kla.domain.framework import STAGES
+from kla.domain.scoring import ScoreResult
 
 Row = tuple[int, str, ScoreResult]  # (year, stage, result)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kla.framework import Question
+from kla.domain.framework import Question
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-
 revision: str = "0002"
 down_revision: Union[str, None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kla.framework import Framework
-from kla.predicate import NONE, predicate, round2, threshold
-from kla.scoring import ScoreResult, raw_indicator_sums
+from kla.domain.framework import Framework
+from kla.domain.predicate import NONE, predicate, round2, threshold
+from kla.domain.scoring import ScoreResult, raw_indicator_sums
 
 VERIFIED_STAGES = ("FINAL", "VL", "VA")  # most verified first
 

@@ -9,17 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-INDICATORS_DIR = Path(__file__).resolve().parent.parent / "indicators"
 DEFAULT_FRAMEWORK = "kla-2024"
-# Stages of one evaluation year, in order: self-assessment, administrative verification,
-# field verification, final.
-STAGES = ("EM", "VA", "VL", "FINAL")
+from kla.domain.workflow import STAGES  # noqa: E402,F401  (re-exported)
 
 QUESTION_COLUMNS = (
     "block", "indicator_code", "indicator_name", "indicator_max", "question_code",
@@ -104,9 +100,11 @@ class Framework:
 
 
 def frameworks_root() -> Path:
-    """Where framework folders live: ``KLA_FRAMEWORKS_DIR`` or the project's ``indicators/``."""
-    env = os.environ.get("KLA_FRAMEWORKS_DIR", "").strip()
-    return Path(env) if env else INDICATORS_DIR
+    """Where framework folders live: ``KLA_FRAMEWORKS_DIR`` or the project's ``indicators/``
+    (read through the one settings object)."""
+    from kla.settings import get_settings
+
+    return get_settings().frameworks_dir
 
 
 def available_frameworks(root: Path | None = None) -> list[str]:

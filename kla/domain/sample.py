@@ -10,12 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from kla.framework import Framework
-from kla.rubric import question_type
-from kla.scoring import score
-
-GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
-STAGE_ORDER = ("EM", "VA", "VL", "FINAL")
+from kla.domain.framework import Framework
+from kla.domain.rubric import question_type
+from kla.domain.scoring import score
+from kla.domain.workflow import GRADES  # noqa: E402
+from kla.domain.workflow import STAGES as STAGE_ORDER
 
 
 @dataclass(frozen=True)

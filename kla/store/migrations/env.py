@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import kla.models  # noqa: F401  (registers the tables)
-from kla.db import get_engine
+import kla.store.models  # noqa: F401  (registers the tables)
+from kla.store.db import get_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

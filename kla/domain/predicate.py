@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kla.framework import Band, get_framework
+from kla.domain.framework import Band, get_framework
 
 NONE = "none"
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from kla.framework import Framework
+from kla.domain.framework import Framework
 
 MAX_REPORTED = 50
 

@@ -1,4 +1,4 @@
-"""`kla bench`: national-scale scoring from the store, as a ratio to a raw SELECT.
+"""The bench harness (`make bench`, `python -m tests.benchmarks.harness [--json]`): national-scale scoring from the store, as a ratio to a raw SELECT.
 
 Builds a fresh database (SQLite in a temporary folder unless a URL is given; also a temporary
 PostgreSQL database when KLA_TEST_DATABASE_URL is set, see ``run_all``) with every kab/kota
@@ -22,14 +22,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from kla.db import make_engine
-from kla.framework import DEFAULT_FRAMEWORK, get_framework
-from kla.models import STAGES, Answer, Assessment, Question, Region, utcnow
-from kla.planner import plan
-from kla.models import Framework as FrameworkRow
-from kla.services.assessments import fetch_answer_rows, score_all
+from kla.domain.framework import DEFAULT_FRAMEWORK, get_framework
+from kla.domain.planner import plan
+from kla.domain.whatif import what_if
+from kla.services.assessments import RAW_ANSWERS, score_all
+from kla.services.permissions import SYSTEM
 from kla.services.reference import init_db
-from kla.whatif import what_if
+from kla.store.db import make_engine
+from kla.store.models import STAGES, Answer, Assessment, Question, Region, utcnow
+from kla.store.models import Framework as FrameworkRow
 
 GRADES = (0.0, 0.25, 0.33, 0.5, 0.66, 0.75, 1.0)
 
@@ -99,7 +100,7 @@ NATIONAL_YEARS = (2021, 2022, 2023, 2024, 2025)
 EMPTY_PAGE = """
 import streamlit as st
 from kla.i18n import LANGS
-from kla.ui import current_actor, lang, t
+from kla.web.session import current_actor, lang, t
 
 st.set_page_config(page_title="KLA", layout="wide")
 actor = current_actor()
@@ -155,7 +156,8 @@ def page_timings(url: str, repeat: int = 7) -> dict:
     st.cache_resource.clear()
     engine = make_engine(url)
     if users.get_actor(engine, "bench.admin") is None:
-        users.add_user(engine, username="bench.admin", password="bench-password", role="admin")
+        users.add_user(engine, SYSTEM, username="bench.admin", password="bench-password-1",
+                       role="admin")
     engine.dispose()
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=600)
     at.session_state["auth_user"] = "bench.admin"
@@ -190,13 +192,26 @@ def page_timings(url: str, repeat: int = 7) -> dict:
 
 def _overview_check() -> dict:
     """The numbers behind the national page, from the same caches the page used."""
-    from kla import ui
+    from kla.web import cache
 
-    version = ui.data_version()
-    ov = ui.national_overview(version)
+    version = cache.data_version()
+    ov = cache.national_overview(version)
     return {"published": {f"{c['award_year']}:{c['predicate']}": c["n"] for c in ov["counts"]},
             "app": {str(r["year"]): {k: v for k, v in r.items() if k != "year"}
-                    for r in ui.stage_summary(version)}}
+                    for r in cache.app_summary(version)}}
+
+
+def _raw_select(engine: Engine) -> list[tuple]:
+    """The baseline: every answer row through a plain cursor, nothing else."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(RAW_ANSWERS)
+        rows = cur.fetchall()
+        cur.close()
+    finally:
+        raw.close()
+    return rows
 
 
 def run_bench(url: str | None = None, repeat: int = 3,
@@ -212,8 +227,8 @@ def run_bench(url: str | None = None, repeat: int = 3,
             rows = populate(engine)
             fw = get_framework(DEFAULT_FRAMEWORK)
             say("timing …")
-            raw = _best(lambda: fetch_answer_rows(engine), repeat)
-            full = _best(lambda: score_all(engine, fw), repeat)
+            raw = _best(lambda: _raw_select(engine), repeat)
+            full = _best(lambda: score_all(engine, SYSTEM, fw), repeat)
             result = {"rows": rows, "raw_select_s": round(raw, 4),
                       "score_all_s": round(full, 4), "ratio": round(full / raw, 3)}
             if national:
@@ -233,7 +248,7 @@ def run_bench(url: str | None = None, repeat: int = 3,
 def postgres_bench(base_url: str, progress: Callable[[str], None] | None = None) -> dict:
     """``run_bench`` on a temporary database created on the PostgreSQL server of
     ``base_url`` (dropped afterwards)."""
-    from kla.db import temporary_database
+    from kla.store.db import temporary_database
 
     say = progress or (lambda _msg: None)
     with temporary_database(base_url, "kla_bench") as url:
@@ -259,3 +274,52 @@ def run_all(progress: Callable[[str], None] | None = None) -> dict:
     if base:
         result["postgresql"] = postgres_bench(base, progress)
     return result
+
+
+def _print_measures(measures: dict, indent: str = "") -> None:
+    """One line per measure; nested ones (views, the PostgreSQL run) indented below their
+    name. The page's numbers (``national_overview``) are for comparing databases: --json."""
+    for k, v in measures.items():
+        if k == "national_overview":
+            continue
+        if isinstance(v, dict):
+            print(f"{indent}{k}:")
+            _print_measures(v, indent + "  ")
+        else:
+            print(f"{indent + k:<24} {v}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.benchmarks.harness [--json] [--url EMPTY_DB]``; exit 2 with one line
+    when the database cannot be used."""
+    import argparse
+    import json
+    import sys
+
+    from sqlalchemy.exc import OperationalError
+
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.harness",
+                                     description="national-scale benchmark of the KLA store")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--url", default=None,
+                        help="an EMPTY database to benchmark on (default: a temporary SQLite "
+                             "file, and a temporary PostgreSQL database when "
+                             "KLA_TEST_DATABASE_URL is set)")
+    args = parser.parse_args(argv)
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    try:
+        result = run_bench(url=args.url, progress=say) if args.url else run_all(progress=say)
+    except OperationalError as exc:
+        where = "--url" if args.url else "KLA_TEST_DATABASE_URL"
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"bench: cannot use the database of {where}: {first}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_measures(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

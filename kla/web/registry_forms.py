@@ -7,33 +7,32 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from kla import ui
-from kla.db import get_engine
-from kla.registries import DEFAULTS, FIELDS, RegistryError
+from kla.domain.registries import DEFAULTS, FIELDS, RegistryError
 from kla.services import registries as reg
 from kla.services.permissions import PermissionDenied
+from kla.web import session, widgets
 
 
 def city(prefix: str) -> tuple[str, object]:
     """Kab/kota picker; returns (kode, Area with its kecamatan and desa)."""
-    kode = ui.pick_region(prefix)
-    return kode, reg.area(get_engine(), kode)
+    kode = widgets.pick_region(prefix)
+    return kode, reg.area(session.engine(), kode)
 
 
 def rows_of(kode: str, kind: str) -> list[dict]:
-    rows = reg.entries(get_engine(), kode, kind)
+    rows = reg.entries(session.engine(), session.actor(), kode, kind)
     if any(r["is_sample"] for r in rows):
-        ui.sample_badge()
+        widgets.sample_badge()
     return rows
 
 
 def _label(kind: str, field: str) -> str:
-    return ui.t(f"reg.f.{field}")
+    return session.t(f"reg.f.{field}")
 
 
 def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
     """The registry as a table (names beside codes), with a delete control."""
-    t = ui.t
+    t = session.t
     if not rows:
         st.info(t("reg.empty"), icon=":material/inbox:")
         return
@@ -46,16 +45,16 @@ def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
         if ftype == "choice" and field in frame:
             frame[field] = [t(f"reg.o.{v}") for v in frame[field]]
     frame = frame.rename(columns={c: _label(kind, c) for c in frame.columns if c != "id"})
-    ui.table(frame, key=f"reg_table_{kind}")
-    who = ui.actor()
-    if who.role in reg.EDIT_ROLES:
+    widgets.table(frame, key=f"reg_table_{kind}")
+    who = session.actor()
+    if session.can("registry.edit", area.kode):
         c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
         entry = c1.selectbox(t("reg.delete_pick"), [r["id"] for r in rows],
                              key=f"reg_del_pick_{kind}")
         if c2.button(t("reg.delete"), key=f"reg_del_{kind}", icon=":material/delete:"):
             try:
-                reg.delete_entry(get_engine(), who, int(entry))
-                ui.flash(t("reg.deleted", id=entry))
+                reg.delete_entry(session.engine(), who, int(entry))
+                widgets.flash(t("reg.deleted", id=entry))
                 st.rerun()
             except (PermissionDenied, ValueError) as exc:
                 st.error(str(exc))
@@ -68,7 +67,7 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
     label = _label(kind, field)
     if ftype in ("choice", "kecamatan", "desa", "area"):
         if ftype == "choice":
-            opts, fmt = list(options), (lambda o: ui.t(f"reg.o.{o}"))
+            opts, fmt = list(options), (lambda o: session.t(f"reg.o.{o}"))
         else:
             pool = {"kecamatan": area.kecamatan, "desa": area.desa,
                     "area": {**area.kecamatan, **area.desa}}[ftype]
@@ -76,7 +75,7 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
             fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")  # noqa: E731
         default = value if value is not None else DEFAULTS.get(field)
         if ftype == "choice":  # translated labels: one widget per language
-            key = ui.lang_key(key, carry=False)
+            key = session.lang_key(key, carry=False)
         return st.selectbox(label, opts, key=key, format_func=fmt,
                             index=opts.index(default) if default in opts else 0)
     if ftype == "date":
@@ -91,9 +90,9 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
 
 def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
     """Edit an entry, or attach evidence to it (photo, SK, certificate)."""
-    t = ui.t
-    who = ui.actor()
-    if who.role not in reg.EDIT_ROLES or not rows:
+    t = session.t
+    who = session.actor()
+    if not rows or not session.can("registry.edit", area.kode):
         return
     with st.expander(t("reg.edit"), icon=":material/edit:"):
         entry_id = st.selectbox(t("reg.delete_pick"), [r["id"] for r in rows],
@@ -108,8 +107,8 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                                            current.get(field), prefix=f"reg_edit_{entry_id}")
             if st.form_submit_button(t("reg.save"), icon=":material/save:"):
                 try:
-                    reg.update_entry(get_engine(), who, int(entry_id), values)
-                    ui.flash(t("reg.saved"))
+                    reg.update_entry(session.engine(), who, int(entry_id), values)
+                    widgets.flash(t("reg.saved"))
                     st.rerun()
                 except RegistryError as exc:
                     st.error("\n\n".join(e.replace("row 1, ", "") for e in exc.errors))
@@ -120,18 +119,18 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
         if upload is not None and st.button(t("entry.attach"), key=f"reg_attach_{kind}",
                                             icon=":material/attach_file:"):
             try:
-                res = reg.attach_file(get_engine(), who, int(entry_id), upload.name,
+                res = reg.attach_file(session.engine(), who, int(entry_id), upload.name,
                                       upload.getvalue())
-                ui.flash(t("entry.attached", name=res["name"]))
+                widgets.flash(t("entry.attached", name=res["name"]))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
                 st.error(str(exc))
 
 
 def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None:  # noqa: ANN001
-    t = ui.t
-    who = ui.actor()
-    if who.role not in reg.EDIT_ROLES:
+    t = session.t
+    who = session.actor()
+    if not session.can("registry.edit", kode):
         return
     edit_forms(kind, rows or [], area)
     with st.expander(t("reg.add"), icon=":material/add:"):
@@ -143,8 +142,8 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                     values[field] = _input(kind, field, ftype, options, area)
             if st.form_submit_button(t("reg.save"), icon=":material/save:", type="primary"):
                 try:
-                    reg.add_entries(get_engine(), who, kode, kind, [values], first_row=1)
-                    ui.flash(t("reg.saved"))
+                    reg.add_entries(session.engine(), who, kode, kind, [values], first_row=1)
+                    widgets.flash(t("reg.saved"))
                     st.rerun()
                 except RegistryError as exc:
                     st.error("\n\n".join(e.replace("row 1, ", "").replace("row 1: ", "")
@@ -161,12 +160,12 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
         if upload is not None and st.button(t("reg.import_run"), key=f"reg_import_{kind}",
                                             icon=":material/upload:"):
             try:
-                n = reg.import_xlsx(get_engine(), who, kode, kind, upload.getvalue(),
+                n = reg.import_xlsx(session.engine(), who, kode, kind, upload.getvalue(),
                                     source=upload.name)
-                ui.flash(t("reg.imported", n=n))
+                widgets.flash(t("reg.imported", n=n))
                 st.rerun()
             except RegistryError as exc:
                 st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
-                ui.table(pd.DataFrame({t("export.problem"): exc.errors}), key=f"reg_err_{kind}")
+                widgets.table(pd.DataFrame({t("export.problem"): exc.errors}), key=f"reg_err_{kind}")
             except PermissionDenied as exc:
                 st.error(str(exc))

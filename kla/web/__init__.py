@@ -1,0 +1,1 @@
+"""Streamlit glue: session (sign-in, actor, language), versioned caches, widgets, charts."""

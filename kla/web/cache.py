@@ -1,0 +1,244 @@
+"""Versioned, cached service reads for the pages.
+
+Every loader passes the signed-in actor to the service, which decides what it may read; the
+cache key holds the actor's ``read_key`` (role and scope) and the store's data version, so a
+write invalidates them (also across replicas) and two users share a result only when they
+may read the same rows. Results are plain data.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kla.domain.framework import get_framework
+from kla.domain.scoring import ScoreResult
+from kla.services import analytics, answers, planning, workflow
+from kla.services import assessments as svc
+from kla.services.permissions import Actor, read_key
+from kla.services.results import national_reference, results_frame
+from kla.web.session import actor, engine, t
+
+_BY_READ_KEY = {Actor: read_key}  # cache entries are shared by actors with the same role+scope
+
+
+def _cached(**kw):  # noqa: ANN003, ANN202
+    return st.cache_data(ttl=600, show_spinner=False, hash_funcs=_BY_READ_KEY, **kw)
+
+
+def data_version() -> str:
+    return svc.data_version(engine())
+
+
+@_cached(max_entries=64)
+def _assessed_regions(who: Actor, version: str) -> list[dict]:
+    return svc.assessed_regions(engine(), who)
+
+
+def assessed_regions(version: str) -> list[dict]:
+    """Kab/kota with assessments that the signed-in user may see."""
+    return _assessed_regions(actor(), version)
+
+
+def assessed_codes() -> set[str]:
+    return {r["kode"] for r in assessed_regions(data_version())}
+
+
+@_cached(max_entries=256)
+def _assessments(who: Actor, region_kode: str, version: str) -> list[svc.AssessmentInfo]:
+    return svc.list_assessments(engine(), who, region_kode)
+
+
+def assessments(region_kode: str, version: str) -> list[svc.AssessmentInfo]:
+    return _assessments(actor(), region_kode, version)
+
+
+@_cached(max_entries=512)
+def _score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreResult:
+    return svc.score_assessment(engine(), who, info)
+
+
+def score(info: svc.AssessmentInfo, version: str) -> ScoreResult:
+    return _score(actor(), info, version)
+
+
+@_cached(max_entries=256)
+def _answer_details(who: Actor, assessment_id: int, version: str) -> planning.AnswerDetails:
+    return planning.answer_details(engine(), who, assessment_id)
+
+
+def answer_details(assessment_id: int, version: str) -> planning.AnswerDetails:
+    return _answer_details(actor(), assessment_id, version)
+
+
+@_cached(max_entries=64)
+def _city_history(who: Actor, region_kode: str, version: str) -> list:
+    return planning.city_history(engine(), who, region_kode)
+
+
+def city_history(region_kode: str, version: str) -> list:
+    return _city_history(actor(), region_kode, version)
+
+
+@_cached(max_entries=256)
+def _answer_states(who: Actor, assessment_id: int, version: str) -> dict:
+    return answers.answer_states(engine(), who, assessment_id)
+
+
+def answer_states(assessment_id: int, version: str) -> dict:
+    return _answer_states(actor(), assessment_id, version)
+
+
+@_cached(max_entries=64)
+def _agencies_of(who: Actor, region_kode: str, framework: str, version: str
+                 ) -> dict[str, list[str]]:
+    return answers.agencies_for(engine(), who, region_kode, get_framework(framework))
+
+
+def agencies_of(region_kode: str, framework: str, version: str) -> dict[str, list[str]]:
+    return _agencies_of(actor(), region_kode, framework, version)
+
+
+@_cached(max_entries=256)
+def _evidence_of(who: Actor, assessment_id: int, version: str) -> list[dict]:
+    return answers.list_evidence(engine(), who, assessment_id)
+
+
+def evidence_of(assessment_id: int, version: str) -> list[dict]:
+    return _evidence_of(actor(), assessment_id, version)
+
+
+@_cached(max_entries=256)
+def _reviews_of(who: Actor, region_kode: str, year: int, version: str) -> dict[str, dict]:
+    return workflow.reviews_for_year(engine(), who, region_kode, year)
+
+
+def reviews_of(region_kode: str, year: int, version: str) -> dict[str, dict]:
+    return _reviews_of(actor(), region_kode, year, version)
+
+
+def evidence_counts(files: list[dict]) -> dict[str, int]:
+    """Live evidence files per question id."""
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f["question_id"]] = counts.get(f["question_id"], 0) + 1
+    return counts
+
+
+def checklist_of(info: svc.AssessmentInfo, version: str) -> list:
+    """The completeness checklist of an assessment, from the cached answers, evidence and
+    agency assignment."""
+    from kla.domain.completeness import checklist
+
+    states = answer_states(info.id, version)
+    return checklist(get_framework(info.framework), {q: s.credit for q, s in states.items()},
+                     evidence_counts(evidence_of(info.id, version)),
+                     agencies_of(info.region_kode, info.framework, version))
+
+
+# --- published results (public) and the app's own assessments (scoped) ---------------------
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def cached_results(version: str):  # noqa: ANN201
+    return results_frame(engine())
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def region_names() -> dict[str, str]:
+    """Province and kab/kota codes → names."""
+    return analytics.region_names(engine())
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def national_overview(version: str) -> dict:
+    """What the national page shows of the published results, computed once per data
+    version: a rerun only draws."""
+    return analytics.national_overview(engine(), cached_results(version), region_names())
+
+
+@_cached(max_entries=16)
+def _app_scores(who: Actor, version: str):  # noqa: ANN202
+    return analytics.app_scores(engine(), who)
+
+
+@_cached(max_entries=32)
+def _app_summary(who: Actor, version: str) -> list[dict]:
+    return analytics.app_summary(engine(), who, _app_scores(who, version))
+
+
+_SCORED: set[str] = set()  # (read key, data version) this process has scored
+
+
+def _scoring(version: str, fn):  # noqa: ANN001, ANN202
+    """``fn(actor, version)`` with a spinner while the first call scores every assessment."""
+    who = actor()
+    key = f"{read_key(who)}@{version}"
+    if key in _SCORED:
+        return fn(who, version)
+    with st.spinner(t("results.scoring"), show_time=True):
+        out = fn(who, version)
+    if len(_SCORED) > 256:  # versions change on every write: keep the set small
+        _SCORED.clear()
+    _SCORED.add(key)
+    return out
+
+
+def app_scores(version: str):  # noqa: ANN201
+    """Most verified stage per kab/kota and year of the app's assessments the user may see."""
+    return _scoring(version, _app_scores)
+
+
+def app_summary(version: str) -> list[dict]:
+    """The app's own assessments per year and predicate, within the user's view."""
+    return _scoring(version, _app_summary)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN202
+    return _FIGURES[name](version, lang, *args)
+
+
+def figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN201
+    """A chart of cached data, built once per data version, language (and, for the app's
+    own assessments, read key) and shared by the sessions (``st.plotly_chart`` copies it,
+    never changes it): ``name`` is one of ``_FIGURES``."""
+    if name in _SCOPED_FIGURES:
+        args = (read_key(actor()), *args)
+    return _figure(name, version, lang, *args)
+
+
+def _national_years(version: str, lang: str):  # noqa: ANN202
+    from kla.web.charts import results_figure
+
+    return results_figure(national_overview(version)["counts"], national_reference(), lang)
+
+
+def _national_provinces(version: str, lang: str, kind: str, year: int,
+                        measure: str = "share"):  # noqa: ANN202
+    """Per province, the share (%) or the number of kab/kota with a predicate in ``year``."""
+    from kla.i18n import t as _t
+    from kla.web.charts import choropleth_figure, ranked_bar_figure
+    from kla.web.geo import geojson_url
+
+    rows = national_overview(version)["provinces"][year]
+    field, label = {"share": ("share", "results.share"),
+                    "count": ("with_predicate", "results.with_predicate_n")}[measure]
+    title = _t(label, lang)
+    names, values = [r["nama"] for r in rows], [r[field] for r in rows]
+    if kind == "map":
+        return choropleth_figure(geojson_url("provinsi"), [r["kode"] for r in rows], values,
+                                 names, title, lang, percent=measure == "share")
+    return ranked_bar_figure(names, values, title, lang)
+
+
+def _national_app(version: str, lang: str, _read_key: str):  # noqa: ANN202
+    from kla.domain.published import TIERS
+    from kla.web.charts import results_figure
+
+    counts = [{"award_year": r["year"], "predicate": p, "n": r[p]}
+              for r in app_summary(version) for p in (*TIERS, "none")]
+    return results_figure(counts, {}, lang, year_label="posisi.year")
+
+
+_FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces,
+            "national_app": _national_app}
+_SCOPED_FIGURES = {"national_app"}
