@@ -48,18 +48,51 @@ def empty_db_factory(tmp_path_factory):
         yield make
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def seeded_url(request, empty_db_factory):
-    """A database per backend, initialised (`kla init`) and with the sample (`kla demo`)."""
+def seed(url: str) -> str:
+    """`kla init` and `kla demo` on the database at ``url``."""
     from kla.services.demo import load_demo
     from kla.services.reference import init_db
 
-    url = empty_db_factory(request.param)
     engine = make_engine(url)
     init_db(engine)
     load_demo(engine, SYSTEM)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file seeded once per test session; every seeded SQLite database of the
+    suite (store, AppTest, browser) is a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "kla.db"
+    seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_copy(seeded_sqlite_template, tmp_path_factory):
+    """Make a fresh copy of the seeded SQLite database; returns its URL."""
+
+    def make() -> str:
+        import shutil
+
+        dest = tmp_path_factory.mktemp("db") / "kla.db"
+        shutil.copyfile(seeded_sqlite_template, dest)
+        for suffix in ("-wal", "-shm"):  # normally gone: the seeding engine was disposed
+            extra = Path(f"{seeded_sqlite_template}{suffix}")
+            if extra.exists():
+                shutil.copyfile(extra, Path(f"{dest}{suffix}"))
+        return f"sqlite:///{dest}"
+
+    return make
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_url(request, empty_db_factory, seeded_sqlite_copy):
+    """A database per backend, initialised (`kla init`) and with the sample (`kla demo`)."""
+    if request.param == "sqlite":
+        return seeded_sqlite_copy()
+    return seed(empty_db_factory(request.param))
 
 
 @pytest.fixture

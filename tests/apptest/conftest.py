@@ -4,8 +4,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from kla.services.permissions import SYSTEM
-
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -31,14 +29,6 @@ def app_factory(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def seeded_sqlite_url(empty_db_factory):
-    from kla.services.demo import load_demo
-    from kla.services.reference import init_db
-    from kla.store.db import make_engine
-
-    url = empty_db_factory("sqlite")
-    engine = make_engine(url)
-    init_db(engine)
-    load_demo(engine, SYSTEM)
-    engine.dispose()
-    return url
+def seeded_sqlite_url(seeded_sqlite_copy):
+    """The AppTests' own copy of the seeded SQLite database (seeded once per session)."""
+    return seeded_sqlite_copy()

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from kla.services.permissions import SYSTEM
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright wipes test-results/
@@ -54,18 +52,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def browser_data(empty_db_factory, tmp_path_factory):
-    """The server's database URL (initialised, with the sample) and data folder."""
-    from kla.services.demo import load_demo
-    from kla.services.reference import init_db
-    from kla.store.db import make_engine
-
-    url = empty_db_factory("sqlite")
-    engine = make_engine(url)
-    init_db(engine)
-    load_demo(engine, SYSTEM)
-    engine.dispose()
-    return url, tmp_path_factory.mktemp("data")
+def browser_data(seeded_sqlite_copy, tmp_path_factory):
+    """The server's database URL (a copy of the seeded SQLite database) and data folder."""
+    return seeded_sqlite_copy(), tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,6 @@
 """The `kla` commands that touch the store, on SQLite and PostgreSQL: export, import, user."""
 
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -15,15 +10,14 @@ from kla.services.answers import answer_states
 from kla.services.exports import find_assessment
 from kla.services.permissions import SYSTEM
 from kla.store.db import engine_for
+from tests.cli_runner import run_kla
 
 pytestmark = pytest.mark.store
-KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
 
 
 def kla(url, tmp_path, *args, stdin=None):
-    env = {**os.environ, "KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([KLA, *map(str, args)], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=180)
+    return run_kla(*args, env={"KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(tmp_path / "data")},
+                   stdin=stdin)
 
 
 ARGS = ("--region", "36.73", "--year", "2026", "--stage", "EM")

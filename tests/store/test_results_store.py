@@ -1,11 +1,6 @@
 """Published results in the store and on the command line (SQLite and PostgreSQL)."""
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +10,7 @@ from kla.services.results import SHIPPED, import_results, results_frame
 from kla.store.db import engine_for
 
 pytestmark = pytest.mark.store
-KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
+from tests.cli_runner import run_kla
 
 
 def test_init_loaded_the_shipped_results_and_a_rerun_changes_nothing(seeded_url):
@@ -34,10 +29,9 @@ def test_a_users_own_csv_updates_and_reports(seeded_url, tmp_path):
                    "Kota Metro,Lampung,2025,Utama,812.5,final,,C,https://contoh\n"
                    "Kota Metro,Lampung,2022,Nindya,,,,C,https://contoh\n"
                    "Kab Entah,Lampung,2025,Madya,,,,C,https://contoh\n", encoding="utf-8")
-    env = {**os.environ, "KLA_DATABASE_URL": seeded_url}
+    env = {"KLA_DATABASE_URL": seeded_url}
     version = data_version(engine_for(seeded_url))
-    r = subprocess.run([KLA, "import-results", str(own), "--json"], capture_output=True,
-                       text=True, env=env, timeout=120)
+    r = run_kla("import-results", own, "--json", env=env)
     assert r.returncode == 0, r.stderr
     assert data_version(engine_for(seeded_url)) != version  # the pages' caches refresh
     report = json.loads(r.stdout)
@@ -45,8 +39,7 @@ def test_a_users_own_csv_updates_and_reports(seeded_url, tmp_path):
     assert (report["loaded"], report["updated"], report["rejected"]) == (1, 1, 1)
     assert report["rejected_rows"] == [{"row": 4, "kab_kota": "Kab Entah",
                                         "reason": "unknown region 'Kab Entah' in Lampung"}]
-    r = subprocess.run([KLA, "export", "results", "--json"], capture_output=True, text=True,
-                       env=env, timeout=120)
+    r = run_kla("export", "results", "--json", env=env)
     payload = json.loads(r.stdout)
     metro = [x for x in payload["results"] if x["kode"] == "18.72"]
     assert {(x["award_year"], x["predicate"], x["score"]) for x in metro} == {

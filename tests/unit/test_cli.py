@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_kla
+
 KLA = shutil.which("kla", path=str(Path(sys.executable).parent)) or "kla"
 
 
 def run(*args, cwd=None):
-    return subprocess.run([KLA, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return run_kla(*args, cwd=cwd)
 
 
 @pytest.mark.parametrize("score,flag,expected", [
@@ -165,13 +166,11 @@ def test_plan_bad_input_exit_2(tmp_path, args, expected):
 
 
 def test_plan_unreachable_exit_3(tmp_path):
-    import os
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
     answers = write(tmp_path, "question_id,credit\nX1.Q1,1\n")
-    r = subprocess.run([KLA, "plan", str(answers), "--framework", "mini-2099", "--target",
-                        "Platinum", "--json"], capture_output=True, text=True,
-                       env={**os.environ, "KLA_FRAMEWORKS_DIR": str(fixtures)})
+    r = run_kla("plan", answers, "--framework", "mini-2099", "--target", "Platinum", "--json",
+                env={"KLA_FRAMEWORKS_DIR": str(fixtures)})
     assert r.returncode == 3 and r.stdout == ""
     assert "target Platinum cannot be reached" in r.stderr
 
@@ -185,3 +184,8 @@ def test_bench_says_when_the_postgresql_server_cannot_be_reached(monkeypatch, ca
     assert out.out == ""  # before the SQLite part: nothing measured
     assert out.err.startswith("bench: cannot use the database of KLA_TEST_DATABASE_URL:")
     assert "Traceback" not in out.err
+
+def test_the_console_script_itself():
+    """The other tests call `main()` in-process; this one runs the installed `kla` once."""
+    r = subprocess.run([KLA, "predicate", "600.01"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == "Madya\n"
