@@ -27,6 +27,7 @@ from kla.domain.framework import (
     available_frameworks,
     get_framework,
 )
+from kla.domain.workflow import ROLES, STAGES
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("kind", choices=["xlsx", "zip", "pdf", "results"])
     s.add_argument("--region")
     s.add_argument("--year", type=int)
-    s.add_argument("--stage", choices=["EM", "VA", "VL", "FINAL"])
+    s.add_argument("--stage", choices=STAGES)
     s.add_argument("--lang", default="id", choices=["id", "en"])
     s.add_argument("--json", action="store_true", help="results: JSON (the only format)")
     s.add_argument("out", nargs="?")
@@ -375,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--region", required=True)
     s.add_argument("--year", type=int, required=True)
-    s.add_argument("--stage", required=True, choices=["EM", "VA", "VL", "FINAL"])
+    s.add_argument("--stage", required=True, choices=STAGES)
     s.add_argument("--as", dest="as_user", default=None, metavar="USER",
                    help="act as this local account (its permissions apply); default: the "
                         "system actor")
@@ -384,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("user", help="local accounts: add, list")
     s.add_argument("action", choices=["add", "list"])
     s.add_argument("username", nargs="?")
-    s.add_argument("--role", choices=["admin", "verifier", "coordinator", "opd", "viewer"])
+    s.add_argument("--role", choices=ROLES)
     s.add_argument("--region", default=None, help="province or kab/kota code (scope)")
     s.add_argument("--agency", action="append", help="an agency (OPD) of an opd user")
     s.add_argument("--name", default=None, help="display name")
