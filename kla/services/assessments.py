@@ -161,6 +161,12 @@ def _answer_rows(engine: Engine, actor: Actor) -> list[tuple]:
                 .where(seen.clause(Assessment.region_kode)))
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(stmt)]
+    return _raw_answer_rows(engine)
+
+
+def _raw_answer_rows(engine: Engine) -> list[tuple]:
+    """Every answer row through one plain cursor (no ORM): the scoring fast path, and the
+    bench's baseline. Private: callers check visibility first (``score_all``)."""
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()

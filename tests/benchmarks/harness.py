@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from kla.domain.framework import DEFAULT_FRAMEWORK, get_framework
 from kla.domain.planner import plan
 from kla.domain.whatif import what_if
-from kla.services.assessments import RAW_ANSWERS, score_all
+from kla.services.assessments import _raw_answer_rows, score_all
 from kla.services.permissions import SYSTEM
 from kla.services.reference import init_db
 from kla.store.db import make_engine
@@ -201,19 +201,6 @@ def _overview_check() -> dict:
                     for r in cache.app_summary(version)}}
 
 
-def _raw_select(engine: Engine) -> list[tuple]:
-    """The baseline: every answer row through a plain cursor, nothing else."""
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute(RAW_ANSWERS)
-        rows = cur.fetchall()
-        cur.close()
-    finally:
-        raw.close()
-    return rows
-
-
 def run_bench(url: str | None = None, repeat: int = 3,
               progress: Callable[[str], None] | None = None, national: bool = True) -> dict:
     say = progress or (lambda _msg: None)
@@ -227,7 +214,7 @@ def run_bench(url: str | None = None, repeat: int = 3,
             rows = populate(engine)
             fw = get_framework(DEFAULT_FRAMEWORK)
             say("timing …")
-            raw = _best(lambda: _raw_select(engine), repeat)
+            raw = _best(lambda: _raw_answer_rows(engine), repeat)
             full = _best(lambda: score_all(engine, SYSTEM, fw), repeat)
             result = {"rows": rows, "raw_select_s": round(raw, 4),
                       "score_all_s": round(full, 4), "ratio": round(full / raw, 3)}
