@@ -50,7 +50,7 @@ with c3.container(border=True):
         st.download_button(t("export.download"), made[1], file_name=f"{stem}-dossier.zip",
                            mime="application/zip", key="export_zip", icon=":material/download:")
 
-if who.role in ("admin", "coordinator"):
+if session.can("assessment.submit", info.region_kode):  # coordinator or admin imports
     st.subheader(t("export.import_title"))
     st.caption(t("export.import_caption"))
     upload = st.file_uploader(t("export.import_file"), type=["xlsx"], key="export_import_file")

@@ -36,7 +36,7 @@ widgets.table(pd.DataFrame({
     t("reg.reasoning"): st.column_config.TextColumn(width="large")})
 
 usable = [p for p in props if p.credit is not None]
-if who.role in ("admin", "coordinator") and usable:
+if usable and session.can("proposal.apply", info.region_kode):
     st.subheader(t("reg.decide"))
     qid = st.selectbox(t("col.question"), [p.question_id for p in usable], key="prop_q",
                        format_func=lambda q: f"{q} · {fw.questions[q].text[:80]}")
