@@ -30,11 +30,12 @@ with c2.container(border=True):
     st.caption(t("export.pdf_caption"))
     if st.button(t("export.prepare"), key="export_pdf_make", icon=":material/picture_as_pdf:"):
         with st.spinner(t("export.working")):
-            st.session_state["export_pdf"] = (info.id, exports.export_pdf(engine, who, info,
-                                                                          lang))
-    made = st.session_state.get("export_pdf")
-    if made and made[0] == info.id:
-        st.download_button(t("export.download"), made[1], file_name=f"{stem}.pdf",
+            # the prepared file is kept under its own key: "export_pdf" is the button's
+            st.session_state["export_pdf_file"] = (info.id, lang, exports.export_pdf(
+                engine, who, info, lang))
+    made = st.session_state.get("export_pdf_file")
+    if made and made[:2] == (info.id, lang):
+        st.download_button(t("export.download"), made[2], file_name=f"{stem}.pdf",
                            mime="application/pdf", key="export_pdf", icon=":material/download:")
 with c3.container(border=True):
     st.markdown(f"**{t('export.zip')}**")
@@ -43,8 +44,8 @@ with c3.container(border=True):
         buf = io.BytesIO()
         with st.spinner(t("export.working")):
             summary = exports.export_zip(engine, who, info, buf)
-        st.session_state["export_zip"] = (info.id, buf.getvalue(), summary["files"])
-    made = st.session_state.get("export_zip")
+        st.session_state["export_zip_file"] = (info.id, buf.getvalue(), summary["files"])
+    made = st.session_state.get("export_zip_file")
     if made and made[0] == info.id:
         st.caption(t("export.zip_files", n=made[2]))
         st.download_button(t("export.download"), made[1], file_name=f"{stem}-dossier.zip",

@@ -6,6 +6,7 @@ import streamlit as st
 from kla.domain.framework import STAGES, get_framework
 from kla.i18n import fmt_num, fmt_short
 from kla.services import workflow
+from kla.services.answers import Conflict
 from kla.services.permissions import PermissionDenied
 from kla.web import cache, session, widgets
 
@@ -36,6 +37,8 @@ def run(action, ok: str) -> None:  # noqa: ANN001
         action()
         widgets.flash(ok)
         st.rerun()
+    except Conflict as exc:  # the answer changed since it was shown: nothing was written
+        st.warning(t("verify.conflict", qid=exc.qid, by=exc.by), icon=":material/sync_problem:")
     except (workflow.StageError, PermissionDenied, ValueError) as exc:
         st.error(str(exc), icon=":material/block:")
 
@@ -83,8 +86,10 @@ with st.form(f"verify_form_{review.id}_{qid}"):
                              step=0.05, key=f"verify_credit_{qid}")
     reason = st.text_area(t("verify.reason"), key=f"verify_reason_{qid}", max_chars=1000)
     if st.form_submit_button(t("verify.save"), icon=":material/gavel:", type="primary"):
+        seen = states[qid].version if qid in states else None  # what the verifier judged
         run(lambda: workflow.review_answer(engine, who, review.id, qid, decision,
-                                           credit if decision == "adjust" else None, reason),
+                                           credit if decision == "adjust" else None, reason,
+                                           expected_version=seen),
             t("verify.saved", qid=qid))
 
 decided = [(k, v) for k, v in reviews.items() if v["stage"] == review.stage]
