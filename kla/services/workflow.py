@@ -29,7 +29,7 @@ from kla.services.answers import (
     _write_answer,
 )
 from kla.services.permissions import Actor, require, require_visible
-from kla.store.models import Answer, Assessment, Question, Review, utcnow
+from kla.store.models import DECISIONS, Answer, Assessment, Question, Review, utcnow
 
 MAX_REVISION_HOURS = 30 * 24  # a revision window is at least an hour and at most 30 days
 
@@ -119,46 +119,139 @@ def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage:
         return new.id
 
 
+def _claimed(s: Session, a: Assessment, question_id: int) -> tuple[float, str] | None:
+    """What the stage before ``a`` holds now for a question (for VA: the city's self-assessment,
+    which the city may have corrected during a revision): (credit, note), or None."""
+    prev = _stage_row(s, a.region_kode, a.year, STAGES[STAGES.index(a.stage) - 1])
+    if prev is None:
+        return None
+    row = s.exec(select(Answer.credit, Answer.note).where(
+        Answer.assessment_id == prev.id, Answer.question_id == question_id)).first()
+    return (float(row[0]), row[1]) if row else None
+
+
+def _review_one(s: Session, actor: Actor, a: Assessment, qid: str, decision: str,
+                credit: float | None, reason: str, expected_version: int | None) -> int:
+    """One decision in the caller's transaction: the stage's answer through the one answer
+    writer (version checked, audited) and the Review row. ``accept`` takes what the stage
+    before holds now — after a revision that is the city's corrected credit and note."""
+    answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
+                    .where(Answer.assessment_id == a.id, Question.qid == qid)).scalars().first()
+    if answer is None:
+        raise ValueError(f"question {qid} has no answer in this stage")
+    before, note = answer.credit, answer.note
+    if decision == "accept":
+        claimed = _claimed(s, a, answer.question_id)
+        after, note = claimed if claimed is not None else (before, note)
+    else:
+        after = 0.0 if decision == "reject" else credit
+    if after is None or isinstance(after, bool) or not 0 <= float(after) <= 1:
+        raise ValueError(f"question {qid}, field credit: a number from 0 to 1")
+    version = answer.version if expected_version is None else expected_version
+    new_version = _write_answer(s, actor, a, answer.question_id, qid, float(after), note,
+                                version, f"review.{decision}", utcnow(), reason=reason)
+    s.add(Review(assessment_id=a.id, question_id=answer.question_id, decision=decision,
+                 reason=reason, credit_before=before, credit_after=float(after),
+                 reviewer=actor.username))
+    return new_version
+
+
+def _open_review(s: Session, actor: Actor, assessment_id: int) -> Assessment:
+    a = _assessment(s, assessment_id)
+    require(actor, "stage.verify", a.region_kode)
+    if a.stage == "EM" or a.status != "in_review":
+        raise StageError(f"answers are reviewed in an open verification stage; this is "
+                         f"{a.stage} {a.status}")
+    return a
+
+
 def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, decision: str,
                   credit: float | None = None, reason: str = "",
                   expected_version: int | None = None) -> int:
     """Accept, adjust or reject one answer of an open verification stage; returns the
-    answer's new version. ``expected_version`` is the version the verifier judged: if the
-    answer changed since, ``Conflict`` is raised and nothing is written (None: judge
-    whatever is stored now, as the command line does)."""
+    answer's new version. ``accept`` takes the credit the stage before holds now (the city's
+    corrected credit after a revision); ``reject`` sets 0; ``adjust`` sets ``credit``.
+    ``expected_version`` is the version the verifier judged: if the answer changed since,
+    ``Conflict`` is raised and nothing is written (None: judge whatever is stored now, as
+    the command line does)."""
     reason = (reason or "").strip()
-    if decision not in ("accept", "adjust", "reject"):
+    if decision not in DECISIONS:
         raise ValueError(f"decision: accept, adjust or reject, not {decision!r}")
     if decision in ("adjust", "reject") and not reason:
         raise ValueError(f"question {qid}, field reason: a reason is required to {decision}")
     with Session(engine) as s:
-        a = _assessment(s, assessment_id)
-        require(actor, "stage.verify", a.region_kode)
-        if a.stage == "EM" or a.status != "in_review":
-            raise StageError(f"answers are reviewed in an open verification stage; this is "
-                             f"{a.stage} {a.status}")
-        answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
-                        .where(Answer.assessment_id == a.id, Question.qid == qid)
-                        ).scalars().first()
-        if answer is None:
-            raise ValueError(f"question {qid} has no answer in this stage")
-        before = answer.credit
-        after = {"accept": before, "reject": 0.0}.get(decision, credit)
-        if after is None or not 0 <= float(after) <= 1:
-            raise ValueError(f"question {qid}, field credit: a number from 0 to 1")
-        version = answer.version if expected_version is None else expected_version
+        a = _open_review(s, actor, assessment_id)
         try:
-            new_version = _write_answer(s, actor, a, answer.question_id, qid, float(after),
-                                        answer.note, version, f"review.{decision}", utcnow(),
-                                        reason=reason)
+            new_version = _review_one(s, actor, a, qid, decision, credit, reason,
+                                      expected_version)
         except _LostRace:
             s.rollback()
             raise _conflict_now(engine, assessment_id, qid) from None
-        s.add(Review(assessment_id=a.id, question_id=answer.question_id, decision=decision,
-                     reason=reason, credit_before=before, credit_after=float(after),
-                     reviewer=actor.username))
         _commit(s, engine, assessment_id, qid)
         return new_version
+
+
+def accept_many(engine: Engine, actor: Actor, assessment_id: int,
+                versions: dict[str, int | None]) -> int:
+    """Accept several answers at once (``versions``: question id → the version the verifier
+    saw), in one transaction: all accepted, or — when one changed meanwhile — none
+    (``Conflict``). Returns how many were accepted."""
+    with Session(engine) as s:
+        a = _open_review(s, actor, assessment_id)
+        qid = ""
+        try:
+            for qid, version in versions.items():
+                _review_one(s, actor, a, qid, "accept", None, "", version)
+        except _LostRace:
+            s.rollback()
+            raise _conflict_now(engine, assessment_id, qid) from None
+        _commit(s, engine, assessment_id, qid)
+        return len(versions)
+
+
+def review_queue(engine: Engine, actor: Actor, assessment_id: int) -> list[dict]:
+    """Every answer of a verification stage with where it stands for the verifier:
+    ``unreviewed`` (no decision in this stage yet), ``revised`` (rejected or adjusted here,
+    and the stage before changed since: the city's fix waits), ``rejected``, ``adjusted``,
+    ``accepted``; with the stage's credit, what the stage before claims now, and the version."""
+    with Session(engine) as s:
+        a = _assessment(s, assessment_id)
+        require_visible(actor, a.region_kode)
+        prev = _stage_row(s, a.region_kode, a.year, STAGES[STAGES.index(a.stage) - 1]) \
+            if a.stage != "EM" else None
+        mine = {q: (c, v) for q, c, v in s.exec(
+            select(Question.qid, Answer.credit, Answer.version)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.assessment_id == a.id)).all()}
+        claimed = {} if prev is None else {q: (c, at) for q, c, at in s.exec(
+            select(Question.qid, Answer.credit, Answer.updated_at)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.assessment_id == prev.id)).all()}
+        last: dict[str, tuple[str, object]] = {}
+        for q, decision, at in s.exec(
+                select(Question.qid, Review.decision, Review.at)
+                .join(Question, Question.id == Review.question_id)
+                .where(Review.assessment_id == a.id).order_by(Review.id)).all():
+            last[q] = (decision, at)
+    out = []
+    for q, (credit, version) in mine.items():
+        decision, at = last.get(q, (None, None))
+        state = {"accept": "accepted", "adjust": "adjusted", "reject": "rejected",
+                 None: "unreviewed"}[decision]
+        city = claimed.get(q)
+        if decision in ("reject", "adjust") and city is not None and at is not None \
+                and _after(city[1], at):
+            state = "revised"
+        out.append({"question_id": q, "state": state, "credit": float(credit),
+                    "claimed": float(city[0]) if city else None, "version": version})
+    return out
+
+
+def _after(a, b) -> bool:  # noqa: ANN001
+    """``a`` later than ``b`` (stored timestamps may come back naive on SQLite)."""
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return a > b
 
 
 def request_revision(engine: Engine, actor: Actor, assessment_id: int,
