@@ -1,11 +1,15 @@
-"""Verifikasi: the province/ministry verifier opens stages and decides per answer."""
+"""Verifikasi: the verifier's workbench. Open the next stage; work through a queue of answers
+(unreviewed, revised by the city since a rejection, adjusted) filtered by block and agency;
+open the city's evidence in the app; accept a selection at once, or adjust or reject one
+answer with a reason; send the self-assessment back for revision; complete the stage."""
 
 import pandas as pd
 import streamlit as st
 
 from kla.domain.framework import STAGES, get_framework
+from kla.domain.numbers import NumberError, parse_decimal
 from kla.i18n import fmt_num, fmt_short
-from kla.services import workflow
+from kla.services import answers, workflow
 from kla.services.answers import Conflict
 from kla.services.permissions import PermissionDenied
 from kla.web import cache, session, widgets
@@ -32,15 +36,17 @@ for col, stage in zip(cols, STAGES):
         st.caption(t(f"status.{a.status}") if a else t("verify.not_open"))
 
 
-def run(action, ok: str) -> None:  # noqa: ANN001
+def run(action, ok: str) -> bool:  # noqa: ANN001
     try:
         action()
-        widgets.flash(ok)
-        st.rerun()
     except Conflict as exc:  # the answer changed since it was shown: nothing was written
         st.warning(t("verify.conflict", qid=exc.qid, by=exc.by), icon=":material/sync_problem:")
     except (workflow.StageError, PermissionDenied, ValueError) as exc:
         st.error(str(exc), icon=":material/block:")
+    else:
+        widgets.flash(ok)
+        st.rerun()
+    return False
 
 
 nxt = next((s for s in STAGES[1:] if s not in by_stage), None)
@@ -58,48 +64,122 @@ if review is None:
 
 fw = get_framework(review.framework)
 st.subheader(t("verify.review_title", stage=t(f"stage.{review.stage}")))
-states = cache.answer_states(review.id, version)
 em = by_stage.get("EM")
-em_states = cache.answer_states(em.id, version) if em else {}
-reviews = cache.reviews_of(kode, year, version)
 files = cache.evidence_of(em.id, version) if em else []
 counts = cache.evidence_counts(files)
+agencies = cache.agencies_of(kode, review.framework, version)
+queue = {r["question_id"]: r for r in cache.review_queue(review.id, version)}
+STATES = ("unreviewed", "revised", "rejected", "adjusted", "accepted")
+tally = {s: sum(1 for r in queue.values() if r["state"] == s) for s in STATES}
+st.caption(" · ".join(f"{t(f'verify.state.{s}')}: {tally[s]}" for s in STATES))
 
-qid = st.selectbox(t("col.question"), list(fw.questions), key=f"verify_q_{review.id}",
+f1, f2, f3 = st.columns([2, 1, 1])
+states = f1.multiselect(t("verify.filter_state"), STATES, default=["unreviewed", "revised"],
+                        format_func=lambda s: t(f"verify.state.{s}"),
+                        key=session.lang_key(f"verify_states_{review.id}", carry=False),
+                        placeholder=t("common.choose"))
+blocks = ["*", *fw.blocks]
+block = f2.selectbox(t("verify.filter_block"), blocks,
+                     format_func=lambda b: t("gaps.all_blocks") if b == "*" else b,
+                     key=session.lang_key(f"verify_block_{review.id}"))
+all_agencies = sorted({a for q in fw.questions for a in agencies.get(q, [])})
+agency = f3.selectbox(t("verify.filter_agency"), ["*", *all_agencies],
+                      format_func=lambda a: t("verify.all_agencies") if a == "*" else a,
+                      key=session.lang_key(f"verify_agency_{review.id}"))
+shown = [q for q, r in queue.items()
+         if (not states or r["state"] in states)
+         and (block == "*" or fw.questions[q].block == block)
+         and (agency == "*" or agency in agencies.get(q, []))]
+
+
+def credit_text(x: float | None) -> str:
+    return "–" if x is None else fmt_short(x, lang)
+
+
+table = pd.DataFrame({
+    t("col.question_id"): shown,
+    t("col.opd"): ["; ".join(agencies.get(q, [])) for q in shown],
+    t("col.question"): [fw.questions[q].text for q in shown],
+    t("col.max"): [fw.questions[q].max for q in shown],
+    t("verify.col.claimed"): [credit_text(queue[q]["claimed"]) for q in shown],
+    t("verify.col.credit"): [credit_text(queue[q]["credit"]) for q in shown],
+    t("verify.col.files"): [counts.get(q, 0) for q in shown],
+    t("verify.col.state"): [t(f"verify.state.{queue[q]['state']}") for q in shown],
+})
+st.caption(t("verify.queue_caption", n=len(shown)))
+picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="multi-row",
+                      key=f"verify_queue_{review.id}_{len(shown)}", height=320,
+                      column_config={t("col.question"): st.column_config.TextColumn(
+                          width="large")})
+rows = [shown[i] for i in picked.selection.rows] if picked and picked.selection else []
+if st.button(t("verify.accept_selected", n=len(rows)), key="verify_accept_many",
+             icon=":material/done_all:", disabled=not rows, type="primary"):
+    run(lambda: workflow.accept_many(engine, who, review.id,
+                                     {q: queue[q]["version"] for q in rows}),
+        t("verify.accepted_many", n=len(rows)))
+
+st.divider()
+choices = rows or shown or list(queue)
+qid = st.selectbox(t("verify.pick"), choices, key=f"verify_q_{review.id}",
                    format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
 q = fw.questions[qid]
+row = queue.get(qid)
 st.markdown(f"**{qid}** — {q.text}")
+note = ""
+if em:
+    em_state = cache.answer_states(em.id, version).get(qid)
+    note = em_state.note if em_state else ""
 st.caption(t("verify.meta", max=fmt_short(q.max, lang),
-             em=fmt_short(em_states[qid].credit, lang) if qid in em_states else "–",
-             now=fmt_short(states[qid].credit, lang) if qid in states else "–",
-             files=counts.get(qid, 0),
-             note=(em_states[qid].note if qid in em_states else "") or "–"))
-if qid in reviews:
-    r = reviews[qid]
-    st.caption(t("verify.last", decision=t(f"decision.{r['decision']}"), reason=r["reason"] or "–",
-                 reviewer=r["reviewer"], stage=r["stage"]))
+             em=credit_text(row["claimed"] if row else None),
+             now=credit_text(row["credit"] if row else None), files=counts.get(qid, 0),
+             note=note or "–"))
+last = cache.reviews_of(kode, year, version).get(qid)
+if last:
+    st.caption(t("verify.last", decision=t(f"decision.{last['decision']}"),
+                 reason=last["reason"] or "–", reviewer=last["reviewer"], stage=last["stage"]))
+
+for f in [f for f in files if f["question_id"] == qid]:
+    with st.expander(t("verify.file", name=f["name"]), icon=":material/description:"):
+        name, mime, data = answers.read_evidence(engine, who, f["id"])
+        if mime == "application/pdf":
+            st.pdf(data, height=520)
+        elif mime.startswith("image/"):
+            st.image(data, caption=name)
+        else:
+            st.caption(t("verify.no_preview"))
+        st.download_button(t("verify.download_file"), data, file_name=name, mime=mime,
+                           key=f"verify_dl_{f['id']}", icon=":material/download:")
+if not counts.get(qid):
+    st.caption(t("verify.no_files"))
+
 with st.form(f"verify_form_{review.id}_{qid}"):
     decision = st.radio(t("verify.decision"), ["accept", "adjust", "reject"], horizontal=True,
                         format_func=lambda d: t(f"decision.{d}"), key=f"verify_dec_{qid}")
-    credit = st.number_input(t("verify.credit"), 0.0, 1.0,
-                             value=float(states[qid].credit) if qid in states else 0.0,
-                             step=0.05, key=f"verify_credit_{qid}")
+    typed = st.text_input(t("verify.credit"), value=credit_text(row["credit"]) if row else "",
+                          key=f"verify_credit_{qid}", help=t("verify.credit_help"))
     reason = st.text_area(t("verify.reason"), key=f"verify_reason_{qid}", max_chars=1000)
     if st.form_submit_button(t("verify.save"), icon=":material/gavel:", type="primary"):
-        seen = states[qid].version if qid in states else None  # what the verifier judged
-        run(lambda: workflow.review_answer(engine, who, review.id, qid, decision,
-                                           credit if decision == "adjust" else None, reason,
+        credit = None
+        if decision == "adjust":
+            try:
+                credit = parse_decimal(typed, 0, 1)
+            except NumberError as exc:
+                st.error(t(f"verify.credit_{exc.reason}", value=exc.text), icon=":material/block:")
+                st.stop()
+        seen = row["version"] if row else None  # what the verifier judged
+        run(lambda: workflow.review_answer(engine, who, review.id, qid, decision, credit, reason,
                                            expected_version=seen),
             t("verify.saved", qid=qid))
 
-decided = [(k, v) for k, v in reviews.items() if v["stage"] == review.stage]
+decided = [(k, v) for k, v in cache.reviews_of(kode, year, version).items()
+           if v["stage"] == review.stage]
 if decided:
     st.markdown(f"**{t('verify.decisions', n=len(decided))}**")
     widgets.table(pd.DataFrame({
         t("col.question_id"): [k for k, _ in decided],
         t("verify.decision"): [t(f"decision.{v['decision']}") for _, v in decided],
         t("verify.reason"): [v["reason"] for _, v in decided],
-        t("verify.credit"): [v["credit_after"] for _, v in decided],
+        t("verify.col.credit"): [v["credit_after"] for _, v in decided],
         t("verify.reviewer"): [v["reviewer"] for _, v in decided],
     }), key="verify_decisions")
 

@@ -242,3 +242,13 @@ def _national_app(version: str, lang: str, _read_key: str):  # noqa: ANN202
 _FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces,
             "national_app": _national_app}
 _SCOPED_FIGURES = {"national_app"}
+
+
+@_cached(max_entries=64)
+def _review_queue(who: Actor, assessment_id: int, version: str) -> list[dict]:
+    return workflow.review_queue(engine(), who, assessment_id)
+
+
+def review_queue(assessment_id: int, version: str) -> list[dict]:
+    """Where every answer of a verification stage stands for the verifier."""
+    return _review_queue(actor(), assessment_id, version)
