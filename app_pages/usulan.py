@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from kla.domain.framework import get_framework
+from kla.domain.numbers import NumberError, parse_decimal
 from kla.domain.registries import what_if_more
 from kla.domain.whatif import what_if
 from kla.i18n import fmt_num, fmt_short
@@ -43,8 +44,8 @@ if usable and session.can("proposal.apply", info.region_kode):
     p = next(x for x in usable if x.question_id == qid)
     st.info(p.reasoning(lang), icon=":material/lightbulb:")
     c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-    override = c2.number_input(t("reg.override_value"), 0.0, 1.0, value=float(p.credit),
-                               step=0.05, key=f"prop_override_{qid}")
+    typed = c2.text_input(t("reg.override_value"), value=fmt_short(p.credit, lang),
+                          key=f"prop_override_{qid}", help=t("verify.credit_help"))
 
     def apply(credit: float) -> None:
         try:
@@ -58,7 +59,10 @@ if usable and session.can("proposal.apply", info.region_kode):
                  type="primary", icon=":material/check:"):
         apply(float(p.credit))
     if c3.button(t("reg.override"), key="prop_override", icon=":material/edit:"):
-        apply(float(override))
+        try:
+            apply(parse_decimal(typed, 0, 1))
+        except NumberError as exc:
+            st.error(t(f"verify.credit_{exc.reason}", value=exc.text), icon=":material/block:")
 
 st.subheader(t("reg.rollup"))
 kd = [p for p in usable if fw.questions[p.question_id].block == "KD"]
