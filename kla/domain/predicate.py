@@ -33,6 +33,16 @@ def predicate_codes(bands: Sequence[Band] | None = None) -> list[str]:
     return [NONE, *(b.code for b in (bands or default_bands()))]
 
 
+def predicate_rank(bands: Sequence[Band] | None = None) -> dict[str, int]:
+    """Each predicate code's step on the ladder: ``none`` 0, the lowest band 1, and so on."""
+    return {code: i for i, code in enumerate(predicate_codes(bands))}
+
+
+def tiers(bands: Sequence[Band] | None = None) -> tuple[str, ...]:
+    """The band codes from the highest down (``none`` excluded), as tables list them."""
+    return tuple(reversed(predicate_codes(bands)[1:]))
+
+
 def predicate(total: float, all_implemented: bool = True,
               bands: Sequence[Band] | None = None) -> str:
     """The predicate of a total: the highest band reached, honouring ``requires_all_implemented``."""

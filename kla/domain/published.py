@@ -3,6 +3,9 @@
 The collected file is real and messy. A row is loaded only when its award year is a known
 award year, its predicate is one predicate, and its kab/kota maps to exactly one region code;
 every other row is reported with its reason — never guessed, never dropped silently.
+
+The predicate ladder is the default framework's bands (``kla.domain.framework``), ``none`` below
+the first band: ``PREDICATES``, ``ORDER`` and ``TIERS`` are computed from them when asked.
 """
 
 from __future__ import annotations
@@ -12,14 +15,35 @@ import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from kla.domain.predicate import NONE, predicate_codes, predicate_rank, tiers
 
 AWARD_YEARS = (2017, 2018, 2019, 2021, 2022, 2023, 2025)  # no ceremony in 2020 and 2024
-PREDICATES = ("Pratama", "Madya", "Nindya", "Utama", "KLA", "none")
 COLUMNS = ("kab_kota", "province", "award_year", "predicate", "score", "score_type", "note",
            "marker", "source")
 # Documented spellings of the collected file → the official names of the region reference.
 PROVINCE_ALIASES = {"DKI Jakarta": "Daerah Khusus Ibukota Jakarta",
                     "DI Yogyakarta": "Daerah Istimewa Yogyakarta"}
+
+
+def predicates() -> tuple[str, ...]:
+    """The predicates a published row may carry: the bands from the lowest, then ``none``."""
+    return (*predicate_codes()[1:], NONE)
+
+
+# Public names kept for the pages; each follows the default framework's bands when read.
+_LADDER = {
+    "PREDICATES": predicates,  # ("Pratama", …, "KLA", "none")
+    "ORDER": predicate_rank,  # {"none": 0, "Pratama": 1, …}
+    "TIERS": tiers,  # highest first, as tables show them: ("KLA", "Utama", …)
+}
+
+
+def __getattr__(name: str) -> Any:  # the ladder's tuple or dict
+    if name in _LADDER:
+        return _LADDER[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,7 @@ def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]
         return [], [Rejected(1, "", f"missing column(s): {', '.join(missing)}")]
     ok: list[Result] = []
     bad: list[Rejected] = []
+    known = set(predicates())
     for row in reader:
         n = reader.line_num
         name = (row.get("kab_kota") or "").strip()
@@ -92,7 +117,7 @@ def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]
         if not year_text.isdigit() or int(year_text) not in AWARD_YEARS:
             bad.append(Rejected(n, name, f"unknown award year '{year_text}'"))
             continue
-        if pred not in PREDICATES:
+        if pred not in known:
             reason = ("no predicate given" if not pred
                       else f"ambiguous predicate '{pred}'")
             bad.append(Rejected(n, name, reason))
@@ -143,11 +168,13 @@ def _resolve_duplicates(ok: list[Result], bad: list[Rejected]
 
 
 def national_counts(text: str) -> dict[int, dict[str, int | None]]:
-    """The reference counts per award year (total and per predicate where published)."""
+    """The reference counts per award year (total and per predicate where published): the
+    ``total`` column and a lower-case column per band the file has, highest band first."""
+    reader = csv.DictReader(io.StringIO(text))
+    keys = [k for k in ("total", *(p.lower() for p in tiers())) if k in (reader.fieldnames or [])]
     out = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        out[int(row["award_year"])] = {k: int(row[k]) if row[k] else None
-                                      for k in ("total", "utama", "nindya", "madya", "pratama")}
+    for row in reader:
+        out[int(row["award_year"])] = {k: int(row[k]) if row[k] else None for k in keys}
     return out
 
 
@@ -159,12 +186,10 @@ def reason_counts(rejected: list[Rejected]) -> Mapping[str, int]:
     return counts
 
 
-ORDER = {p: i for i, p in enumerate(("none", "Pratama", "Madya", "Nindya", "Utama", "KLA"))}
-
-
 def movers(rows: list[Mapping]) -> list[dict]:
     """Kab/kota whose predicate changed between two consecutive award years in which both
     were published: rows with kode, nama, award_year, predicate."""
+    order = predicate_rank()
     years = sorted({r["award_year"] for r in rows})
     by = {(r["kode"], r["award_year"]): r for r in rows}
     out = []
@@ -176,7 +201,7 @@ def movers(rows: list[Mapping]) -> list[dict]:
             if new != r["predicate"]:
                 out.append({"kode": kode, "nama": r["nama"], "from_year": a, "to_year": b,
                             "from": r["predicate"], "to": new,
-                            "direction": "up" if ORDER[new] > ORDER[r["predicate"]] else "down"})
+                            "direction": "up" if order[new] > order[r["predicate"]] else "down"})
     return out
 
 
@@ -189,16 +214,16 @@ def provila(rows: list[Mapping], kabkota: Mapping[str, str], year: int) -> dict:
         pred = got.get(kode)
         if pred is None:
             blocking.append({"kode": kode, "nama": nama, "reason": "no_result"})
-        elif pred == "none":
+        elif pred == NONE:
             blocking.append({"kode": kode, "nama": nama, "reason": "no_predicate"})
     return {"year": year, "qualifies": not blocking and bool(kabkota), "blocking": blocking,
             "with_predicate": len(kabkota) - len(blocking), "total": len(kabkota)}
 
 
-def _rank_key(r: Mapping) -> tuple:
+def _rank_key(r: Mapping, order: Mapping[str, int]) -> tuple:
     score = r.get("score")
     has = score is not None and score == score  # NaN-safe
-    return (-ORDER[r["predicate"]], 0 if has else 1, -(score if has else 0), r["nama"])
+    return (-order[r["predicate"]], 0 if has else 1, -(score if has else 0), r["nama"])
 
 
 def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
@@ -213,8 +238,10 @@ def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
     same_year = [r for r in rows if r["award_year"] == year]
     kind = me["nama"].split()[0]
 
+    order = predicate_rank()
+
     def rank(group: list[Mapping]) -> tuple[int, int]:
-        ordered = sorted(group, key=_rank_key)
+        ordered = sorted(group, key=lambda r: _rank_key(r, order))
         return next(i for i, r in enumerate(ordered, 1) if r["kode"] == kode), len(ordered)
 
     groups = {"province": [r for r in same_year if r["kode"].split(".")[0]
@@ -236,9 +263,6 @@ def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
             "peers_compared": len({m["kode"] for m in moved}) if moved else 0}
 
 
-TIERS = ("KLA", "Utama", "Nindya", "Madya", "Pratama")  # highest first, as tables show them
-
-
 def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
                       regions: Mapping[str, str]) -> dict:
     """Everything the national page shows, computed once per data version.
@@ -246,9 +270,11 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
     ``rows``: loaded results (kode, nama, award_year, predicate); ``national``: the official
     counts per award year; ``regions``: province and kab/kota codes → names. Returns
     ``counts`` (award_year, predicate, n), ``coverage`` per award year (loaded, national total,
-    per predicate, percent loaded), ``never_kla``, ``movers``, ``years`` (award years loaded)
+    per predicate, percent loaded), ``never_kla`` (no kab/kota ever reached the top band),
+    ``movers``, ``years`` (award years loaded)
     and ``provinces`` per award year loaded (per province: kab/kota with a predicate that year,
     kab/kota in the reference, share in percent)."""
+    ladder = tiers()
     tally: dict[tuple[int, str], int] = {}
     for r in rows:
         key = (int(r["award_year"]), r["predicate"])
@@ -259,12 +285,12 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
         loaded = sum(n for (yy, _), n in tally.items() if yy == y)
         total = (national.get(y) or {}).get("total")
         coverage.append({"award_year": y, "loaded": loaded, "national": total,
-                         **{p: tally.get((y, p), 0) for p in TIERS},
+                         **{p: tally.get((y, p), 0) for p in ladder},
                          "coverage": round(100 * loaded / total, 1) if total else None})
     loaded_years = sorted({y for y, _ in tally})
     with_pred: dict[tuple[int, str], int] = {}
     for r in rows:
-        if r["predicate"] != "none":
+        if r["predicate"] != NONE:
             key = (int(r["award_year"]), r["kode"].split(".")[0])
             with_pred[key] = with_pred.get(key, 0) + 1
     kab_count: dict[str, int] = {}
@@ -282,21 +308,21 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
 
     return {"counts": [{"award_year": y, "predicate": p, "n": n}
                        for (y, p), n in sorted(tally.items())],
-            "coverage": coverage, "never_kla": not any(p == "KLA" for _, p in tally),
+            "coverage": coverage, "never_kla": not any(p == ladder[0] for _, p in tally),
             "movers": movers(rows), "years": loaded_years,
             "provinces": {y: per_province(y) for y in loaded_years}}
 
 
 def stage_summary(rows: list[Mapping]) -> list[dict]:
     """Assessments stored in the app, per year: how many kab/kota fall in each predicate band
-    (``none`` below Pratama) and how many of them are sample data. ``rows``: year, predicate,
+    (``none`` below the first band) and how many of them are sample data. ``rows``: year, predicate,
     is_sample (one row per kab/kota and year)."""
+    ladder = (*tiers(), NONE)
     out: dict[int, dict] = {}
     for r in rows:
         year = int(r["year"])
-        row = out.setdefault(year, {"year": year, **{p: 0 for p in (*TIERS, "none")},
-                                    "sample": 0})
-        pred = r["predicate"] if r["predicate"] in row else "none"
+        row = out.setdefault(year, {"year": year, **{p: 0 for p in ladder}, "sample": 0})
+        pred = r["predicate"] if r["predicate"] in ladder else NONE
         row[pred] += 1
         row["sample"] += bool(r["is_sample"])
     return [out[y] for y in sorted(out)]

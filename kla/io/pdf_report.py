@@ -1,7 +1,9 @@
 """A printable KLA assessment report (A4 PDF, fpdf2). Pure: no database, no Streamlit.
 
-The standing chart is drawn with fpdf rectangles in the same colours as the web chart
-(``kla.web.charts``), so no browser or image exporter is needed.
+Every label comes from the catalogue (``kla.i18n``: the ``pdf.*`` keys, and the shared
+``predicate.*`` and ``stage.*`` names) in the language asked. The standing chart is drawn with
+fpdf rectangles in the colours of the one palette (``kla.domain.palette``, also used by the web
+charts), so no browser or image exporter is needed.
 """
 
 from __future__ import annotations
@@ -14,86 +16,18 @@ from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from kla.domain.completeness import NO_EVIDENCE, UNANSWERED
 from kla.domain.framework import Framework
+from kla.domain.palette import BAR, INK, MUTED, UNKNOWN, band_colours, band_ranges
 from kla.domain.scoring import ScoreResult
 from kla.i18n import fmt_num, t
-from kla.web.charts import BAND_COLOURS, BAR, INK, band_ranges
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 TOP_GAPS = 15
 MAX_TEXT = 260  # characters of a question text shown in the gap table
 MAX_REASON = 180
-
-LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Laporan Penilaian KLA",
-        "region": "Kabupaten/Kota",
-        "year": "Tahun",
-        "stage": "Tahap",
-        "generated": "Dibuat",
-        "sample": "DATA CONTOH — bukan data resmi",
-        "standing": "Posisi nilai",
-        "axis": "Total nilai",
-        "total": "Total nilai",
-        "predicate": "Predikat",
-        "to_next": "+{pts} poin menuju {nxt}",
-        "gate": "nilai cukup untuk {nxt}, tetapi semua indikator harus terlaksana",
-        "top": "predikat tertinggi telah tercapai",
-        "blocks": "Nilai per klaster",
-        "col_block": "Klaster",
-        "col_score": "Nilai",
-        "col_max": "Maks",
-        "col_pct": "Capaian",
-        "col_lost": "Poin hilang",
-        "total_row": "Total",
-        "gaps": "Kesenjangan terbesar",
-        "col_qid": "ID",
-        "col_text": "Pertanyaan",
-        "col_stake": "Poin",
-        "col_reason": "Alasan",
-        "no_gaps": "Tidak ada poin yang hilang.",
-        "missing": "Bukti yang belum lengkap",
-        "col_agency": "OPD",
-        "col_problem": "Masalah",
-        "no_missing": "Semua bukti dukung sudah lengkap.",
-        "page": "Halaman {n}/{nb}",
-    },
-    "en": {
-        "title": "KLA assessment report",
-        "region": "Regency/City",
-        "year": "Year",
-        "stage": "Stage",
-        "generated": "Generated",
-        "sample": "SAMPLE DATA — not official figures",
-        "standing": "Standing",
-        "axis": "Total score",
-        "total": "Total score",
-        "predicate": "Predicate",
-        "to_next": "+{pts} points to {nxt}",
-        "gate": "score enough for {nxt}, but every indicator must be implemented",
-        "top": "top predicate reached",
-        "blocks": "Score per cluster",
-        "col_block": "Cluster",
-        "col_score": "Score",
-        "col_max": "Max",
-        "col_pct": "Achieved",
-        "col_lost": "Points missing",
-        "total_row": "Total",
-        "gaps": "Largest gaps",
-        "col_qid": "ID",
-        "col_text": "Question",
-        "col_stake": "Points",
-        "col_reason": "Reason",
-        "no_gaps": "No points are missing.",
-        "missing": "Incomplete evidence",
-        "col_agency": "Agency",
-        "col_problem": "Problem",
-        "no_missing": "All supporting evidence is complete.",
-        "page": "Page {n}/{nb}",
-    },
-}
-
+PROBLEMS = (UNANSWERED, NO_EVIDENCE)  # each named by the catalogue key pdf.problem.<code>
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     h = hex_colour.lstrip("#")
@@ -116,17 +50,21 @@ class _Report(FPDF):
 
     def __init__(self, lang: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.labels = LABELS.get(lang, LABELS["id"])
+        self.lang = lang
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
 
+    def label(self, key: str, **kw: object) -> str:
+        """The catalogue text ``pdf.<key>`` in the report's language."""
+        return t(f"pdf.{key}", self.lang, **kw)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 8)
-        self.set_text_color(107, 114, 128)
-        self.cell(0, 5, self.labels["page"].format(n=self.page_no(), nb=self.str_alias_nb_pages),
+        self.set_text_color(*_rgb(MUTED))
+        self.cell(0, 5, self.label("page", n=self.page_no(), nb=self.str_alias_nb_pages),
                   align="C")
         self.set_text_color(*_rgb(INK))
 
@@ -148,9 +86,10 @@ def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str)
         return x0 + w * min(max(v, 0.0), total_max) / total_max
 
     ranges = band_ranges(fw.bands, total_max)
+    colours = band_colours(fw.bands)
     for code, lo, hi in ranges:
         current = code == result.predicate
-        pdf.set_fill_color(*_tint(BAND_COLOURS.get(code, "#f3f4f6"), 1.0 if current else 0.45))
+        pdf.set_fill_color(*_tint(colours.get(code, UNKNOWN), 1.0 if current else 0.45))
         pdf.rect(x_of(lo), y_band, x_of(hi) - x_of(lo), band_h, style="F")
         name, size = t(f"predicate.{code}", lang), 8.0
         pdf.set_font(FONT, "B" if current else "", size)
@@ -187,21 +126,22 @@ def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str)
         pdf.set_xy(left, y_axis + 1.2)
         pdf.cell(lw, 3.5, label, align="C")
     pdf.set_xy(x0, y_axis + 5)
-    pdf.set_text_color(107, 114, 128)
-    pdf.cell(w, 4, pdf.labels["axis"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_rgb(MUTED))
+    pdf.cell(w, 4, pdf.label("axis"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*_rgb(INK))
     pdf.ln(2)
 
 
-def _standing_line(result: ScoreResult, labels: dict[str, str], lang: str) -> str:
-    head = (f"{labels['total']}: {fmt_num(result.total, lang)} · "
-            f"{labels['predicate']}: {t(f'predicate.{result.predicate}', lang)}")
+def _standing_line(result: ScoreResult, lang: str) -> str:
+    head = (f"{t('pdf.total', lang)}: {fmt_num(result.total, lang)} · "
+            f"{t('pdf.predicate', lang)}: {t(f'predicate.{result.predicate}', lang)}")
     if result.next_predicate is None:
-        return f"{head} · {labels['top']}"
+        return f"{head} · {t('pdf.top', lang)}"
     nxt = t(f"predicate.{result.next_predicate}", lang)
     if not result.points_to_next:
-        return f"{head} · {labels['gate'].format(nxt=nxt)}"
-    return f"{head} · {labels['to_next'].format(pts=fmt_num(result.points_to_next, lang), nxt=nxt)}"
+        return f"{head} · {t('pdf.gate', lang, nxt=nxt)}"
+    pts = fmt_num(result.points_to_next, lang)
+    return f"{head} · {t('pdf.to_next', lang, pts=pts, nxt=nxt)}"
 
 
 def _table(pdf: _Report, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -227,23 +167,24 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
                      stage: str, result: ScoreResult, gaps: list[dict], missing: list[dict],
                      is_sample: bool, lang: str = "id") -> bytes:
     """The assessment report as PDF bytes: header, standing chart, block table, the largest
-    gaps (``gap_rows``) and the incomplete evidence (``missing``: question_id, agency, problem)."""
+    gaps (``gap_rows``) and the incomplete evidence (``missing``: question_id, agency, problem —
+    a completeness code, ``unanswered`` or ``no_evidence``, named in ``lang`` here)."""
     pdf = _Report(lang)
-    lab = pdf.labels
-    pdf.set_title(f"{lab['title']} — {region_nama} {year}")
+    lab = pdf.label
+    pdf.set_title(f"{lab('title')} — {region_nama} {year}")
     pdf.set_creator("kla")
     pdf.add_page()
     pdf.set_text_color(*_rgb(INK))
 
     # Title block.
     pdf.set_font(FONT, "B", 18)
-    pdf.multi_cell(0, 9, lab["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, lab("title"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 6, f"{region_nama} ({region_kode})", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
     today = format_date(date.today(), "long", locale="en_US" if lang == "en" else "id_ID")
-    pdf.multi_cell(0, 5, f"{lab['year']}: {year} · {lab['stage']}: {t(f'stage.{stage}', lang)} · "
-                         f"{lab['generated']}: {today}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, f"{lab('year')}: {year} · {lab('stage')}: {t(f'stage.{stage}', lang)}"
+                         f" · {lab('generated')}: {today}", new_x="LMARGIN", new_y="NEXT")
     if is_sample:
         pdf.ln(2)
         pdf.set_fill_color(254, 226, 226)
@@ -251,51 +192,54 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
         pdf.set_text_color(153, 27, 27)
         pdf.set_line_width(0.6)
         pdf.set_font(FONT, "B", 12)
-        pdf.multi_cell(0, 9, lab["sample"], border=1, fill=True, align="C",
+        pdf.multi_cell(0, 9, lab("sample"), border=1, fill=True, align="C",
                        new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(*_rgb(INK))
         pdf.set_line_width(0.2)
 
     # Standing.
-    pdf.heading(lab["standing"])
+    pdf.heading(lab("standing"))
     _standing_chart(pdf, result, fw, lang)
     pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(0, 5.5, _standing_line(result, lab, lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, _standing_line(result, lang), new_x="LMARGIN", new_y="NEXT")
 
     # Blocks.
-    pdf.heading(lab["blocks"])
+    pdf.heading(lab("blocks"))
     rows: list[list[str]] = []
     m_sum = 0.0
     for code, block in sorted(fw.blocks.items(), key=lambda kv: kv[1].order):
         s, m = result.blocks.get(code, (0.0, block.max))
         m_sum += m
         rows.append(_block_row(block.name(lang), s, m, lang))
-    rows.append(_block_row(lab["total_row"], result.total, m_sum, lang))
-    _table(pdf, [lab["col_block"], lab["col_score"], lab["col_max"], lab["col_pct"],
-                 lab["col_lost"]], rows, (88, 22, 20, 22, 28), ("LEFT", "RIGHT", "RIGHT",
+    rows.append(_block_row(lab("total_row"), result.total, m_sum, lang))
+    _table(pdf, [lab("col_block"), lab("col_score"), lab("col_max"), lab("col_pct"),
+                 lab("col_lost")], rows, (88, 22, 20, 22, 28), ("LEFT", "RIGHT", "RIGHT",
                                                                  "RIGHT", "RIGHT"), bold_last=True)
 
     # Largest gaps.
-    pdf.heading(lab["gaps"])
+    pdf.heading(lab("gaps"))
     top = [g for g in gaps if g.get("at_stake", 0) > 0][:TOP_GAPS]
     if top:
-        _table(pdf, [lab["col_qid"], lab["col_text"], lab["col_stake"], lab["col_reason"]],
+        _table(pdf, [lab("col_qid"), lab("col_text"), lab("col_stake"), lab("col_reason")],
                [[str(g["question_id"]), _short(g.get("text", ""), MAX_TEXT),
                  fmt_num(g["at_stake"], lang), _short(g.get("reason", ""), MAX_REASON)]
                 for g in top],
                (20, 88, 16, 56), ("LEFT", "LEFT", "RIGHT", "LEFT"))
     else:
-        pdf.multi_cell(0, 5, lab["no_gaps"], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, lab("no_gaps"), new_x="LMARGIN", new_y="NEXT")
 
     # Incomplete evidence.
-    pdf.heading(lab["missing"])
+    pdf.heading(lab("missing"))
     if missing:
-        _table(pdf, [lab["col_qid"], lab["col_agency"], lab["col_problem"]],
+        unknown = sorted({str(m.get("problem")) for m in missing} - set(PROBLEMS))
+        if unknown:
+            raise ValueError(f"unknown completeness problem(s): {', '.join(unknown)}")
+        _table(pdf, [lab("col_qid"), lab("col_agency"), lab("col_problem")],
                [[str(m.get("question_id", "")), _short(m.get("agency", ""), 120),
-                 _short(m.get("problem", ""), 300)] for m in missing],
+                 lab(f"problem.{m['problem']}")] for m in missing],
                (24, 56, 100), ("LEFT", "LEFT", "LEFT"))
     else:
-        pdf.multi_cell(0, 5, lab["no_missing"], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, lab("no_missing"), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

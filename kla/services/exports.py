@@ -9,7 +9,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kla.domain.completeness import NO_EVIDENCE
 from kla.domain.framework import get_framework
 from kla.domain.gaps import gap_rows
 from kla.domain.scoring import score
@@ -34,8 +33,6 @@ from kla.services.permissions import Actor, require_visible
 from kla.services.planning import answer_details
 from kla.services.workflow import completeness
 from kla.store.models import Question, Region, utcnow
-
-PROBLEM_TEXT = {"unanswered": "belum dijawab", NO_EVIDENCE: "bukti dukung belum diunggah"}
 
 
 def find_assessment(engine: Engine, actor: Actor, region_kode: str, year: int, stage: str
@@ -132,7 +129,7 @@ def export_pdf(engine: Engine, actor: Actor, info: AssessmentInfo, lang: str = "
     gaps = gap_rows(fw, details.credits, result, details.notes,
                     details.evidence if details.has_evidence else None, lang)
     missing = [{"question_id": i.question_id, "agency": "; ".join(i.agencies),
-                "problem": PROBLEM_TEXT[i.problem]}
+                "problem": i.problem}  # a completeness code: the report names it in ``lang``
                for i in completeness(engine, actor, info.id) if i.problem]
     return build_report_pdf(fw, region_kode=info.region_kode,
                             region_nama=_region_name(engine, info.region_kode), year=info.year,

@@ -1,4 +1,6 @@
-"""Charts as pure functions returning plotly figures (testable without Streamlit)."""
+"""Charts as pure functions returning plotly figures (testable without Streamlit).
+
+Colours come from the one palette (``kla.domain.palette``), shared with the PDF report."""
 
 from __future__ import annotations
 
@@ -7,31 +9,9 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from kla.domain.framework import Band
-from kla.domain.predicate import NONE
+from kla.domain.palette import BAR, BAR_BG, INK, MUTED, UNKNOWN, band_colours, band_ranges
+from kla.domain.predicate import predicate_codes
 from kla.i18n import fmt_num, plotly_separators, t
-
-# One colour per predicate, from "not yet" (grey) to the top tier.
-BAND_COLOURS = {
-    NONE: "#e5e7eb",
-    "Pratama": "#fde68a",
-    "Madya": "#fdba74",
-    "Nindya": "#86efac",
-    "Utama": "#5eead4",
-    "KLA": "#93c5fd",
-}
-INK = "#1f2937"
-BAR = "#0f766e"
-BAR_BG = "#d1d5db"
-
-
-def band_ranges(bands: Sequence[Band], total_max: float) -> list[tuple[str, float, float]]:
-    """(predicate, from, to) for every band including ``none``, covering 0 → total_max."""
-    edges = [(NONE, 0.0)] + [(b.code, b.min) for b in bands]
-    out = []
-    for i, (code, lo) in enumerate(edges):
-        hi = edges[i + 1][1] if i + 1 < len(edges) else total_max
-        out.append((code, lo, hi))
-    return out
 
 
 def standing_figure(total: float, predicate: str, bands: Sequence[Band],
@@ -40,9 +20,10 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
     """The total on a 0–total_max axis, the predicate bands shaded and labelled; ``marks``
     adds labelled vertical lines (e.g. a baseline or a forecast)."""
     fig = go.Figure()
+    colours = band_colours(bands)
     for code, lo, hi in band_ranges(bands, total_max):
         fig.add_shape(type="rect", x0=lo, x1=hi, y0=0, y1=1, yref="paper", layer="below",
-                      line_width=0, fillcolor=BAND_COLOURS.get(code, "#f3f4f6"),
+                      line_width=0, fillcolor=colours.get(code, UNKNOWN),
                       opacity=1.0 if code == predicate else 0.45)
         fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", yanchor="bottom",
                            text=f"<b>{t('predicate.' + code, lang)}</b>" if code == predicate
@@ -101,9 +82,10 @@ def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:  # noqa:
 
 def _band_backdrop(fig: go.Figure, bands: Sequence[Band], total_max: float, lang: str) -> None:
     """Predicate bands as horizontal stripes behind a chart whose y axis is the total."""
+    colours = band_colours(bands)
     for code, lo, hi in band_ranges(bands, total_max):
         fig.add_hrect(y0=lo, y1=hi, line_width=0, layer="below", opacity=0.45,
-                      fillcolor=BAND_COLOURS.get(code, "#f3f4f6"))
+                      fillcolor=colours.get(code, UNKNOWN))
         fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=(lo + hi) / 2,
                            text=t("predicate." + code, lang), showarrow=False,
                            font={"size": 11, "color": INK})
@@ -129,7 +111,7 @@ def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
     _band_backdrop(fig, bands, total_max, lang)
     if em:
         fig.add_trace(go.Scatter(x=[y for y, _ in em], y=[v for _, v in em], mode="lines+markers",
-                                 name=t("stage.EM", lang), line={"dash": "dot", "color": "#6b7280"}))
+                                 name=t("stage.EM", lang), line={"dash": "dot", "color": MUTED}))
     fig.add_trace(go.Scatter(
         x=[h["year"] for h in history], y=[h["total"] for h in history], mode="lines+markers+text",
         name=t("chart.verified", lang), line={"color": BAR, "width": 3},
@@ -270,12 +252,13 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
     ``counts`` = {"award_year", "predicate", "n"}."""
     years = sorted({c["award_year"] for c in counts} | set(national))
     fig = go.Figure()
-    for pred in ("none", "Pratama", "Madya", "Nindya", "Utama", "KLA"):
+    colours = band_colours()
+    for pred in predicate_codes():  # the default framework's ladder, "none" first
         ys = [sum(c["n"] for c in counts if c["award_year"] == y and c["predicate"] == pred)
               for y in years]
         if any(ys) and (pred != "none" or not national):  # published: predicates only
             fig.add_trace(go.Bar(x=[str(y) for y in years], y=ys, name=t(f"predicate.{pred}", lang),
-                                 marker_color=BAND_COLOURS[pred],
+                                 marker_color=colours[pred],
                                  marker_line={"color": INK, "width": 0.5}))
     if national:
         fig.add_trace(go.Scatter(x=[str(y) for y in years],

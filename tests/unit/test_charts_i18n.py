@@ -3,8 +3,9 @@
 import plotly.graph_objects as go
 import pytest
 
+from kla.domain.palette import band_colours, band_ranges
 from kla.i18n import catalogue, fmt_num, lang_from_locale, t
-from kla.web.charts import band_ranges, blocks_figure, standing_figure
+from kla.web.charts import blocks_figure, standing_figure
 
 
 def test_catalogues_have_the_same_keys():
@@ -37,6 +38,30 @@ def test_standing_figure_shades_and_labels_every_band(fw):
 
 def test_band_ranges(fw):
     assert band_ranges(fw.bands, 1000)[0] == ("none", 0.0, 500.0)
+
+
+def test_one_palette_follows_the_bands(fw, monkeypatch):
+    """The predicate colours come from kla.domain.palette, keyed by the framework's bands: the
+    web chart shades each band with them (the PDF report uses the same function)."""
+    from kla.domain import palette, predicate
+    from kla.domain.framework import Band
+    from kla.web.charts import results_figure
+
+    colours = band_colours(fw.bands)
+    assert list(colours) == ["none", *(b.code for b in fw.bands)]
+    assert colours == band_colours()  # the default framework
+    assert len(set(colours.values())) == len(colours)  # one colour per predicate
+    fig = standing_figure(645.4, "Madya", fw.bands, fw.total_max)
+    assert [s.fillcolor for s in fig.layout.shapes] == list(colours.values())
+    other = (Band("Bronze", 50), Band("Silver", 70), Band("Gold", 90))
+    assert list(band_colours(other)) == ["none", "Bronze", "Silver", "Gold"]
+    assert band_colours(other)["Bronze"] == colours["Pratama"]  # the lowest band, same step
+    monkeypatch.setattr(predicate, "default_bands", lambda: other)
+    monkeypatch.setattr(palette, "default_bands", lambda: other)
+    counts = [{"award_year": 2023, "predicate": p, "n": 1} for p in ("Gold", "none", "Bronze")]
+    fig = results_figure(counts, {}, "en")  # the ladder of the default framework's bands
+    assert [tr.marker.color for tr in fig.data] == [
+        colours["none"], band_colours(other)["Bronze"], band_colours(other)["Gold"]]
 
 
 def test_blocks_figure_in_official_order(fw):

@@ -17,10 +17,10 @@ from kla.io import dossier
 from kla.io.dossier import EvidenceFile, build_dossier_zip, sanitize_filename
 from kla.io.pdf_report import build_report_pdf
 
-MISSING = [
-    {"question_id": "21A.P1", "agency": "Dinas Sosial", "problem": "bukti dukung belum diunggah"},
-    {"question_id": "1.P2e", "agency": "Bagian Hukum",
-     "problem": "dokumen kedaluwarsa " * 40},  # long text must wrap, not overflow
+MISSING = [  # the problem is a completeness code; the report names it in its language
+    {"question_id": "21A.P1", "agency": "Dinas Sosial", "problem": "no_evidence"},
+    {"question_id": "1.P2e", "agency": "Bagian Hukum; " + "Dinas Kependudukan " * 8,
+     "problem": "unanswered"},  # a long agency list must wrap, not overflow
 ]
 
 
@@ -65,6 +65,7 @@ def test_report_shows_region_total_predicate_blocks_gaps_and_missing(fw, answers
     assert top[0]["question_id"] in text and top[14]["question_id"] in text
     assert "Bukti yang belum lengkap" in text
     assert "21A.P1" in text and "Dinas Sosial" in text and "Bagian Hukum" in text
+    assert "bukti dukung belum diunggah" in text and "belum dijawab" in text
     assert "DATA CONTOH" in text
 
 
@@ -97,6 +98,43 @@ def test_report_in_english(fw, answers):
     assert "Institutional strengthening" in text and "Largest gaps" in text
     assert "Incomplete evidence" in text and "Self-assessment (EM)" in text
     assert f"Page 1/{len(pages)}" in pages[0]
+
+
+def test_problem_texts_come_from_the_catalogue_in_the_report_language(fw, answers):
+    from kla.i18n import t
+
+    *_, en = _pdf(fw, answers, lang="en")
+    assert "no supporting evidence uploaded" in en and "unanswered" in en
+    assert "belum dijawab" not in en and "bukti dukung belum diunggah" not in en
+    assert "Problem" in en and "Agency" in en
+    *_, id_ = _pdf(fw, answers, lang="id")
+    assert "belum dijawab" in id_ and "bukti dukung belum diunggah" in id_
+    assert "no supporting evidence" not in id_ and "unanswered" not in id_
+    for code in ("unanswered", "no_evidence"):
+        assert t(f"pdf.problem.{code}", "en") in en and t(f"pdf.problem.{code}", "id") in id_
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_label_is_missing_from_the_catalogue(fw, answers, lang):
+    """A key missing from the catalogue would print as itself ("pdf.…"): none does, whatever
+    the report shows (gaps and problems, the top predicate, nothing missing, no predicate)."""
+    from kla.i18n import t
+    from kla.io import pdf_report
+
+    assert not hasattr(pdf_report, "LABELS")  # one translation mechanism: the catalogue
+    full = {qid: 1.0 for qid in fw.questions}
+    gated = {**full, **{q: 0.0 for q in fw.indicators["23B"].questions}}  # 996, not all done
+    for a, missing in ((answers, MISSING), (full, []), (gated, []), ({}, [])):
+        *_, text = _pdf(fw, a, lang=lang, missing=missing)
+        assert "pdf." not in text and "predicate." not in text and "stage." not in text
+        if a is gated:
+            assert t("pdf.gate", lang, nxt="KLA") in text
+
+
+def test_unknown_problem_code_is_refused(fw, answers):
+    with pytest.raises(ValueError, match="unknown completeness problem"):
+        _pdf(fw, answers, missing=[{"question_id": "1.P1", "agency": "x",
+                                     "problem": "belum dijawab"}])
 
 
 def test_report_at_the_top_and_with_no_predicate(fw):

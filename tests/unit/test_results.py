@@ -134,3 +134,51 @@ def test_stage_summary():
     assert [r["year"] for r in out] == [2023, 2024]
     assert out[0]["KLA"] == 1 and out[0]["sample"] == 0
     assert (out[1]["Madya"], out[1]["none"], out[1]["sample"]) == (1, 1, 1)
+
+
+def test_the_predicate_ladder_follows_the_framework_bands(fw):
+    from kla.domain import published
+    from kla.domain.published import ORDER, PREDICATES, TIERS
+
+    codes = [b.code for b in fw.bands]  # the default framework's bands, lowest first
+    assert PREDICATES == (*codes, "none")
+    assert ORDER == {"none": 0, **{c: i for i, c in enumerate(codes, start=1)}}
+    assert TIERS == tuple(reversed(codes)) == ("KLA", "Utama", "Nindya", "Madya", "Pratama")
+    assert published.predicates() == PREDICATES
+    with pytest.raises(AttributeError):
+        published.NO_SUCH_NAME  # noqa: B018
+
+
+def test_the_ladder_is_read_from_the_bands_not_typed(monkeypatch):
+    """Another framework's bands (the mini fixture: Bronze … Platinum) change every use."""
+    from kla.domain import predicate as predicate_module
+    from kla.domain import published
+    from kla.domain.framework import load_framework
+
+    mini = load_framework(ROOT / "tests" / "fixtures" / "frameworks" / "mini-2099")
+    monkeypatch.setattr(predicate_module, "default_bands", lambda: mini.bands)
+    assert published.PREDICATES == ("Bronze", "Silver", "Gold", "Platinum", "none")
+    assert published.TIERS == ("Platinum", "Gold", "Silver", "Bronze")
+    assert published.ORDER["Platinum"] == 4 and published.ORDER["none"] == 0
+    rows = [{"kode": "a", "nama": "A", "award_year": 2022, "predicate": "Silver"},
+            {"kode": "a", "nama": "A", "award_year": 2023, "predicate": "Bronze"}]
+    assert [m["direction"] for m in published.movers(rows)] == ["down"]
+    ov = published.national_overview(rows, {}, {"1": "P", "a": "A"})
+    assert ov["never_kla"]  # nobody reached the top band (Platinum)
+    assert set(ov["coverage"][0]) >= {"Platinum", "Gold", "Silver", "Bronze"}
+    assert not published.national_overview(
+        [{**rows[0], "predicate": "Platinum"}], {}, {})["never_kla"]
+    summary = published.stage_summary([{"year": 2024, "predicate": "Gold", "is_sample": 0},
+                                       {"year": 2024, "predicate": "Madya", "is_sample": 0}])
+    assert (summary[0]["Gold"], summary[0]["none"]) == (1, 1) and "Madya" not in summary[0]
+    counts = published.national_counts("award_year,total,gold,bronze\n2023,9,2,\n")
+    assert counts == {2023: {"total": 9, "gold": 2, "bronze": None}}
+
+
+def test_national_counts_reads_the_band_columns_the_file_has():
+    from kla.domain.published import national_counts
+
+    text = (ROOT / "data" / "published" / "national_counts.csv").read_text(encoding="utf-8")
+    counts = national_counts(text)
+    assert list(counts[2023]) == ["total", "utama", "nindya", "madya", "pratama"]  # no "kla"
+    assert counts[2023]["total"] == 360
