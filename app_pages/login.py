@@ -1,8 +1,12 @@
-"""Masuk: local account login (throttled), or the first-run hint when no account exists."""
+"""Masuk: local account login (throttled), or the first-run hint when no account exists.
+
+Every refused login shows the same text (unknown user, wrong password, inactive or locked
+account alike), so the page never tells which usernames exist."""
 
 import streamlit as st
 
 from kla.services import users
+from kla.settings import get_settings
 from kla.web import session
 
 t = session.t
@@ -20,8 +24,10 @@ with st.form("login_form"):
     if st.form_submit_button(t("login.submit"), icon=":material/login:", type="primary"):
         try:
             who = users.authenticate(engine, username, password)
-        except users.LoginError as exc:
-            st.error(t("login.failed", reason=str(exc)))
+        except users.LoginError:
+            cfg = get_settings()
+            st.error(t("login.denied", n=cfg.login_max_failures,
+                       minutes=cfg.login_lock_minutes))
         else:
             st.session_state["auth_user"] = who.username
             st.rerun()

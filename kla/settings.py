@@ -3,7 +3,11 @@
 - ``KLA_DATA_DIR``: runtime folder (default ``var/`` in the project, git-ignored): the default
   SQLite database and the evidence files.
 - ``KLA_MAX_UPLOAD_MB``: evidence upload limit (default 25); ``KLA_REVISION_HOURS``: revision
-  window after a verifier sends answers back (default 48).
+  window after a verifier sends answers back (default 48, 1–720).
+- ``KLA_LOGIN_MAX_FAILURES``: wrong passwords in a row before an account is locked (default 5,
+  3–20); ``KLA_LOGIN_LOCK_MINUTES``: how long it stays locked (default 15, 1–1440). A value
+  outside its range (or not a number) fails when the settings are read: a pydantic
+  validation error naming the field (e.g. ``revision_hours``) and its bound.
 - ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
@@ -15,7 +19,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -28,7 +32,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     sqlite_busy_timeout_ms: int = 30_000
     max_upload_mb: int = 25
-    revision_hours: int = 48
+    revision_hours: int = Field(default=48, ge=1, le=720,
+                                description="revision window in hours (1–720)")
+    login_max_failures: int = Field(default=5, ge=3, le=20,
+                                    description="wrong passwords in a row before a lock (3–20)")
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440,
+                                    description="minutes an account stays locked (1–1440)")
     frameworks_dir: Path = PROJECT_DIR / "indicators"
 
     @field_validator("database_url")

@@ -1,31 +1,94 @@
-"""Local accounts: argon2 password hashes (pwdlib), throttled login."""
+"""Local accounts: argon2 password hashes (pwdlib), normalised usernames, a password policy
+and a login lockout that holds under parallel attempts.
+
+- Usernames are normalised (NFKC, stripped, lower-case) wherever one comes in (creating,
+  signing in, looking up), and new ones must be ``[a-z0-9][a-z0-9._@+-]{0,79}`` afterwards:
+  look-alike letters of other scripts and invisible characters are refused, and "Admin" is the
+  same account as "admin".
+- Login: each attempt first reserves one try with a single atomic ``UPDATE … RETURNING`` on the
+  account row; only reserved tries (at most ``login_max_failures`` in a row) check the password
+  hash. The try that reaches the limit locks the account (``locked_until``) in that same
+  statement, so parallel wrong passwords can never check more hashes than the limit. Every
+  refusal (unknown user, wrong password, inactive or locked account) gives the same
+  ``LoginError`` message and costs one hash check, so neither text nor timing tells them apart.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from kla.services import audit
 from kla.services.permissions import Actor, PermissionDenied, require
+from kla.settings import get_settings
 from kla.store.models import ROLES, Region, User, utcnow
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
+MAX_PASSWORD = 128
+MIN_DISTINCT = 5
+MAX_USERNAME = 80
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._@+-]{0,79}"
+_USERNAME_RE = re.compile(USERNAME_PATTERN)
+_USERNAME_CHARS = re.compile(r"[a-z0-9._@+-]")
+_MAX_LOGIN_INPUT = 1024  # longer input is refused at once (after one capped dummy check)
+LOGIN_FAILED = "wrong username or password, or the account is temporarily locked"
 _hasher = PasswordHash.recommended()
 _DUMMY = _hasher.hash("timing-equaliser")
+_users = User.__table__
 
 
 class LoginError(ValueError):
-    """Wrong username/password or a locked account; the message is safe to show."""
+    """Any refused login. One message for every cause (unknown user, wrong password,
+    inactive or locked account), safe to show."""
 
 
 def actor_of(user: User) -> Actor:
     return Actor(user.username, user.role, user.region_kode, tuple(user.agencies or ()),
                  user.display_name)
+
+
+def normalise_username(raw: str | None) -> str:
+    """The one form of a username: Unicode NFKC, surrounding whitespace removed, lower-case."""
+    return unicodedata.normalize("NFKC", raw or "").strip().lower()
+
+
+def username_errors(username: str) -> list[str]:
+    """Why a (normalised) username cannot be used for a new account; empty when it can."""
+    if not username:
+        return ["username: required"]
+    if len(username) > MAX_USERNAME:
+        return [f"username: at most {MAX_USERNAME} characters"]
+    if _USERNAME_RE.fullmatch(username):
+        return []
+    bad = sorted({c for c in username if not _USERNAME_CHARS.fullmatch(c)})
+    named = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
+                      for c in bad[:5])
+    return ["username: only the letters a–z, digits 0–9 and . _ @ + - (starting with a letter "
+            "or digit)" + (f"; not allowed: {named}" if named else "")]
+
+
+def password_errors(password: str, username: str = "") -> list[str]:
+    """Why ``password`` is too weak for the account ``username``; empty when it is fine."""
+    password = password or ""
+    errors = []
+    if len(password) < MIN_PASSWORD:
+        errors.append(f"password: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        errors.append(f"password: at most {MAX_PASSWORD} characters")
+    if len(set(password)) < MIN_DISTINCT:
+        errors.append(f"password: at least {MIN_DISTINCT} different characters")
+    if password and not password.strip():
+        errors.append("password: not only spaces")
+    name = normalise_username(username)
+    if name and name in unicodedata.normalize("NFKC", password).lower():
+        errors.append("password: must not contain the username")
+    return errors
 
 
 def has_users(engine: Engine) -> bool:
@@ -36,18 +99,15 @@ def has_users(engine: Engine) -> bool:
 def add_user(engine: Engine, actor: Actor, *, username: str, password: str, role: str,
              region_kode: str | None = None, agencies: list[str] | None = None,
              display_name: str = "") -> Actor:
-    """Create a local account (admin only)."""
+    """Create a local account (admin only). The username is stored normalised."""
     require(actor, "user.manage")
-    username = (username or "").strip()
-    errors = []
-    if not username or len(username) > 80 or any(c.isspace() for c in username):
-        errors.append("username: 1–80 characters, no spaces")
-    if len(password or "") < MIN_PASSWORD:
-        errors.append(f"password: at least {MIN_PASSWORD} characters")
+    username = normalise_username(username)
+    errors = username_errors(username) + password_errors(password, username)
     errors += _role_errors(role, region_kode, agencies)
     with Session(engine) as s:
         errors += _region_errors(s, role, region_kode)
-        if s.exec(select(User.id).where(User.username == username)).first():
+        if username and s.exec(select(User.id).where(
+                func.lower(User.username) == username)).first():
             errors.append(f"username: '{username}' already exists")
         if errors:
             raise ValueError("\n".join(errors))
@@ -55,11 +115,43 @@ def add_user(engine: Engine, actor: Actor, *, username: str, password: str, role
                     password_hash=_hasher.hash(password), role=role, region_kode=region_kode,
                     agencies=list(agencies or []))
         s.add(user)
-        s.flush()
+        try:
+            s.flush()
+        except IntegrityError:  # the same name created at the same moment
+            raise ValueError(f"username: '{username}' already exists") from None
         audit.record(s.connection(), actor, "user.add", "user", username, region_kode=region_kode,
                      role=role, agencies=list(agencies or []))
         s.commit()
         return actor_of(user)
+
+
+def set_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
+    """Give an account a new password (admin only, same policy as ``add_user``); it also
+    lifts a lock."""
+    require(actor, "user.manage")
+    with Session(engine) as s:
+        user = _account(s, username)
+        username = user.username
+        errors = password_errors(password, username)
+        if errors:
+            raise ValueError("\n".join(errors))
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins, user.locked_until = 0, None
+        s.add(user)
+        audit.record(s.connection(), actor, "user.password", "user", username)
+        s.commit()
+
+
+def _account(s: Session, username: str) -> User:
+    """The account an admin names, locked for the change: the stored name as given (so an
+    old account whose name could not be normalised stays reachable), else the normalised
+    name."""
+    for name in dict.fromkeys(((username or "").strip(), normalise_username(username))):
+        user = s.exec(select(User).where(User.username == name)
+                      .with_for_update()).scalars().first()
+        if user is not None:
+            return user
+    raise ValueError(f"unknown user '{normalise_username(username)}'")
 
 
 def _role_errors(role: str, region_kode: str | None, agencies: list[str] | None) -> list[str]:
@@ -85,43 +177,65 @@ def _region_errors(s: Session, role: str, region_kode: str | None) -> list[str]:
 
 
 def get_actor(engine: Engine, username: str) -> Actor | None:
+    """The active account ``username`` (normalised first), or None."""
+    name = normalise_username(username)
+    if not name or len(name) > _MAX_LOGIN_INPUT:
+        return None
     with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == username,
+        user = s.exec(select(User).where(User.username == name,
                                          User.is_active.is_(True))).scalars().first()
         return actor_of(user) if user else None
 
 
+def _refuse(password: str) -> LoginError:
+    """Spend one hash check (as a real attempt would) and return the one login error."""
+    _hasher.verify(password[:_MAX_LOGIN_INPUT], _DUMMY)
+    return LoginError(LOGIN_FAILED)
+
+
 def authenticate(engine: Engine, username: str, password: str,
                  now: datetime | None = None) -> Actor:
-    """The actor for a correct password. After MAX_FAILURES wrong passwords in a row the
-    account is locked for LOCK_MINUTES; the message says until when."""
+    """The actor for a correct password, else ``LoginError`` (one message for every cause).
+
+    After ``login_max_failures`` wrong passwords in a row the account is locked for
+    ``login_lock_minutes``. The try is reserved before the hash is checked: one atomic
+    ``UPDATE … RETURNING`` counts it and, when it is the last allowed one, sets the lock at
+    once; a locked, inactive or unknown account matches no row and checks no real hash."""
     now = now or utcnow()
-    with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == (username or "").strip())
-                      ).scalars().first()
-        if user is None or not user.is_active:
-            _hasher.verify(password or "", _DUMMY)  # same time as a real check
-            raise LoginError("wrong username or password")
-        locked = user.locked_until
-        if locked is not None and locked.tzinfo is None:
-            locked = locked.replace(tzinfo=now.tzinfo)
-        if locked is not None and locked > now:
-            raise LoginError(f"too many failed attempts: try again after "
-                             f"{locked:%H:%M} UTC")
-        if not _hasher.verify(password or "", user.password_hash):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                audit.record(s.connection(), actor_of(user), "user.locked", "user",
-                             user.username, minutes=LOCK_MINUTES)
-            s.add(user)
-            s.commit()
-            raise LoginError("wrong username or password")
-        user.failed_logins, user.locked_until = 0, None
-        s.add(user)
-        s.commit()
-        return actor_of(user)
+    cfg = get_settings()
+    limit, minutes = cfg.login_max_failures, cfg.login_lock_minutes
+    name, password = normalise_username(username), password or ""
+    if not name or len(name) > _MAX_LOGIN_INPUT or len(password) > _MAX_LOGIN_INPUT:
+        raise _refuse(password)
+    c = _users.c
+    expired = and_(c.locked_until.is_not(None), c.locked_until <= now)
+    tries = case((expired, 1), else_=c.failed_logins + 1)  # an expired lock starts afresh
+    until = literal(now + timedelta(minutes=minutes), c.locked_until.type)
+    reserve = (update(_users)
+               .where(c.username == name, c.is_active.is_(True),
+                      or_(c.locked_until.is_(None), c.locked_until <= now))
+               .values(failed_logins=tries,
+                       locked_until=case((tries >= limit, until), else_=None))
+               .returning(c.id, c.failed_logins, c.password_hash, c.username, c.role,
+                          c.region_kode, c.agencies, c.display_name))
+    with engine.begin() as conn:
+        row = conn.execute(reserve).first()
+    if row is None or row.failed_logins > limit:
+        raise _refuse(password)
+    ok = _hasher.verify(password, row.password_hash)
+    who = Actor(row.username, row.role, row.region_kode, tuple(row.agencies or ()),
+                row.display_name)
+    if ok:
+        with engine.begin() as conn:
+            conn.execute(update(_users).where(c.id == row.id)
+                         .values(failed_logins=0, locked_until=None))
+        return who
+    if row.failed_logins >= limit:  # this try set the lock: start counting afresh after it
+        with engine.begin() as conn:
+            conn.execute(update(_users).where(c.id == row.id).values(failed_logins=0))
+            audit.record(conn, who, "user.locked", "user", row.username, minutes=minutes,
+                         failures=limit)
+    raise LoginError(LOGIN_FAILED)
 
 
 def list_users(engine: Engine, actor: Actor) -> list[dict]:
@@ -142,10 +256,8 @@ def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> Non
     """Deactivate or reactivate an account (admin only); the last active admin stays."""
     require(actor, "user.manage")
     with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == username)
-                      .with_for_update()).scalars().first()
-        if user is None:
-            raise ValueError(f"unknown user '{username}'")
+        user = _account(s, username)
+        username = user.username
         if not active and user.role == "admin" and user.is_active \
                 and _other_active_admins(s, username) == 0:
             raise PermissionDenied(f"{username} is the last active admin: add another admin "
@@ -163,10 +275,8 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str,
     require(actor, "user.manage")
     errors = _role_errors(role, region_kode, agencies)
     with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == username)
-                      .with_for_update()).scalars().first()
-        if user is None:
-            raise ValueError(f"unknown user '{username}'")
+        user = _account(s, username)
+        username = user.username
         errors += _region_errors(s, role, region_kode)
         if errors:
             raise ValueError("\n".join(errors))

@@ -15,6 +15,7 @@ from kla.services import answers as ans
 from kla.services import users, workflow
 from kla.services.assessments import save_assessment
 from kla.services.permissions import SYSTEM, PermissionDenied
+from kla.settings import get_settings
 from kla.store.db import engine_for
 from kla.store.evidence import EvidenceError, LocalStore
 from kla.store.models import Assessment, AuditLog, Evidence, utcnow
@@ -53,18 +54,19 @@ def test_accounts_and_throttled_login(env):
         users.authenticate(engine, "wf.koord", "salah")
     with pytest.raises(users.LoginError, match="wrong username or password"):
         users.authenticate(engine, "tidak.ada", PASSWORD)
-    for _ in range(users.MAX_FAILURES):
+    cfg = get_settings()
+    for _ in range(cfg.login_max_failures):
         with pytest.raises(users.LoginError):
             users.authenticate(engine, "wf.viewer", "salah")
-    with pytest.raises(users.LoginError, match="too many failed attempts"):
+    with pytest.raises(users.LoginError, match=users.LOGIN_FAILED):  # one message for all
         users.authenticate(engine, "wf.viewer", PASSWORD)  # even the right password waits
-    later = users.utcnow() + timedelta(minutes=users.LOCK_MINUTES + 1)
+    later = users.utcnow() + timedelta(minutes=cfg.login_lock_minutes + 1)
     assert users.authenticate(engine, "wf.viewer", PASSWORD, now=later).role == "viewer"
     with pytest.raises(ValueError) as err:
         users.add_user(engine, SYSTEM, username="wf.koord", password="pendek", role="opd",
                        region_kode="99.99")
     msg = str(err.value)
-    assert "already exists" in msg and "at least 8" in msg and "unknown region" in msg
+    assert "already exists" in msg and "at least 10" in msg and "unknown region" in msg
     assert "needs at least one agency" in msg
     with Session(engine) as s:
         h = s.exec(text("SELECT password_hash FROM app_user WHERE username='wf.koord'")).one()[0]
