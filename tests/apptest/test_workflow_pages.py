@@ -20,7 +20,7 @@ def test_login_is_required_and_throttled(app_factory, seeded_sqlite_url):
     at.text_input(key="login_username").input("koordinator.serang")
     at.text_input(key="login_password").input("salah")
     at.get("form_submit_button")[0].click().run()
-    assert "wrong username or password" in at.error[0].value
+    assert at.error[0].value.startswith("Nama pengguna atau kata sandi salah")
     at.text_input(key="login_password").input(DEMO_PASSWORD)
     at.get("form_submit_button")[0].click().run()
     assert not at.exception

@@ -78,7 +78,7 @@ def test_user_add_and_list(seeded_url, tmp_path):
     assert r.returncode == 0, r.stderr
     r = kla(seeded_url, tmp_path, "user", "add", "cli.koord", "--role", "opd",
             "--password-stdin", stdin="pendek\n")
-    assert r.returncode == 2 and "already exists" in r.stderr and "at least 8" in r.stderr
+    assert r.returncode == 2 and "already exists" in r.stderr and "at least 10" in r.stderr
     listed = kla(seeded_url, tmp_path, "user", "list").stdout
     assert "cli.koord" in listed and "coordinator" in listed and "admin" in listed
 
