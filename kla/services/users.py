@@ -247,6 +247,18 @@ def list_users(engine: Engine, actor: Actor) -> list[dict]:
                 for u in s.exec(select(User).order_by(User.username)).scalars()]
 
 
+def _lock_admins(s: Session) -> None:
+    """Serialise changes that may remove an admin: on PostgreSQL lock every admin row, on
+    SQLite take the write lock before reading (BEGIN IMMEDIATE). Two admins removing each
+    other at the same moment then run one after the other, and the second sees the first."""
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        s.exec(select(User.id).where(User.role == "admin").order_by(User.id)
+               .with_for_update()).all()
+
+
 def _other_active_admins(s: Session, username: str) -> int:
     return s.exec(select(func.count()).select_from(User).where(
         User.role == "admin", User.is_active.is_(True), User.username != username)).scalar_one()
@@ -256,6 +268,7 @@ def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> Non
     """Deactivate or reactivate an account (admin only); the last active admin stays."""
     require(actor, "user.manage")
     with Session(engine) as s:
+        _lock_admins(s)
         user = _account(s, username)
         username = user.username
         if not active and user.role == "admin" and user.is_active \
@@ -275,6 +288,7 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str,
     require(actor, "user.manage")
     errors = _role_errors(role, region_kode, agencies)
     with Session(engine) as s:
+        _lock_admins(s)
         user = _account(s, username)
         username = user.username
         errors += _region_errors(s, role, region_kode)

@@ -608,10 +608,6 @@ def test_a_scoped_admin_stays_in_its_scope(world):
         planning.save_efforts(w.engine, banten, METRO, w.fw, {DINKES_Q: 4.0})
 
 
-@pytest.mark.xfail(raises=AssertionError, strict=True,
-                   reason="write skew: users.set_active/set_role count the other active admins "
-                          "without locking them, so two admins removing each other at the same "
-                          "moment both succeed and no active admin is left")
 def test_two_admins_removing_each_other_keep_one(world, monkeypatch):
     """Admin A deactivates admin B while B demotes A: one of them must be refused. The
     interleaving is forced (both count the other active admins before either writes)."""
