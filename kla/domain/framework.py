@@ -1,7 +1,8 @@
 """Evaluation frameworks as data: load and validate ``indicators/<code>/``.
 
-A framework folder holds ``framework.toml`` (metadata, blocks, predicate bands, provenance) and
-``questions.csv`` (one row per question). Pure: no Streamlit, no database.
+A framework folder holds ``framework.toml`` (metadata, blocks, predicate bands, provenance),
+``questions.csv`` (one row per question) and, optionally, ``registry_links.csv`` (which question
+each registry rule informs). Pure: no Streamlit, no database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kla.domain.registries import LINK_KEYS
+
 DEFAULT_FRAMEWORK = "kla-2024"
 from kla.domain.workflow import STAGES  # noqa: E402,F401  (re-exported)
 
@@ -21,6 +24,7 @@ QUESTION_COLUMNS = (
     "block", "indicator_code", "indicator_name", "indicator_max", "question_code",
     "question_max", "for_kecamatan", "for_desa", "data_source_opds", "question_text",
 )
+LINK_COLUMNS = ("registry", "key", "question_id")
 
 
 class FrameworkError(ValueError):
@@ -89,6 +93,8 @@ class Framework:
     bands: tuple[Band, ...]
     provenance: dict[str, str] = field(default_factory=dict)
     quirks: tuple[dict[str, str], ...] = ()
+    # registry -> link key -> question id (registry_links.csv; empty: no registry proposes).
+    registry_links: dict[str, dict[str, str]] = field(default_factory=dict)
     checksum: str = ""
 
     @property
@@ -243,6 +249,10 @@ def load_framework(folder: Path) -> Framework:
     if "none" in (b.code for b in bands):
         raise FrameworkError(f"{meta_path}: 'none' is reserved for totals below the first band")
 
+    links_path = folder / "registry_links.csv"
+    raw_links = links_path.read_bytes() if links_path.is_file() else None
+    links = _registry_links(links_path, raw_links, questions) if raw_links is not None else {}
+
     # Order questions by block, then indicator, then their order in the file.
     ordered_q = {qid: questions[qid] for blk in blocks.values() for ic in blk.indicators
                  for qid in indicators[ic].questions}
@@ -253,6 +263,40 @@ def load_framework(folder: Path) -> Framework:
         total_max=float(meta["total_max"]), blocks=blocks, indicators=ordered_i,
         questions=ordered_q, bands=tuple(bands),
         provenance={k: str(v) for k, v in meta.get("provenance", {}).items()},
-        quirks=tuple(meta.get("quirks", ())),
-        checksum=hashlib.sha256(raw_meta + b"\0" + raw_q).hexdigest(),
+        quirks=tuple(meta.get("quirks", ())), registry_links=links,
+        checksum=hashlib.sha256(raw_meta + b"\0" + raw_q + (
+            b"" if raw_links is None else b"\0" + raw_links)).hexdigest(),
     )
+
+
+def _registry_links(path: Path, raw: bytes, questions: dict[str, Question]
+                    ) -> dict[str, dict[str, str]]:
+    """registry -> link key -> question id, in the file's order; every registry, link key and
+    question checked, each (registry, key) and each question linked once."""
+    reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
+    missing = [c for c in LINK_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise FrameworkError(f"{path}: missing column(s) {', '.join(missing)}")
+    links: dict[str, dict[str, str]] = {}
+    rows_of: dict[tuple[str, str] | str, int] = {}  # (registry, key) or question id -> row
+    for rowno, row in enumerate(reader, start=2):  # row 1 is the header
+        where = f"{path.name} row {rowno}"
+        registry, key, qid = ((row.get(c) or "").strip() for c in LINK_COLUMNS)
+        if registry not in LINK_KEYS:
+            raise FrameworkError(f"{where}, field registry: unknown registry '{registry}' "
+                                 f"(known: {', '.join(LINK_KEYS)})")
+        if key not in LINK_KEYS[registry]:
+            known = ", ".join(LINK_KEYS[registry]) or "none, it proposes no credit"
+            raise FrameworkError(f"{where}, field key: '{key}' is not a link of {registry} "
+                                 f"(known: {known})")
+        if (registry, key) in rows_of:
+            raise FrameworkError(f"{where}, field key: {registry} {key} is already linked on "
+                                 f"row {rows_of[registry, key]}")
+        if qid not in questions:
+            raise FrameworkError(f"{where}, field question_id: unknown question '{qid}'")
+        if qid in rows_of:
+            raise FrameworkError(f"{where}, field question_id: '{qid}' is already linked on "
+                                 f"row {rows_of[qid]}")
+        rows_of[registry, key] = rows_of[qid] = rowno
+        links.setdefault(registry, {})[key] = qid
+    return links

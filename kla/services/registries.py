@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
+from kla.domain.framework import Framework, get_framework
 from kla.domain.registries import (
     FIELDS,
     Area,
@@ -199,10 +200,14 @@ def set_target(engine: Engine, actor: Actor, region_kode: str, name: str, value:
         s.commit()
 
 
-def proposals(engine: Engine, actor: Actor, region_kode: str) -> list[Proposal]:
+def proposals(engine: Engine, actor: Actor, region_kode: str,
+              framework: Framework | None = None) -> list[Proposal]:
+    """The registries' proposals for a kab/kota, for the questions ``framework`` (default: the
+    default framework) links them to in its registry_links.csv."""
     require_visible(actor, region_kode)
-    data = {kind: _entries(engine, region_kode, kind) for kind in FIELDS}
-    return propose_all(data, area(engine, region_kode), _targets(engine, region_kode))
+    links = (framework or get_framework()).registry_links
+    data = {kind: _entries(engine, region_kode, kind) for kind in links}
+    return propose_all(data, area(engine, region_kode), _targets(engine, region_kode), links)
 
 
 def apply_proposal(engine: Engine, actor: Actor, assessment_id: int, proposal: Proposal,

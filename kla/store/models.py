@@ -9,6 +9,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kla.domain.registries import KINDS
 from kla.domain.workflow import DECISIONS, LEVELS, ROLES, STAGES, STATUSES, sql_in
 
 SQLModel.metadata.naming_convention = {
@@ -278,8 +279,7 @@ class RegistryEntry(SQLModel, table=True):
     __tablename__ = "registry_entry"
     __table_args__ = (
         UniqueConstraint("region_kode", "kind", "key", name="uq_registry_entry_key"),
-        CheckConstraint("kind IN ('play_area','kha_training','village_body','ppa_case')",
-                        name="kind"),
+        CheckConstraint(sql_in("kind", KINDS), name="kind"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13, index=True)

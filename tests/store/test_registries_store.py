@@ -1,15 +1,22 @@
 """Registries in the store, on SQLite and PostgreSQL."""
 
-import pytest
+from pathlib import Path
 
-from kla.domain.registries import RegistryError
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from kla.domain.framework import get_framework, load_framework
+from kla.domain.registries import KINDS, RegistryError
 from kla.services import registries as reg
 from kla.services.demo import load_registry_samples
 from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.store.db import engine_for
+from kla.store.models import RegistryEntry
 
 pytestmark = pytest.mark.store
 KOORD = Actor("reg.koord", "coordinator", "18.72")
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks" / "mini-2099"
 
 
 def test_real_denominators(seeded_url):
@@ -61,3 +68,27 @@ def test_sample_registries_reload_without_duplicates(seeded_url):
     load_registry_samples(engine, SYSTEM)
     assert {k: len(reg.entries(engine, SYSTEM, "36.73", k)) for k in reg.FIELDS} == counts
     assert all(r["is_sample"] for r in reg.entries(engine, SYSTEM, "36.73", "play_area"))
+
+
+def test_proposals_follow_the_frameworks_links(seeded_url):
+    engine = engine_for(seeded_url)
+    props = reg.proposals(engine, SYSTEM, "18.72")
+    links = get_framework().registry_links
+    assert [(p.registry, p.question_id) for p in props] == [
+        (kind, qid) for kind, of_kind in links.items() for qid in of_kind.values()]
+    assert reg.proposals(engine, SYSTEM, "18.72", framework=get_framework()) == props
+    # A framework without registry_links.csv: the registries propose nothing for it.
+    assert reg.proposals(engine, SYSTEM, "18.72", framework=load_framework(MINI)) == []
+
+
+def test_the_database_refuses_an_unknown_registry_kind(seeded_url):
+    engine = engine_for(seeded_url)
+    row = {"region_kode": "18.72", "key": "x", "data": {}, "updated_by": "test"}
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(RegistryEntry).values(kind="playground", **row))
+    with engine.connect() as conn:  # every kind of the domain is allowed (not committed)
+        for kind in KINDS:
+            conn.execute(insert(RegistryEntry).values(kind=kind, **row))
+    leftovers = [e for k in KINDS for e in reg.entries(engine, SYSTEM, "18.72", k)
+                 if set(e) == {"id", "is_sample"}]  # a row with empty data
+    assert leftovers == []

@@ -1,0 +1,209 @@
+"""What every registry shares: the kab/kota area, the row errors, the field validators
+(``Row``), the proposal a rule makes, and the ``Registry`` base class each kind derives from.
+Pure.
+
+A kind (one module beside this one) declares its form and Excel columns (``FIELDS``), the
+checks of one row (``clean``, through the ``Row`` validators), the identity of a row
+(``key``), the link keys its credit rule understands (``LINK_KEYS``) and the rule itself
+(``propose``). Which instrument question a link key informs is data: the framework's
+``registry_links.csv``, handed to ``propose`` as ``links`` (link key → question id). A link
+the framework does not list gives no proposal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import ClassVar
+
+# The sub-areas of a kab/kota a coverage credit counts, with their unit names (id, en).
+UNITS = {"kecamatan": ("kecamatan", "sub-districts"),
+         "desa_kelurahan": ("kelurahan/desa", "villages")}
+AREA_LEVELS = tuple(UNITS)
+
+# A form / Excel column: (field, type, options). Types: text, choice, date, int, bool,
+# kecamatan, desa, area (kecamatan or desa).
+Column = tuple[str, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Area:
+    """A kab/kota with its kecamatan and desa/kelurahan codes (the real denominators)."""
+
+    kode: str
+    nama: str
+    kecamatan: dict[str, str]  # kode -> nama
+    desa: dict[str, str]  # kode -> nama
+
+    def kecamatan_of(self, desa_kode: str) -> str:
+        return desa_kode.rsplit(".", 1)[0]
+
+    def units(self, level: str) -> dict[str, str]:
+        """The kecamatan (``level`` "kecamatan") or the desa/kelurahan of the kab/kota."""
+        return self.kecamatan if level == "kecamatan" else self.desa
+
+
+class RegistryError(ValueError):
+    """Rows refused; ``errors`` name the row (spreadsheet numbering) and the field."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors[:50]) + (f"\n… and {len(errors) - 50} more"
+                                                    if len(errors) > 50 else ""))
+
+
+class Row:
+    """One raw row under validation: its field validators clean a value and record every
+    problem with the row and the field (``row 3, field kind: …``), so that all the problems
+    of a row are reported, not only the first."""
+
+    def __init__(self, raw: Mapping[str, object], where: str, errors: list[str]):
+        self.raw, self.where, self.errors = raw, where, errors
+
+    def error(self, field: str | None, message: str) -> None:
+        """Record a problem of ``field`` (None: of the row as a whole)."""
+        self.errors.append(f"{self.where}, field {field}: {message}" if field
+                           else f"{self.where}: {message}")
+
+    def text(self, field: str) -> str:
+        value = self.raw.get(field)
+        return "" if value is None else str(value).strip()
+
+    def date(self, field: str, required: bool = True) -> date | None:
+        value = self.raw.get(field)
+        if value in (None, ""):
+            if required:
+                self.error(field, "a date is required (YYYY-MM-DD)")
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            self.error(field, f"'{value}' is not a date (YYYY-MM-DD)")
+            return None
+
+    def choice(self, field: str, options: Sequence[str]) -> str:
+        v = self.text(field).lower().replace(" ", "_")
+        if v not in options:
+            self.error(field, f"'{self.raw.get(field)}' is not one of {', '.join(options)}")
+        return v
+
+    def count(self, field: str) -> int:
+        value = self.raw.get(field)
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.error(field, f"'{value}' is not a number")
+            return 0
+        if not math.isfinite(x) or x < 0 or x != int(x):
+            self.error(field, f"{value} must be a whole number ≥ 0")
+            return 0
+        return int(x)
+
+    def yes(self, field: str) -> bool:
+        return self.text(field).lower() in ("1", "true", "ya", "yes", "y", "x")
+
+
+def folded(value: object) -> str:
+    """A name as keys compare it: without case and surrounding spaces."""
+    return str(value).strip().lower()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    question_id: str
+    credit: float | None  # None: no proposal possible (the reasoning says why)
+    reasoning_id: str
+    reasoning_en: str
+    registry: str
+    basis: dict = field(default_factory=dict)  # numerator/denominator for what-ifs
+
+    def reasoning(self, lang: str = "id") -> str:
+        return self.reasoning_en if lang == "en" else self.reasoning_id
+
+
+def share(n: int, d: int) -> float:
+    return round(min(1.0, n / d), 2) if d else 0.0
+
+
+def fmt(x: float, lang: str) -> str:
+    from kla.i18n import fmt_short
+
+    return fmt_short(x, lang)
+
+
+def coverage(qid: str, registry: str, n: int, d: int, what: tuple[str, str],
+             level: str) -> Proposal:
+    """``n`` of the ``d`` kecamatan / desa-kelurahan (``level``) meet ``what`` (id, en)."""
+    c = share(n, d)
+    (what_id, what_en), (unit_id, unit_en) = what, UNITS[level]
+    return Proposal(qid, c, f"{n} dari {d} {unit_id} {what_id} → {fmt(c, 'id')}",
+                    f"{n} of {d} {unit_en} {what_en} → {fmt(c, 'en')}", registry,
+                    {"n": n, "d": d, "level": level})
+
+
+def what_if_more(proposal: Proposal, extra: int, question_max: float) -> tuple[float, float]:
+    """(new credit, points gained) if ``extra`` more units met the criterion."""
+    d = proposal.basis.get("d", 0)
+    if not d:
+        return proposal.credit or 0.0, 0.0
+    new = share(min(d, proposal.basis["n"] + extra), d)
+    return new, round((new - (proposal.credit or 0.0)) * question_max, 2)
+
+
+class Registry:
+    """One kind of registry. Subclasses set ``kind``, ``FIELDS`` and implement ``clean`` and
+    ``key``; those whose rows inform the instrument also set ``LINK_KEYS`` and ``propose``."""
+
+    kind: ClassVar[str]
+    FIELDS: ClassVar[tuple[Column, ...]]
+    LINK_KEYS: ClassVar[tuple[str, ...]] = ()  # the keys registry_links.csv may name
+    DEFAULTS: ClassVar[dict[str, str]] = {}  # form defaults (field -> option)
+
+    @property
+    def date_fields(self) -> set[str]:
+        return {f for f, t, _ in self.FIELDS if t == "date"}
+
+    def clean(self, row: Row, area: Area) -> dict:
+        """The cleaned row; every problem recorded through ``row.error`` (or its validators)."""
+        raise NotImplementedError
+
+    def key(self, row: Mapping[str, object]) -> tuple:
+        """The identity of a cleaned row (a second row with the same key is a duplicate)."""
+        raise NotImplementedError
+
+    def propose(self, rows: Sequence[Mapping], area: Area, targets: Mapping[str, int],
+                links: Mapping[str, str]) -> list[Proposal]:
+        """A proposal per link (link key → question id, from the framework); none without."""
+        return []
+
+    def validate(self, rows: Sequence[Mapping[str, object]], area: Area,
+                 existing_keys: set[tuple] = frozenset(), first_row: int = 2) -> list[dict]:
+        """Clean rows, or RegistryError listing every problem, duplicates included."""
+        errors: list[str] = []
+        out: list[dict] = []
+        seen: dict[tuple, int] = {}
+        for n, raw in enumerate(rows, start=first_row):
+            where = f"row {n}"
+            before = len(errors)
+            row = self.clean(Row(raw, where, errors), area)
+            if len(errors) > before:
+                continue
+            key = self.key(row)
+            if key in seen:
+                errors.append(f"{where}: duplicate of row {seen[key]} "
+                              f"({', '.join(map(str, key))})")
+                continue
+            if key in existing_keys:
+                errors.append(f"{where}: already in the registry ({', '.join(map(str, key))})")
+                continue
+            seen[key] = n
+            out.append(row)
+        if errors:
+            raise RegistryError(errors)
+        return out
