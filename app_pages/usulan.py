@@ -22,7 +22,7 @@ fw = get_framework(info.framework)
 engine = session.engine()
 version = cache.data_version()
 credits = cache.answer_details(info.id, version).credits
-props = reg.proposals(engine, who, info.region_kode)
+props = reg.proposals(engine, who, info.region_kode, framework=fw)
 area = reg.area(engine, info.region_kode)
 st.caption(t("reg.denominators", name=area.nama, kec=len(area.kecamatan), desa=len(area.desa)))
 
