@@ -120,6 +120,9 @@ if st.button(t("verify.accept_selected", n=len(rows)), key="verify_accept_many",
 
 st.divider()
 choices = rows or shown or list(queue)
+current = st.session_state.get(f"verify_q_{review.id}")
+if current in queue and current not in choices:  # just decided: stays open to see the result
+    choices = [current, *choices]
 qid = st.selectbox(t("verify.pick"), choices, key=f"verify_q_{review.id}",
                    format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
 q = fw.questions[qid]

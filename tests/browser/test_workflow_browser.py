@@ -100,7 +100,7 @@ def test_answer_upload_submit_reject_and_see_reason(browser, app_url, almost_com
     go(verifier, "Verifikasi")
     verifier.get_by_role("button", name="Buka tahap Verifikasi Administrasi (VA)").click()
     wait_for_app(verifier)
-    pick(verifier, "Pertanyaan", f"{qid} ·")
+    pick(verifier, "Pertanyaan yang ditinjau", f"{qid} ·")
     verifier.get_by_text("ditolak", exact=True).click()
     verifier.get_by_label("Alasan (wajib untuk sesuaikan/tolak)").fill(REASON)
     verifier.get_by_role("button", name="Simpan keputusan").click()
