@@ -62,7 +62,7 @@ if session.can("assessment.submit", info.region_kode):  # coordinator or admin i
             widgets.flash(t("export.imported", changed=res["changed"], unchanged=res["unchanged"]))
             st.rerun()
         except InputError as exc:
-            st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
-            widgets.table(pd.DataFrame({t("export.problem"): exc.errors}), key="export_errors")
+            st.error(t("common.import_failed", n=len(exc.errors)), icon=":material/block:")
+            widgets.table(pd.DataFrame({t("common.problem"): exc.errors}), key="export_errors")
         except PermissionDenied as exc:
             st.error(str(exc), icon=":material/block:")

@@ -33,8 +33,8 @@ items = {i.question_id: i for i in cache.checklist_of(info, version)}
 
 f1, f2, f3 = st.columns([1.2, 1, 1])
 ALL = "__all__"
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=session.lang_key("entry_block"),
-                     format_func=lambda c: t("gaps.all_blocks") if c == ALL
+block = f1.selectbox(t("common.filter_block"), [ALL, *fw.blocks], key=session.lang_key("entry_block"),
+                     format_func=lambda c: t("common.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
 mine = f2.toggle(t("entry.only_mine"), value=who.role == "opd", key="entry_mine",
                  disabled=who.role != "opd")
@@ -51,7 +51,7 @@ table = pd.DataFrame({
     t("col.opd"): ["; ".join(agencies.get(q, [])) for q in qids],
     t("col.credit"): [states[q].credit if q in states else None for q in qids],
     t("entry.evidence"): [counts.get(q, 0) for q in qids],
-    t("entry.state"): [STATUS[items[q].problem] for q in qids],
+    t("common.state"): [STATUS[items[q].problem] for q in qids],
     t("entry.verifier"): [f"{t('decision.' + reviews[q]['decision'])}: {reviews[q]['reason']}"
                           if q in reviews else "" for q in qids],
 })
@@ -124,11 +124,11 @@ limit = get_settings().max_upload_mb
 upload = st.file_uploader(t("entry.upload", mb=limit), type=["pdf", "jpg", "jpeg", "png", "xlsx",
                                                               "docx"],
                           key=f"entry_upload_{info.id}_{qid}", max_upload_size=limit)
-if upload is not None and st.button(t("entry.attach"), key="entry_attach",
+if upload is not None and st.button(t("common.attach"), key="entry_attach",
                                     icon=":material/attach_file:"):
     try:
         res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
-        widgets.flash(t("entry.attached", name=res["name"]))
+        widgets.flash(t("common.attached", name=res["name"]))
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
         st.error(str(exc), icon=":material/block:")

@@ -55,7 +55,7 @@ for agency, its in sorted(per_agency.items(), key=lambda kv: -len(kv[1])):
         widgets.table(pd.DataFrame({
             t("col.question_id"): [i.question_id for i in its],
             t("col.question"): [fw.questions[i.question_id].text for i in its],
-            t("entry.state"): [t(f"complete.problem.{i.problem}") for i in its],
+            t("common.state"): [t(f"complete.problem.{i.problem}") for i in its],
             t("complete.needs"): [", ".join(i.needs) for i in its],
         }), key=f"complete_flag_{agency}",
             column_config={t("col.question"): st.column_config.TextColumn(width="large")})

@@ -23,7 +23,7 @@ rows = gap_rows(fw, details.credits, result, details.notes,
                 details.evidence if details.has_evidence else None, lang)
 open_rows = filter_rows(rows, below_full_only=True)
 m1, m2, m3 = st.columns(3)
-m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
+m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("gaps.at_stake_total"), fmt_num(fw.total_max - result.total, lang), border=True)
 m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=True)
 
@@ -51,8 +51,8 @@ with st.expander(t("gaps.by_indicator_table")):
 st.subheader(t("gaps.questions"))
 ALL = "__all__"
 f1, f2, f3 = st.columns([1.2, 1.2, 1])
-block = f1.selectbox(t("gaps.filter_block"), [ALL, *fw.blocks], key=session.lang_key("gaps_block"),
-                     format_func=lambda c: t("gaps.all_blocks") if c == ALL
+block = f1.selectbox(t("common.filter_block"), [ALL, *fw.blocks], key=session.lang_key("gaps_block"),
+                     format_func=lambda c: t("common.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
 opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=session.lang_key("gaps_opd"),
                    format_func=lambda o: t("gaps.all_opds") if o == ALL else o)

@@ -19,8 +19,8 @@ if not users.has_users(engine):
             language="bash")
     st.stop()
 with st.form("login_form"):
-    username = st.text_input(t("login.username"), key="login_username")
-    password = st.text_input(t("login.password"), type="password", key="login_password")
+    username = st.text_input(t("common.username"), key="login_username")
+    password = st.text_input(t("common.password"), type="password", key="login_password")
     if st.form_submit_button(t("login.submit"), icon=":material/login:", type="primary"):
         try:
             who = users.authenticate(engine, username, password)

@@ -30,7 +30,7 @@ if tab.open:
         st.plotly_chart(cache.figure("national_years", version, lang), config=PLAIN)
         st.caption(t("results.coverage_caption"))
         coverage = widgets.labelled(overview["coverage"], {
-            "award_year": "results.award_year", "loaded": "results.loaded",
+            "award_year": "common.award_year", "loaded": "results.loaded",
             "national": "results.national", **{p: f"predicate.{p}" for p in TIERS},
             "coverage": "results.coverage"})
         widgets.table(coverage, key="results_coverage")
@@ -43,7 +43,7 @@ if tab.open:
     with tab:
         c1, c2 = st.columns(2, vertical_alignment="bottom")
         years = overview["years"][::-1]
-        year = c1.selectbox(t("results.award_year"), years, key="nasional_share_year")
+        year = c1.selectbox(t("common.award_year"), years, key="nasional_share_year")
         measure_key = session.lang_key("nasional_measure")
         st.session_state.setdefault(measure_key, "share")
         measure = c2.segmented_control(
@@ -65,7 +65,7 @@ if tab.open:
                     cache.figure("national_provinces", version, lang, "map", year, measure),
                     config=MAP_CONFIG)
             else:
-                kinds["province.tab_map"].info(t("province.no_geo"), icon=":material/map:")
+                kinds["province.tab_map"].info(t("common.no_geo"), icon=":material/map:")
         if kinds["results.tab_table"].open:
             with kinds["results.tab_table"]:
                 shares = widgets.labelled(overview["provinces"][year], {
@@ -86,7 +86,7 @@ if tab.open:
         if moved:
             name = {p: t(f"predicate.{p}") for p in (*TIERS, "none")}
             movers = pd.DataFrame({
-                t("posisi.region"): [m["nama"] for m in moved],
+                t("common.region"): [m["nama"] for m in moved],
                 t("results.from"): [f"{m['from_year']}: {name[m['from']]}" for m in moved],
                 t("results.to"): [f"{m['to_year']}: {name[m['to']]}" for m in moved],
             })
@@ -99,14 +99,14 @@ if tab.open:
         scope = session.actor().region_kode or ""
         st.caption(t("results.app_caption"))
         if scope:  # the app's assessments are not published: only the user's own scope
-            st.caption(t("results.app_scope", region=cache.region_names().get(scope, scope)))
+            st.caption(t("common.app_scope", region=cache.region_names().get(scope, scope)))
         summary = cache.app_summary(version)
         if not summary:
             st.caption(t("results.app_none"))
         else:
             st.plotly_chart(cache.figure("national_app", version, lang), config=PLAIN)
             stored = widgets.labelled(summary, {
-                "year": "posisi.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
+                "year": "common.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
                 "sample": "results.app_sample"})
             widgets.table(stored, key="results_app")
             widgets.downloads(stored, "kla-penilaian-aplikasi", "results_app", "Penilaian aplikasi")

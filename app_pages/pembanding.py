@@ -16,7 +16,7 @@ who = session.actor()
 codes = sorted(set(frame["kode"]))
 codes = home_first(who, codes)  # published results are public: the user's own first
 remembered = st.session_state.get("sel_region")  # the kab/kota chosen on another page
-kode = st.selectbox(t("posisi.region"), codes, key="peers_region",
+kode = st.selectbox(t("common.region"), codes, key="peers_region",
                     index=codes.index(remembered) if remembered in codes else 0,
                     format_func=lambda k: f"{regions.get(k, k)} ({k})")
 b = peer_benchmark(frame.to_dict("records"), kode)
@@ -25,7 +25,7 @@ if b is None:
     st.stop()
 m1, m2, m3 = st.columns(3)
 m1.metric(t("peers.latest", year=b["year"]), t(f"predicate.{b['predicate']}"), border=True)
-m2.metric(t("progress.years_at_current"), b["years_at_current"], border=True)
+m2.metric(t("common.years_at_current"), b["years_at_current"], border=True)
 m3.metric(t("peers.moved_up"), b["peers_moved_up"], border=True,
           help=t("peers.moved_up_help"))
 c = st.columns(3)
@@ -35,14 +35,14 @@ for col, group in zip(c, ("province", "type", "predicate")):
 st.caption(t("peers.rank_caption"))
 
 st.subheader(t("peers.sources"))
-rows = [{t("results.award_year"): y, t("posisi.predicate"): t(f"predicate.{p}"),
+rows = [{t("common.award_year"): y, t("common.predicate"): t(f"predicate.{p}"),
          t("peers.source"): t("peers.published")} for y, p in b["history"]]
 for info in cache.assessments(kode, version):  # the app's own: only within the user's scope
     if info.stage == "FINAL":
         r = cache.score(info, version)
-        rows.append({t("results.award_year"): info.year,
-                     t("posisi.predicate"): t(f"predicate.{r.predicate}"),
-                     t("peers.source"): t("peers.app") + (f" · {t('peers.sample')}"
+        rows.append({t("common.award_year"): info.year,
+                     t("common.predicate"): t(f"predicate.{r.predicate}"),
+                     t("peers.source"): t("peers.app") + (f" · {t('common.sample_mark')}"
                                                           if info.is_sample else "")})
 sources = pd.DataFrame(rows)
 widgets.table(sources, key="peers_sources")

@@ -28,12 +28,12 @@ def agencies_of(text: str) -> list[str]:
 with st.form("users_add", clear_on_submit=True):
     st.markdown(f"**{t('users.add')}**")
     c1, c2, c3 = st.columns(3)
-    username = c1.text_input(t("login.username"), key="users_name")
+    username = c1.text_input(t("common.username"), key="users_name")
     role = c2.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"),
                         key=session.lang_key("users_role"))
     region = c3.text_input(t("users.region"), key="users_region", help=t("users.region_help"))
     agencies = st.text_input(t("users.agencies"), key="users_agencies")
-    password = st.text_input(t("login.password"), type="password", key="users_password",
+    password = st.text_input(t("common.password"), type="password", key="users_password",
                              help=t("users.password_help"))
     if st.form_submit_button(t("users.create"), icon=":material/person_add:"):
         try:

@@ -32,8 +32,8 @@ avg_fall = average([f for _, f in verification_falls([(y, s, r.total) for y, s, 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("progress.current", year=current["year"]), t(f"predicate.{current['predicate']}"),
           border=True)
-m2.metric(t("progress.years_at_current"), years_at_current(rows), border=True)
-m3.metric(t("risiko.avg_fall"), fmt_num(avg_fall, lang) if avg_fall is not None else "–",
+m2.metric(t("common.years_at_current"), years_at_current(rows), border=True)
+m3.metric(t("common.avg_fall"), fmt_num(avg_fall, lang) if avg_fall is not None else "–",
           border=True)
 
 st.subheader(t("progress.totals"))
@@ -42,10 +42,10 @@ st.plotly_chart(progress_figure(hist, em, fw.bands, fw.total_max, lang),
                 config={"displayModeBar": False})
 st.subheader(t("progress.history"))
 widgets.table(pd.DataFrame({
-    t("posisi.year"): [h["year"] for h in hist],
-    t("posisi.stage"): [t(f"stage.{h['stage']}") for h in hist],
-    t("posisi.total"): [fmt_num(h["total"], lang) for h in hist],
-    t("posisi.predicate"): [t(f"predicate.{h['predicate']}") for h in hist],
+    t("common.year"): [h["year"] for h in hist],
+    t("common.stage"): [t(f"stage.{h['stage']}") for h in hist],
+    t("common.total"): [fmt_num(h["total"], lang) for h in hist],
+    t("common.predicate"): [t(f"predicate.{h['predicate']}") for h in hist],
 }), hide_index=True, key="progress_history")
 
 st.subheader(t("progress.stages"))
@@ -53,16 +53,16 @@ st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
                 config={"displayModeBar": False})
 with st.expander(t("progress.stages_table")):
     widgets.table(pd.DataFrame({
-        t("posisi.year"): [y for y, _, _ in rows],
-        t("posisi.stage"): [t(f"stage.{s}") for _, s, _ in rows],
-        t("posisi.total"): [r.total for _, _, r in rows],
-        t("posisi.predicate"): [t(f"predicate.{r.predicate}") for _, _, r in rows],
+        t("common.year"): [y for y, _, _ in rows],
+        t("common.stage"): [t(f"stage.{s}") for _, s, _ in rows],
+        t("common.total"): [r.total for _, _, r in rows],
+        t("common.predicate"): [t(f"predicate.{r.predicate}") for _, _, r in rows],
     }), key="progress_stage_totals")
 deltas = stage_deltas(rows)
 if deltas:
     st.caption(t("progress.deltas_caption"))
     table = pd.DataFrame({
-        t("posisi.year"): [d["year"] for d in deltas],
+        t("common.year"): [d["year"] for d in deltas],
         t("progress.step"): [f"{d['from']} → {d['to']}" for d in deltas],
         t("progress.delta_total"): [d["total"] for d in deltas],
         **{code: [d["blocks"][code] for d in deltas] for code in fw.blocks},

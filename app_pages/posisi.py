@@ -16,13 +16,13 @@ fw = get_framework(info.framework)
 result = cache.score(info, cache.data_version())
 
 m1, m2, m3 = st.columns([1, 1.4, 1])  # room for "Belum berpredikat"
-m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
-m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
+m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)
+m2.metric(t("common.predicate"), t(f"predicate.{result.predicate}"), border=True)
 if result.next_predicate:
-    m3.metric(t("posisi.to_next", next=t(f"predicate.{result.next_predicate}")),
-              t("posisi.to_next_value", points=fmt_num(result.points_to_next, lang)), border=True)
+    m3.metric(t("common.to_next", next=t(f"predicate.{result.next_predicate}")),
+              t("common.to_next_value", points=fmt_num(result.points_to_next, lang)), border=True)
 else:
-    m3.metric(t("posisi.top"), t(f"predicate.{result.predicate}"), border=True)
+    m3.metric(t("common.top"), t(f"predicate.{result.predicate}"), border=True)
 
 st.plotly_chart(standing_figure(result.total, result.predicate, fw.bands, fw.total_max, lang),
                 config={"displayModeBar": False})

@@ -28,7 +28,7 @@ app = app[app["region_kode"].str.startswith(prov + ".")]
 if not years and app.empty:
     st.info(t("province.none"), icon=":material/info:")
     st.stop()
-history = pd.DataFrame({t("posisi.region"): [f"{n} ({k})" for k, n in sorted(kabkota.items())]})
+history = pd.DataFrame({t("common.region"): [f"{n} ({k})" for k, n in sorted(kabkota.items())]})
 for y in years:
     that_year = rows[rows["award_year"] == y]
     got = dict(zip(that_year["kode"], that_year["predicate"]))
@@ -39,10 +39,10 @@ for y in sorted(app["year"].unique()):
     history[t("province.app_col", year=y)] = [
         t("province.app_cell", predicate=t(f"predicate.{got[k].predicate}"),
           total=fmt_num(got[k].total, lang), stage=got[k].stage)
-        + (f" · {t('peers.sample')}" if got[k].is_sample else "") if k in got else "–"
+        + (f" · {t('common.sample_mark')}" if got[k].is_sample else "") if k in got else "–"
         for k in sorted(kabkota)]
 if years:
-    year = st.selectbox(t("results.award_year"), years[::-1], key=f"province_year_{prov}")
+    year = st.selectbox(t("common.award_year"), years[::-1], key=f"province_year_{prov}")
     status = provila(rows.to_dict("records"), kabkota, int(year))
     if status["qualifies"]:
         st.success(t("province.provila_yes", year=year), icon=":material/workspace_premium:")
@@ -54,14 +54,14 @@ else:
 widgets.table(history, key="province_history")
 st.caption(t("province.sources_caption"))
 if who.region_kode:
-    st.caption(t("results.app_scope", region=regions.get(who.region_kode, who.region_kode)))
+    st.caption(t("common.app_scope", region=regions.get(who.region_kode, who.region_kode)))
 widgets.downloads(history, f"provinsi-{prov}", "province", provinces[prov])
 if not years:
     st.stop()
 if status["blocking"]:
     with st.expander(t("province.blocking", n=len(status["blocking"]))):
         blocking = pd.DataFrame({
-            t("posisi.region"): [f"{b['nama']} ({b['kode']})" for b in status["blocking"]],
+            t("common.region"): [f"{b['nama']} ({b['kode']})" for b in status["blocking"]],
             t("province.reason"): [t(f"province.reason.{b['reason']}") for b in status["blocking"]],
         })
         widgets.table(blocking, key="province_blocking")
@@ -84,7 +84,7 @@ if views["province.tab_map"].open:
             if missing:
                 st.caption(t("province.no_shape", names=", ".join(missing)))
         else:
-            st.info(t("province.no_geo"), icon=":material/map:")
+            st.info(t("common.no_geo"), icon=":material/map:")
 if views["province.tab_bar"].open:
     views["province.tab_bar"].plotly_chart(
         ranked_bar_figure([kabkota[k] for k in codes], values, t("province.level"), lang),

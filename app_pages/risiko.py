@@ -23,8 +23,8 @@ fc = forecast(fw, [(y, s, r.total) for _, (y, s, r) in history], info.year, resu
 buf = buffer(fw, result)
 crit = critical_questions(fw, details.credits, result)
 m1, m2, m3, m4 = st.columns([1, 1.4, 1, 1])
-m1.metric(t("posisi.total"), fmt_num(result.total, lang), border=True)
-m2.metric(t("posisi.predicate"), t(f"predicate.{result.predicate}"), border=True)
+m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)
+m2.metric(t("common.predicate"), t(f"predicate.{result.predicate}"), border=True)
 m3.metric(t("risiko.buffer"), fmt_num(buf, lang) if buf is not None else "–", border=True,
           help=t("risiko.buffer_help"))
 m4.metric(t("risiko.critical_count"), len(crit), border=True)
@@ -42,14 +42,14 @@ elif fc.average_fall is None:
     st.info(t("risiko.no_history"), icon=":material/info:")
 else:
     f1, f2 = st.columns(2)
-    f1.metric(t("risiko.avg_fall"), fmt_num(fc.average_fall, lang), border=True)
+    f1.metric(t("common.avg_fall"), fmt_num(fc.average_fall, lang), border=True)
     f2.metric(t("risiko.forecast"), f"{fmt_num(fc.forecast_total, lang)} · "
               f"{t('predicate.' + fc.forecast_predicate)}", border=True)
     if fc.forecast_predicate != result.predicate:
         st.warning(t("risiko.forecast_drop", predicate=t("predicate." + fc.forecast_predicate)))
     st.plotly_chart(falls_figure(fc.falls, fc.average_fall, lang),
                     config={"displayModeBar": False})
-    widgets.table(pd.DataFrame({t("posisi.year"): [y for y, _ in fc.falls],
+    widgets.table(pd.DataFrame({t("common.year"): [y for y, _ in fc.falls],
                                t("chart.fall"): [fmt_num(f, lang) for _, f in fc.falls]}),
                  hide_index=True, key="risk_falls")
 

@@ -74,10 +74,10 @@ m2.metric(t("sim.predicate"), t(f"predicate.{s.predicate}"), border=True,
           if w.predicate_changed else None,
           delta_color="normal" if s.total >= b.total else "inverse")
 if s.next_predicate:
-    m3.metric(t("posisi.to_next", next=t(f"predicate.{s.next_predicate}")),
-              t("posisi.to_next_value", points=fmt_num(s.points_to_next, lang)), border=True)
+    m3.metric(t("common.to_next", next=t(f"predicate.{s.next_predicate}")),
+              t("common.to_next_value", points=fmt_num(s.points_to_next, lang)), border=True)
 else:
-    m3.metric(t("posisi.top"), t(f"predicate.{s.predicate}"), border=True)
+    m3.metric(t("common.top"), t(f"predicate.{s.predicate}"), border=True)
 st.plotly_chart(standing_figure(s.total, s.predicate, fw.bands, fw.total_max, lang,
                                 [(t("chart.baseline"), b.total)] if w.delta else []),
                 config={"displayModeBar": False})
@@ -130,8 +130,8 @@ if saved:
     for sc in saved:
         r = what_if(fw, base, sc["changes"]).scenario
         rows.append({t("sim.scenario_name"): sc["name"], t("sim.n_changes"): len(sc["changes"]),
-                     t("posisi.total"): r.total, "Δ": round(r.total - b.total, 2),
-                     t("posisi.predicate"): t(f"predicate.{r.predicate}")})
+                     t("common.total"): r.total, "Δ": round(r.total - b.total, 2),
+                     t("common.predicate"): t(f"predicate.{r.predicate}")})
     widgets.table(pd.DataFrame(rows), hide_index=True, key="sim_scenarios")
     s1, s2, s3 = st.columns([2, 1, 1] if may_write else [3, 1, 0.01],
                             vertical_alignment="bottom")

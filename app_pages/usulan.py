@@ -45,7 +45,7 @@ if usable and session.can("proposal.apply", info.region_kode):
     st.info(p.reasoning(lang), icon=":material/lightbulb:")
     c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
     typed = c2.text_input(t("reg.override_value"), value=fmt_short(p.credit, lang),
-                          key=f"prop_override_{qid}", help=t("verify.credit_help"))
+                          key=f"prop_override_{qid}", help=t("common.credit_help"))
 
     def apply(credit: float) -> None:
         try:
@@ -72,7 +72,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric(t("reg.kd_now"), fmt_num(now, lang), border=True)
 m2.metric(t("reg.kd_registry"), fmt_num(new, lang), border=True,
           delta=fmt_num(new - now, lang) if new != now else None)
-m3.metric(t("posisi.total"), fmt_num(w.scenario.total, lang), border=True,
+m3.metric(t("common.total"), fmt_num(w.scenario.total, lang), border=True,
           delta=t(f"predicate.{w.scenario.predicate}"))
 coverage = sorted((p for p in kd if p.basis.get("d")), key=lambda p: p.credit)  # most room first
 if coverage:

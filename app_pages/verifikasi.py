@@ -23,7 +23,7 @@ kode = widgets.pick_region("verify")
 version = cache.data_version()
 infos = cache.assessments(kode, version)
 years = sorted({a.year for a in infos}, reverse=True)
-year = st.selectbox(t("posisi.year"), years, key=f"verify_year_{kode}")
+year = st.selectbox(t("common.year"), years, key=f"verify_year_{kode}")
 by_stage = {a.stage: a for a in infos if a.year == year}
 if any(a.is_sample for a in by_stage.values()):
     widgets.sample_badge()
@@ -80,7 +80,7 @@ states = f1.multiselect(t("verify.filter_state"), STATES, default=["unreviewed",
                         placeholder=t("common.choose"))
 blocks = ["*", *fw.blocks]
 block = f2.selectbox(t("verify.filter_block"), blocks,
-                     format_func=lambda b: t("gaps.all_blocks") if b == "*" else b,
+                     format_func=lambda b: t("common.all_blocks") if b == "*" else b,
                      key=session.lang_key(f"verify_block_{review.id}"))
 all_agencies = sorted({a for q in fw.questions for a in agencies.get(q, [])})
 agency = f3.selectbox(t("verify.filter_agency"), ["*", *all_agencies],
@@ -159,7 +159,7 @@ with st.form(f"verify_form_{review.id}_{qid}"):
     decision = st.radio(t("verify.decision"), ["accept", "adjust", "reject"], horizontal=True,
                         format_func=lambda d: t(f"decision.{d}"), key=f"verify_dec_{qid}")
     typed = st.text_input(t("verify.credit"), value=credit_text(row["credit"]) if row else "",
-                          key=f"verify_credit_{qid}", help=t("verify.credit_help"))
+                          key=f"verify_credit_{qid}", help=t("common.credit_help"))
     reason = st.text_area(t("verify.reason"), key=f"verify_reason_{qid}", max_chars=1000)
     if st.form_submit_button(t("verify.save"), icon=":material/gavel:", type="primary"):
         credit = None

@@ -174,7 +174,7 @@ def _scoring(version: str, fn):  # noqa: ANN001, ANN202
     key = f"{read_key(who)}@{version}"
     if key in _SCORED:
         return fn(who, version)
-    with st.spinner(t("results.scoring"), show_time=True):
+    with st.spinner(t("common.scoring"), show_time=True):
         out = fn(who, version)
     if len(_SCORED) > 256:  # versions change on every write: keep the set small
         _SCORED.clear()
@@ -236,7 +236,7 @@ def _national_app(version: str, lang: str, _read_key: str):  # noqa: ANN202
 
     counts = [{"award_year": r["year"], "predicate": p, "n": r[p]}
               for r in app_summary(version) for p in (*TIERS, "none")]
-    return results_figure(counts, {}, lang, year_label="posisi.year")
+    return results_figure(counts, {}, lang, year_label="common.year")
 
 
 _FIGURES = {"national_years": _national_years, "national_provinces": _national_provinces,

@@ -116,7 +116,7 @@ def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
         x=[h["year"] for h in history], y=[h["total"] for h in history], mode="lines+markers+text",
         name=t("chart.verified", lang), line={"color": BAR, "width": 3},
         text=[fmt_num(h["total"], lang) for h in history], textposition="top center"))
-    fig.update_xaxes(type="category", title_text=t("posisi.year", lang))
+    fig.update_xaxes(type="category", title_text=t("common.year", lang))
     fig.update_yaxes(range=[0, total_max], title_text=t("chart.points", lang))
     return _layout(fig, lang, 380, margin={"l": 10, "r": 110, "t": 30, "b": 40})
 
@@ -176,7 +176,7 @@ def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
                            name=t("chart.fall", lang)))
     if average is not None:
         fig.add_hline(y=average, line_dash="dash", line_color=INK,
-                      annotation_text=f"{t('risiko.avg_fall', lang)}: {fmt_num(average, lang)}")
+                      annotation_text=f"{t('common.avg_fall', lang)}: {fmt_num(average, lang)}")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("chart.points", lang))
     return _layout(fig, lang, 300)
@@ -247,7 +247,7 @@ def handling_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
 
 
 def results_figure(counts: Sequence[dict], national: dict[int, dict],
-                   lang: str = "id", year_label: str = "results.award_year") -> go.Figure:
+                   lang: str = "id", year_label: str = "common.award_year") -> go.Figure:
     """Kab/kota per year stacked by predicate, the national total beside them when given:
     ``counts`` = {"award_year", "predicate", "n"}."""
     years = sorted({c["award_year"] for c in counts} | set(national))

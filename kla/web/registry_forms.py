@@ -116,12 +116,12 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                     st.error(str(exc))
         upload = st.file_uploader(t("reg.attach"), type=["pdf", "jpg", "jpeg", "png"],
                                   key=f"reg_file_{kind}_{entry_id}")
-        if upload is not None and st.button(t("entry.attach"), key=f"reg_attach_{kind}",
+        if upload is not None and st.button(t("common.attach"), key=f"reg_attach_{kind}",
                                             icon=":material/attach_file:"):
             try:
                 res = reg.attach_file(session.engine(), who, int(entry_id), upload.name,
                                       upload.getvalue())
-                widgets.flash(t("entry.attached", name=res["name"]))
+                widgets.flash(t("common.attached", name=res["name"]))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
                 st.error(str(exc))
@@ -165,7 +165,7 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                 widgets.flash(t("reg.imported", n=n))
                 st.rerun()
             except RegistryError as exc:
-                st.error(t("export.import_failed", n=len(exc.errors)), icon=":material/block:")
-                widgets.table(pd.DataFrame({t("export.problem"): exc.errors}), key=f"reg_err_{kind}")
+                st.error(t("common.import_failed", n=len(exc.errors)), icon=":material/block:")
+                widgets.table(pd.DataFrame({t("common.problem"): exc.errors}), key=f"reg_err_{kind}")
             except PermissionDenied as exc:
                 st.error(str(exc))

@@ -36,9 +36,9 @@ def status_banner(info: AssessmentInfo) -> None:
     if a["status"] == "revision" and a["deadline"] is not None:
         _countdown(a["deadline"])
     elif a["status"] in ("draft",):
-        st.info(t("entry.status", status=text), icon=":material/edit:")
+        st.info(t("common.status_banner", status=text), icon=":material/edit:")
     else:
-        st.info(t("entry.status", status=text), icon=":material/lock:")
+        st.info(t("common.status_banner", status=text), icon=":material/lock:")
 
 
 @st.fragment(run_every=60)
@@ -51,10 +51,10 @@ def _countdown(deadline) -> None:  # noqa: ANN001
     left = time_left(deadline, datetime.now(UTC))
     if left is not None and left.total_seconds() > 0:
         hours, rest = divmod(int(left.total_seconds()), 3600)
-        st.warning(t("entry.revision", deadline=f"{deadline:%d-%m-%Y %H:%M} UTC", hours=hours,
+        st.warning(t("common.revision_countdown", deadline=f"{deadline:%d-%m-%Y %H:%M} UTC", hours=hours,
                      minutes=rest // 60), icon=":material/timer:")
     else:
-        st.error(t("entry.revision_over"), icon=":material/timer_off:")
+        st.error(t("common.revision_over"), icon=":material/timer_off:")
 
 
 def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:  # noqa: ANN003
@@ -91,7 +91,7 @@ def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:  # noqa: ANN
     row = st.container(horizontal=True)
     row.download_button(t("common.download_csv"), lambda: csv_bytes(df), file_name=f"{stem}.csv",
                         mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    row.download_button(t("audit.download_xlsx"), lambda: xlsx_bytes(df, sheet[:31]),
+    row.download_button(t("common.download_xlsx"), lambda: xlsx_bytes(df, sheet[:31]),
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
                         icon=":material/table:")
 
@@ -134,10 +134,10 @@ def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
     """Kab/kota picker (only those with assessments); stops the page when there are none."""
     regions = cache.assessed_regions(cache.data_version())  # the user's scope: the service
     if not regions:
-        st.info(t("posisi.empty"), icon=":material/info:")
+        st.info(t("common.no_assessments"), icon=":material/info:")
         st.stop()
     names = {r["kode"]: f"{r['nama']} ({r['kode']})" for r in regions}
-    return _pick(t("posisi.region"), list(names), f"{prefix}_region", "sel_region", 0,
+    return _pick(t("common.region"), list(names), f"{prefix}_region", "sel_region", 0,
                  names.get, container)
 
 
@@ -148,11 +148,11 @@ def pick_assessment(prefix: str, prefer_stage: str | None = None) -> AssessmentI
     kode = pick_region(prefix, c1)
     infos = cache.assessments(kode, cache.data_version())
     years = sorted({a.year for a in infos}, reverse=True)
-    year = _pick(t("posisi.year"), years, f"{prefix}_year_{kode}", "sel_year", 0,
+    year = _pick(t("common.year"), years, f"{prefix}_year_{kode}", "sel_year", 0,
                  container=c2)
     stages = [a.stage for a in infos if a.year == year]
     first = stages.index(prefer_stage) if prefer_stage in stages else len(stages) - 1
-    stage = _pick(t("posisi.stage"), stages,
+    stage = _pick(t("common.stage"), stages,
                   lang_key(f"{prefix}_stage_{kode}_{year}", carry=False), "sel_stage",
                   first, lambda s: t(f"stage.{s}"), c3)
     info = next(a for a in infos if a.year == year and a.stage == stage)

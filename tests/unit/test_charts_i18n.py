@@ -105,7 +105,7 @@ def test_results_figure_published_and_app():
     names = [tr.name for tr in published.data]
     assert names == ["Madya", "Utama", "Jumlah nasional (resmi)"]  # no bar for "none"
     assert list(published.data[-1].y) == [360, 355]
-    app = results_figure(counts, {}, "en", year_label="posisi.year")
+    app = results_figure(counts, {}, "en", year_label="common.year")
     assert [tr.name for tr in app.data] == ["No predicate", "Madya", "Utama"]
     assert app.layout.xaxis.title.text == "Evaluation year"
     assert app.layout.yaxis.dtick == 1  # small counts: whole ticks only
