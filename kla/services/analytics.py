@@ -10,7 +10,7 @@ from kla.domain.framework import get_framework
 from kla.domain.published import national_overview as _overview
 from kla.domain.published import stage_summary as _summary
 from kla.services.assessments import latest_stage_scores
-from kla.services.permissions import Actor
+from kla.services.permissions import Actor, visible
 from kla.services.results import national_reference, results_frame
 from kla.store.models import Region
 
@@ -46,9 +46,6 @@ def app_summary(engine: Engine, actor: Actor, scores: pd.DataFrame | None = None
 def home_first(actor: Actor, codes: list[str]) -> list[str]:
     """``codes`` with those of the actor's own scope first (a default choice among public
     rows, never a filter)."""
-    scope = actor.region_kode
-    if not scope:
-        return list(codes)
-    mine = [k for k in codes if k == scope or k.startswith(scope + ".")
-            or scope.startswith(k + ".")]
+    seen, scope = visible(actor), actor.region_kode or ""
+    mine = [k for k in codes if seen.allows(k) or scope.startswith(k + ".")]  # or its province
     return mine + [k for k in codes if k not in mine]

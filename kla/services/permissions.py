@@ -51,11 +51,6 @@ class Target:
     agencies: tuple[str, ...] = ()
 
 
-def in_scope(actor: Actor, region_kode: str) -> bool:
-    scope = actor.region_kode
-    return not scope or region_kode == scope or region_kode.startswith(scope + ".")
-
-
 @dataclass(frozen=True)
 class Visibility:
     """The regions an actor may read: everything (``prefix`` None) or one province/kab-kota

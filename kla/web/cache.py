@@ -8,6 +8,8 @@ may read the same rows. Results are plain data.
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from kla.domain.framework import get_framework
@@ -29,91 +31,77 @@ def data_version() -> str:
     return svc.data_version(engine())
 
 
-@_cached(max_entries=64)
-def _assessed_regions(who: Actor, version: str) -> list[dict]:
-    return svc.assessed_regions(engine(), who)
+def for_actor(max_entries: int):  # noqa: ANN201
+    """A cached read of the signed-in user: the decorated ``fn(who, *args)`` is cached per
+    read key and arguments, and called as ``fn(*args)`` with the actor of this run."""
+
+    def wrap(fn):  # noqa: ANN001, ANN202
+        cached = _cached(max_entries=max_entries)(fn)
+
+        @functools.wraps(fn)
+        def call(*args):  # noqa: ANN002, ANN202
+            return cached(actor(), *args)
+
+        return call
+
+    return wrap
 
 
-def assessed_regions(version: str) -> list[dict]:
+@for_actor(64)
+def assessed_regions(who: Actor, version: str) -> list[dict]:
     """Kab/kota with assessments that the signed-in user may see."""
-    return _assessed_regions(actor(), version)
+    return svc.assessed_regions(engine(), who)
 
 
 def assessed_codes() -> set[str]:
     return {r["kode"] for r in assessed_regions(data_version())}
 
 
-@_cached(max_entries=256)
-def _assessments(who: Actor, region_kode: str, version: str) -> list[svc.AssessmentInfo]:
+@for_actor(256)
+def assessments(who: Actor, region_kode: str, version: str) -> list[svc.AssessmentInfo]:
     return svc.list_assessments(engine(), who, region_kode)
 
 
-def assessments(region_kode: str, version: str) -> list[svc.AssessmentInfo]:
-    return _assessments(actor(), region_kode, version)
-
-
-@_cached(max_entries=512)
-def _score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreResult:
+@for_actor(512)
+def score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreResult:
     return svc.score_assessment(engine(), who, info)
 
 
-def score(info: svc.AssessmentInfo, version: str) -> ScoreResult:
-    return _score(actor(), info, version)
-
-
-@_cached(max_entries=256)
-def _answer_details(who: Actor, assessment_id: int, version: str) -> planning.AnswerDetails:
+@for_actor(256)
+def answer_details(who: Actor, assessment_id: int, version: str) -> planning.AnswerDetails:
     return planning.answer_details(engine(), who, assessment_id)
 
 
-def answer_details(assessment_id: int, version: str) -> planning.AnswerDetails:
-    return _answer_details(actor(), assessment_id, version)
-
-
-@_cached(max_entries=64)
-def _city_history(who: Actor, region_kode: str, version: str) -> list:
+@for_actor(64)
+def city_history(who: Actor, region_kode: str, version: str) -> list:
     return planning.city_history(engine(), who, region_kode)
 
 
-def city_history(region_kode: str, version: str) -> list:
-    return _city_history(actor(), region_kode, version)
-
-
-@_cached(max_entries=256)
-def _answer_states(who: Actor, assessment_id: int, version: str) -> dict:
+@for_actor(256)
+def answer_states(who: Actor, assessment_id: int, version: str) -> dict:
     return answers.answer_states(engine(), who, assessment_id)
 
 
-def answer_states(assessment_id: int, version: str) -> dict:
-    return _answer_states(actor(), assessment_id, version)
-
-
-@_cached(max_entries=64)
-def _agencies_of(who: Actor, region_kode: str, framework: str, version: str
-                 ) -> dict[str, list[str]]:
+@for_actor(64)
+def agencies_of(who: Actor, region_kode: str, framework: str, version: str
+                ) -> dict[str, list[str]]:
     return answers.agencies_for(engine(), who, region_kode, get_framework(framework))
 
 
-def agencies_of(region_kode: str, framework: str, version: str) -> dict[str, list[str]]:
-    return _agencies_of(actor(), region_kode, framework, version)
-
-
-@_cached(max_entries=256)
-def _evidence_of(who: Actor, assessment_id: int, version: str) -> list[dict]:
+@for_actor(256)
+def evidence_of(who: Actor, assessment_id: int, version: str) -> list[dict]:
     return answers.list_evidence(engine(), who, assessment_id)
 
 
-def evidence_of(assessment_id: int, version: str) -> list[dict]:
-    return _evidence_of(actor(), assessment_id, version)
-
-
-@_cached(max_entries=256)
-def _reviews_of(who: Actor, region_kode: str, year: int, version: str) -> dict[str, dict]:
+@for_actor(256)
+def reviews_of(who: Actor, region_kode: str, year: int, version: str) -> dict[str, dict]:
     return workflow.reviews_for_year(engine(), who, region_kode, year)
 
 
-def reviews_of(region_kode: str, year: int, version: str) -> dict[str, dict]:
-    return _reviews_of(actor(), region_kode, year, version)
+@for_actor(64)
+def review_queue(who: Actor, assessment_id: int, version: str) -> list[dict]:
+    """Where every answer of a verification stage stands for the verifier."""
+    return workflow.review_queue(engine(), who, assessment_id)
 
 
 def evidence_counts(files: list[dict]) -> dict[str, int]:
@@ -243,12 +231,3 @@ _FIGURES = {"national_years": _national_years, "national_provinces": _national_p
             "national_app": _national_app}
 _SCOPED_FIGURES = {"national_app"}
 
-
-@_cached(max_entries=64)
-def _review_queue(who: Actor, assessment_id: int, version: str) -> list[dict]:
-    return workflow.review_queue(engine(), who, assessment_id)
-
-
-def review_queue(assessment_id: int, version: str) -> list[dict]:
-    """Where every answer of a verification stage stands for the verifier."""
-    return _review_queue(actor(), assessment_id, version)
