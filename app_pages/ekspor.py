@@ -2,7 +2,6 @@
 
 import io
 
-import pandas as pd
 import streamlit as st
 
 from kla.io.csv import InputError
@@ -62,7 +61,6 @@ if session.can("assessment.submit", info.region_kode):  # coordinator or admin i
             widgets.flash(t("export.imported", changed=res["changed"], unchanged=res["unchanged"]))
             st.rerun()
         except InputError as exc:
-            st.error(t("common.import_failed", n=len(exc.errors)), icon=":material/block:")
-            widgets.table(pd.DataFrame({t("common.problem"): exc.errors}), key="export_errors")
+            widgets.problems(exc, key="export_errors")
         except PermissionDenied as exc:
-            st.error(str(exc), icon=":material/block:")
+            widgets.refused(exc)

@@ -91,9 +91,9 @@ with st.form(f"entry_form_{info.id}_{qid}"):
         except ans.Conflict as exc:
             st.session_state[conflict_key] = exc
         except PermissionDenied as exc:
-            st.error(t("entry.denied", reason=str(exc)), icon=":material/block:")
+            widgets.refused(exc)
         except ValueError as exc:
-            st.error(str(exc))
+            widgets.refused(exc)
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
     st.error(t("entry.conflict", by=c.by, credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),
@@ -119,7 +119,7 @@ for f in mine_files:
             ans.delete_evidence(engine, who, f["id"])
             st.rerun()
         except PermissionDenied as exc:
-            st.error(str(exc))
+            widgets.refused(exc)
 limit = get_settings().max_upload_mb
 upload = st.file_uploader(t("entry.upload", mb=limit), type=["pdf", "jpg", "jpeg", "png", "xlsx",
                                                               "docx"],
@@ -131,4 +131,4 @@ if upload is not None and st.button(t("common.attach"), key="entry_attach",
         widgets.flash(t("common.attached", name=res["name"]))
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
-        st.error(str(exc), icon=":material/block:")
+        widgets.refused(exc)

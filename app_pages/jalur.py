@@ -37,7 +37,7 @@ target = st.selectbox(t("path.target"), above, index=above.index(default_target)
 try:
     p = plan(fw, credits, target, stored)
 except Unreachable as exc:
-    st.error(t("path.unreachable", target=t(f"predicate.{target}"), reason=str(exc)))
+    st.error(t("path.unreachable", target=t(f"predicate.{target}"), reason=session.say(exc)))
     st.stop()
 
 m1, m2, m3, m4 = st.columns(4)
@@ -137,7 +137,7 @@ with st.expander(t("path.efforts_title"), icon=":material/tune:"):
                 widgets.flash(t("path.efforts_saved", n=n))
                 st.rerun()
             except ValueError as exc:
-                st.error(str(exc))
+                widgets.refused(exc)
     if stored and st.button(t("path.reset_efforts"), key="path_reset_efforts",
                             icon=":material/restart_alt:"):
         planning.reset_efforts(session.engine(), who, info.region_kode)

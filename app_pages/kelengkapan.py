@@ -71,7 +71,7 @@ if st.button(t("complete.submit"), key="complete_submit", type="primary",
     except workflow.GateError as exc:
         st.error(t("complete.gate", n=len(exc.items)), icon=":material/block:")
     except (workflow.StageError, PermissionDenied) as exc:
-        st.error(str(exc), icon=":material/block:")
+        widgets.refused(exc)
 
 with st.expander(t("complete.assign_title"), icon=":material/assignment_ind:"):
     st.caption(t("complete.assign_caption"))
@@ -87,4 +87,4 @@ with st.expander(t("complete.assign_title"), icon=":material/assignment_ind:"):
                 widgets.flash(t("complete.assign_saved", qid=q_pick))
                 st.rerun()
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                widgets.refused(exc)

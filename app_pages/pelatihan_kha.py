@@ -35,16 +35,15 @@ rui.table("kha_training", rows, area)
 rui.add_form("kha_training", kode, area, rows)
 who = session.actor()
 if session.can("registry.target", kode):
-    with st.expander(t("reg.targets"), icon=":material/flag:"):
-        with st.form("kha_targets"):
-            kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS,
-                                key=session.lang_key("kha_target_kind"),
-                                format_func=lambda k: t(f"reg.o.{k}"))
-            value = st.number_input(t("reg.target"), 0, 100000, key="kha_target_value")
-            if st.form_submit_button(t("reg.save"), icon=":material/save:"):
-                try:
-                    reg.set_target(session.engine(), who, kode, kind, int(value))
-                    widgets.flash(t("reg.saved"))
-                    st.rerun()
-                except (PermissionDenied, ValueError) as exc:
-                    st.error(str(exc))
+    with st.expander(t("reg.targets"), icon=":material/flag:"), st.form("kha_targets"):
+        kind = st.selectbox(t("reg.f.provider_kind"), PROVIDER_KINDS,
+                            key=session.lang_key("kha_target_kind"),
+                            format_func=lambda k: t(f"reg.o.{k}"))
+        value = st.number_input(t("reg.target"), 0, 100000, key="kha_target_value")
+        if st.form_submit_button(t("reg.save"), icon=":material/save:"):
+            try:
+                reg.set_target(session.engine(), who, kode, kind, int(value))
+                widgets.flash(t("reg.saved"))
+                st.rerun()
+            except (PermissionDenied, ValueError) as exc:
+                widgets.refused(exc)

@@ -42,7 +42,7 @@ with st.form("users_add", clear_on_submit=True):
             widgets.flash(t("users.created", name=username))
             st.rerun()
         except (ValueError, PermissionDenied) as exc:
-            st.error(str(exc))
+            widgets.refused(exc)
 
 names = [u["username"] for u in accounts if u["username"] != who.username]
 if names:
@@ -55,7 +55,7 @@ if names:
             users.set_active(engine, who, name, not chosen["active"])
             st.rerun()
         except (ValueError, PermissionDenied) as exc:
-            st.error(str(exc))
+            widgets.refused(exc)
     with st.form("users_role_form"):
         st.markdown(f"**{t('users.change_role', name=name)}**")
         r1, r2, r3 = st.columns(3)
@@ -74,4 +74,4 @@ if names:
                 widgets.flash(t("users.role_saved", name=name))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+                widgets.refused(exc)

@@ -121,7 +121,7 @@ if may_write:
                 planning.save_scenario(session.engine(), who, info, name, changes)
                 st.toast(t("sim.saved", name=name.strip()), icon=":material/check:")
             except ValueError as exc:
-                st.error(t("sim.save_error", error=str(exc)))
+                st.error(t("sim.save_error", error=session.say(exc)))
 else:
     st.caption(t("planning.read_only"))
 saved = planning.list_scenarios(session.engine(), who, info.id)

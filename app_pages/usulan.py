@@ -53,7 +53,7 @@ if usable and session.can("proposal.apply", info.region_kode):
             widgets.flash(t("reg.applied", qid=qid, credit=fmt_short(credit, lang)))
             st.rerun()
         except (PermissionDenied, Conflict, ValueError) as exc:
-            st.error(str(exc), icon=":material/block:")
+            widgets.refused(exc)
 
     if c1.button(t("reg.accept", credit=fmt_short(p.credit, lang)), key="prop_accept",
                  type="primary", icon=":material/check:"):

@@ -36,13 +36,13 @@ for col, stage in zip(cols, STAGES):
         st.caption(t(f"status.{a.status}") if a else t("verify.not_open"))
 
 
-def run(action, ok: str) -> bool:  # noqa: ANN001
+def run(action, ok: str) -> bool:
     try:
         action()
     except Conflict as exc:  # the answer changed since it was shown: nothing was written
         st.warning(t("verify.conflict", qid=exc.qid, by=exc.by), icon=":material/sync_problem:")
     except (workflow.StageError, PermissionDenied, ValueError) as exc:
-        st.error(str(exc), icon=":material/block:")
+        widgets.refused(exc)
     else:
         widgets.flash(ok)
         st.rerun()

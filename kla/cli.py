@@ -39,7 +39,7 @@ class CliError(Exception):
         self.code = code
 
 
-def _framework(code: str):  # noqa: ANN202
+def _framework(code: str):
     if code not in available_frameworks():
         raise CliError(f"unknown framework '{code}' (available: "
                        f"{', '.join(available_frameworks())})")
@@ -116,7 +116,7 @@ def cmd_plan(args: argparse.Namespace) -> None:
           f"({result.new_predicate})")
 
 
-def _assessment_arg(args: argparse.Namespace):  # noqa: ANN202
+def _assessment_arg(args: argparse.Namespace):
     from kla.services.exports import find_assessment
 
     try:
@@ -224,7 +224,7 @@ def cmd_import_results(args: argparse.Namespace) -> None:
         print(f"  row {r.row}: {r.kab_kota}: {r.reason}")
 
 
-def framework_summary(fw) -> dict:  # noqa: ANN001
+def framework_summary(fw) -> dict:
     return {
         "code": fw.code, "version": fw.version, "year": fw.year, "name": fw.name_id,
         "total": fw.total_max, "questions": len(fw.questions),
@@ -262,13 +262,13 @@ def cmd_framework(args: argparse.Namespace) -> None:
                   f"{i['name']}{capped}")
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     from kla.store.db import get_engine
 
     return get_engine()
 
 
-def _actor(args: argparse.Namespace):  # noqa: ANN202
+def _actor(args: argparse.Namespace):
     """Who a command acts as: ``--as USER`` (an active local account, whose permissions
     apply), else the system actor, explicitly."""
     from kla.services.permissions import SYSTEM

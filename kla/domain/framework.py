@@ -18,7 +18,7 @@ from pathlib import Path
 from kla.domain.registries import LINK_KEYS
 
 DEFAULT_FRAMEWORK = "kla-2024"
-from kla.domain.workflow import STAGES  # noqa: E402,F401  (re-exported)
+from kla.domain.workflow import STAGES  # noqa: F401  (re-exported)
 
 QUESTION_COLUMNS = (
     "block", "indicator_code", "indicator_name", "indicator_max", "question_code",

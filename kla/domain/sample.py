@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kla.domain.framework import Framework
 from kla.domain.rubric import question_type
 from kla.domain.scoring import score
-from kla.domain.workflow import GRADES  # noqa: E402
+from kla.domain.workflow import GRADES
 from kla.domain.workflow import STAGES as STAGE_ORDER
 
 
@@ -140,7 +140,7 @@ def draft_answers(fw: Framework) -> tuple[dict[str, float], dict[str, str]]:
     return answered, sample_notes(fw, answered, f"{kode}:{year}")
 
 
-def registry_samples(area) -> tuple[dict[str, list[dict]], dict[str, int]]:  # noqa: ANN001
+def registry_samples(area) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """Deterministic sample registries for a kab/kota (an ``registries.Area``), with targets.
 
     Kota Metro: 47 providers trained in the CRC with certificates, a Puspaga in every

@@ -27,6 +27,54 @@ def t(key: str, lang: str = DEFAULT_LANG, **kw: object) -> str:
     return text.format(**kw) if kw else text
 
 
+class Msg(str):
+    """A message a user may read: a catalogue key with its parameters. As a ``str`` it is the
+    English text (logs, the CLI, ``"row 3" in msg``); ``render(lang)`` gives it in the reader's
+    language. Parameters that are ``Msg`` render in the same language; floats are written with
+    the language's decimal mark."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, key: str, **params: object) -> Msg:
+        obj = super().__new__(cls, _render(key, "en", params))
+        obj.key, obj.params = key, params
+        return obj
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        return _render(self.key, lang, self.params)
+
+    def __reduce__(self):
+        return (_rebuild, (self.key, self.params))
+
+
+def _rebuild(key: str, params: dict[str, object]) -> Msg:
+    return Msg(key, **params)
+
+
+def _param(value: object, lang: str) -> object:
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, float):
+        return fmt_short(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_param(v, lang)) for v in value)
+    return value
+
+
+def _render(key: str, lang: str, params: dict[str, object]) -> str:
+    return t(key, lang, **{k: _param(v, lang) for k, v in params.items()})
+
+
+def describe(exc: BaseException, lang: str = DEFAULT_LANG) -> str:
+    """What a refused operation tells the user, in ``lang``: every ``Msg`` the exception
+    carries (its ``errors`` list, or its arguments) rendered; plain text as it is."""
+    parts = getattr(exc, "errors", None)
+    if not isinstance(parts, list | tuple) or not parts:
+        parts = [a for a in exc.args if isinstance(a, str)] or [str(exc)]
+    return "\n".join(p.render(lang) if isinstance(p, Msg) else str(p) for p in parts)
+
+
 def lang_from_locale(locale: str | None) -> str:
     """Indonesian unless the browser asks for English (``en-*``)."""
     return "en" if (locale or "").lower().startswith("en") else DEFAULT_LANG

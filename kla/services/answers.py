@@ -135,7 +135,7 @@ def assessment_status(engine: Engine, actor: Actor, assessment_id: int) -> dict:
                 "submitted_at": a.submitted_at, "submitted_by": a.submitted_by}
 
 
-def _states(conn, assessment_id: int) -> dict[str, AnswerState]:  # noqa: ANN001
+def _states(conn, assessment_id: int) -> dict[str, AnswerState]:
     stmt = (select(Question.qid, Answer.credit, Answer.note, Answer.version, Answer.updated_by,
                    Answer.updated_at)
             .join(Question, Question.id == Answer.question_id)

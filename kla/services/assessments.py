@@ -75,7 +75,7 @@ def list_assessments(engine: Engine, actor: Actor, region_kode: str) -> list[Ass
     return sorted(out, key=lambda a: (a.year, STAGES.index(a.stage)))
 
 
-def require_assessment(conn, actor: Actor, assessment_id: int) -> str:  # noqa: ANN001
+def require_assessment(conn, actor: Actor, assessment_id: int) -> str:
     """The region of an assessment ``actor`` may read (``PermissionDenied`` otherwise, and
     ``ValueError`` for an unknown id). ``conn``: a connection or session."""
     run = getattr(conn, "exec", None) or conn.execute  # a SQLModel session, or a connection

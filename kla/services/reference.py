@@ -158,7 +158,7 @@ def read_regions(regions_dir: Path = REGIONS_DIR) -> list[dict]:
     return rows
 
 
-def upsert(conn, table, rows: list[dict], keys: list[str]) -> None:  # noqa: ANN001
+def upsert(conn, table, rows: list[dict], keys: list[str]) -> None:
     """Insert rows, updating the non-key columns of rows that already exist (both dialects)."""
     dialect = conn.dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert

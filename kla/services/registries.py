@@ -23,9 +23,21 @@ from kla.domain.registries import (
 )
 from kla.store.models import Region, RegistryEntry, RegistryTarget, utcnow
 
-__all__ = ["key_of", "area", "entries", "add_entries", "delete_entry", "update_entry",
-           "attach_file", "import_xlsx",
-           "template_xlsx", "targets", "set_target", "proposals", "apply_proposal"]
+__all__ = [
+    "add_entries",
+    "apply_proposal",
+    "area",
+    "attach_file",
+    "delete_entry",
+    "entries",
+    "import_xlsx",
+    "key_of",
+    "proposals",
+    "set_target",
+    "targets",
+    "template_xlsx",
+    "update_entry",
+]
 from kla.services import audit
 from kla.services.answers import answer_states, save_answer
 from kla.services.assessments import require_assessment

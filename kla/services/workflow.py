@@ -247,7 +247,7 @@ def review_queue(engine: Engine, actor: Actor, assessment_id: int) -> list[dict]
     return out
 
 
-def _after(a, b) -> bool:  # noqa: ANN001
+def _after(a, b) -> bool:
     """``a`` later than ``b`` (stored timestamps may come back naive on SQLite)."""
     if (a.tzinfo is None) != (b.tzinfo is None):
         a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)

@@ -17,7 +17,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
                                                   "timeout": busy_timeout_ms / 1000})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -17,7 +17,7 @@ def alembic_config() -> Config:
     return cfg
 
 
-def _run(engine: Engine, fn, *args, **kw) -> None:  # noqa: ANN001
+def _run(engine: Engine, fn, *args, **kw) -> None:
     """Run an Alembic command on one connection of ``engine``, in one transaction.
 
     On SQLite, batch migrations copy a table and drop the old one; with foreign keys on, that

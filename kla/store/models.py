@@ -4,7 +4,7 @@ No ``from __future__ import annotations`` here: it breaks SQLModel on Python 3.1
 """
 
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -39,16 +39,16 @@ class Region(SQLModel, table=True):
     kode: str = Field(primary_key=True, max_length=13)
     nama: str = Field(max_length=120)
     level: str = Field(max_length=16, index=True)
-    parent_kode: Optional[str] = Field(default=None, foreign_key="region.kode", index=True,
+    parent_kode: str | None = Field(default=None, foreign_key="region.kode", index=True,
                                        max_length=13)
-    population: Optional[int] = None
-    population_male: Optional[int] = None
-    population_female: Optional[int] = None
-    area_km2: Optional[float] = None
+    population: int | None = None
+    population_male: int | None = None
+    population_female: int | None = None
+    area_km2: float | None = None
 
 
 class Framework(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
     version: str = Field(max_length=40)
     year: int
@@ -62,7 +62,7 @@ class Framework(SQLModel, table=True):
 
 class Block(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_block_framework_code"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
     code: str = Field(max_length=16)
     position: int
@@ -75,7 +75,7 @@ class Indicator(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("framework_id", "code", name="uq_indicator_framework_code"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
     block_id: int = Field(foreign_key="block.id", ondelete="CASCADE", index=True)
     code: str = Field(max_length=16)
@@ -86,7 +86,7 @@ class Indicator(SQLModel, table=True):
 
 class Question(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("framework_id", "qid", name="uq_question_framework_qid"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", ondelete="CASCADE")
     indicator_id: int = Field(foreign_key="indicator.id", ondelete="CASCADE", index=True)
     qid: str = Field(max_length=32)
@@ -107,7 +107,7 @@ class Assessment(SQLModel, table=True):
         CheckConstraint(sql_in("stage", STAGES), name="stage"),
         CheckConstraint(sql_in("status", STATUSES), name="status"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
     framework_id: int = Field(foreign_key="framework.id")
     year: int = Field(index=True)
@@ -116,10 +116,10 @@ class Assessment(SQLModel, table=True):
     is_sample: bool = False
     created_at: datetime = _ts()
     updated_at: datetime = _ts(index=True)  # max() in the data version, every rerun
-    submitted_at: Optional[datetime] = Field(default=None,
+    submitted_at: datetime | None = Field(default=None,
                                              sa_column=Column(DateTime(timezone=True)))
-    submitted_by: Optional[str] = Field(default=None, max_length=120)
-    revision_deadline: Optional[datetime] = Field(default=None,
+    submitted_by: str | None = Field(default=None, max_length=120)
+    revision_deadline: datetime | None = Field(default=None,
                                                   sa_column=Column(DateTime(timezone=True)))
 
 
@@ -130,7 +130,7 @@ class Answer(SQLModel, table=True):
         UniqueConstraint("assessment_id", "question_id", name="uq_answer_assessment_question"),
         CheckConstraint("credit >= 0 AND credit <= 1", name="credit_range"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE")
     question_id: int = Field(foreign_key="question.id")
     credit: float = 0.0
@@ -147,7 +147,7 @@ class Evidence(SQLModel, table=True):
         Index("ix_evidence_sha256", "sha256"),
         CheckConstraint("size >= 0", name="size"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", ondelete="CASCADE", index=True)
     original_filename: str = Field(max_length=255)
     sha256: str = Field(max_length=64)
@@ -156,10 +156,10 @@ class Evidence(SQLModel, table=True):
     storage_key: str = Field(max_length=255)
     uploaded_by: str = Field(max_length=120)
     uploaded_at: datetime = _ts()
-    deleted_at: Optional[datetime] = Field(default=None,
+    deleted_at: datetime | None = Field(default=None,
                                            sa_column=Column(DateTime(timezone=True),
                                                             nullable=True))
-    deleted_by: Optional[str] = Field(default=None, max_length=120)
+    deleted_by: str | None = Field(default=None, max_length=120)
 
 
 class RefData(SQLModel, table=True):
@@ -179,7 +179,7 @@ class Effort(SQLModel, table=True):
         UniqueConstraint("region_kode", "question_id", name="uq_effort_region_question"),
         CheckConstraint("effort > 0", name="positive"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
     effort: float
@@ -193,7 +193,7 @@ class Scenario(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("assessment_id", "name", name="uq_scenario_assessment_name"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
     name: str = Field(max_length=80)
     changes: dict = Field(default_factory=dict, sa_type=JSON)
@@ -209,16 +209,16 @@ class User(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(sql_in("role", ROLES), name="role"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(default="", max_length=120)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
-    region_kode: Optional[str] = Field(default=None, foreign_key="region.kode", max_length=13)
+    region_kode: str | None = Field(default=None, foreign_key="region.kode", max_length=13)
     agencies: list = Field(default_factory=list, sa_type=JSON)
     is_active: bool = True
     failed_logins: int = 0
-    locked_until: Optional[datetime] = Field(default=None,
+    locked_until: datetime | None = Field(default=None,
                                              sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = _ts()
 
@@ -229,7 +229,7 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("region_kode", "question_id", name="uq_assignment_region_question"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
     agencies: list = Field(default_factory=list, sa_type=JSON)
@@ -243,7 +243,7 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(sql_in("decision", DECISIONS), name="decision"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
     question_id: int = Field(foreign_key="question.id")
     decision: str = Field(max_length=8)
@@ -259,14 +259,14 @@ class AuditLog(SQLModel, table=True):
     UPDATE and DELETE on this table (triggers in migration 0003)."""
 
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts()
     actor: str = Field(max_length=120)
     action: str = Field(max_length=40, index=True)
     entity: str = Field(max_length=40)
     entity_id: str = Field(default="", max_length=80)
-    region_kode: Optional[str] = Field(default=None, max_length=13, index=True)
-    assessment_id: Optional[int] = Field(default=None, index=True)
+    region_kode: str | None = Field(default=None, max_length=13, index=True)
+    assessment_id: int | None = Field(default=None, index=True)
     detail: dict = Field(default_factory=dict, sa_type=JSON)
 
 
@@ -281,7 +281,7 @@ class RegistryEntry(SQLModel, table=True):
         UniqueConstraint("region_kode", "kind", "key", name="uq_registry_entry_key"),
         CheckConstraint(sql_in("kind", KINDS), name="kind"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13, index=True)
     kind: str = Field(max_length=20)
     key: str = Field(max_length=255)
@@ -296,7 +296,7 @@ class RegistryTarget(SQLModel, table=True):
 
     __tablename__ = "registry_target"
     __table_args__ = (UniqueConstraint("region_kode", "name", name="uq_registry_target_name"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13)
     name: str = Field(max_length=60)
     value: int
@@ -311,11 +311,11 @@ class PublishedResult(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("region_kode", "award_year", name="uq_published_result_region_year"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     region_kode: str = Field(foreign_key="region.kode", max_length=13, index=True)
     award_year: int = Field(index=True)
     predicate: str = Field(max_length=16)
-    score: Optional[float] = None
+    score: float | None = None
     score_type: str = Field(default="", max_length=60)
     marker: str = Field(default="", max_length=8)
     source: str = ""

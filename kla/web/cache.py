@@ -23,7 +23,7 @@ from kla.web.session import actor, engine, t
 _BY_READ_KEY = {Actor: read_key}  # cache entries are shared by actors with the same role+scope
 
 
-def _cached(**kw):  # noqa: ANN003, ANN202
+def _cached(**kw):
     return st.cache_data(ttl=600, show_spinner=False, hash_funcs=_BY_READ_KEY, **kw)
 
 
@@ -31,15 +31,15 @@ def data_version() -> str:
     return svc.data_version(engine())
 
 
-def for_actor(max_entries: int):  # noqa: ANN201
+def for_actor(max_entries: int):
     """A cached read of the signed-in user: the decorated ``fn(who, *args)`` is cached per
     read key and arguments, and called as ``fn(*args)`` with the actor of this run."""
 
-    def wrap(fn):  # noqa: ANN001, ANN202
+    def wrap(fn):
         cached = _cached(max_entries=max_entries)(fn)
 
         @functools.wraps(fn)
-        def call(*args):  # noqa: ANN002, ANN202
+        def call(*args):
             return cached(actor(), *args)
 
         return call
@@ -126,7 +126,7 @@ def checklist_of(info: svc.AssessmentInfo, version: str) -> list:
 # --- published results (public) and the app's own assessments (scoped) ---------------------
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def cached_results(version: str):  # noqa: ANN201
+def cached_results(version: str):
     return results_frame(engine())
 
 
@@ -144,7 +144,7 @@ def national_overview(version: str) -> dict:
 
 
 @_cached(max_entries=16)
-def _app_scores(who: Actor, version: str):  # noqa: ANN202
+def _app_scores(who: Actor, version: str):
     return analytics.app_scores(engine(), who)
 
 
@@ -156,7 +156,7 @@ def _app_summary(who: Actor, version: str) -> list[dict]:
 _SCORED: set[str] = set()  # (read key, data version) this process has scored
 
 
-def _scoring(version: str, fn):  # noqa: ANN001, ANN202
+def _scoring(version: str, fn):
     """``fn(actor, version)`` with a spinner while the first call scores every assessment."""
     who = actor()
     key = f"{read_key(who)}@{version}"
@@ -170,7 +170,7 @@ def _scoring(version: str, fn):  # noqa: ANN001, ANN202
     return out
 
 
-def app_scores(version: str):  # noqa: ANN201
+def app_scores(version: str):
     """Most verified stage per kab/kota and year of the app's assessments the user may see."""
     return _scoring(version, _app_scores)
 
@@ -181,11 +181,11 @@ def app_summary(version: str) -> list[dict]:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN202
+def _figure(name: str, version: str, lang: str, *args: object):
     return _FIGURES[name](version, lang, *args)
 
 
-def figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN201
+def figure(name: str, version: str, lang: str, *args: object):
     """A chart of cached data, built once per data version, language (and, for the app's
     own assessments, read key) and shared by the sessions (``st.plotly_chart`` copies it,
     never changes it): ``name`` is one of ``_FIGURES``."""
@@ -194,14 +194,14 @@ def figure(name: str, version: str, lang: str, *args: object):  # noqa: ANN201
     return _figure(name, version, lang, *args)
 
 
-def _national_years(version: str, lang: str):  # noqa: ANN202
+def _national_years(version: str, lang: str):
     from kla.web.charts import results_figure
 
     return results_figure(national_overview(version)["counts"], national_reference(), lang)
 
 
 def _national_provinces(version: str, lang: str, kind: str, year: int,
-                        measure: str = "share"):  # noqa: ANN202
+                        measure: str = "share"):
     """Per province, the share (%) or the number of kab/kota with a predicate in ``year``."""
     from kla.i18n import t as _t
     from kla.web.charts import choropleth_figure, ranked_bar_figure
@@ -218,7 +218,7 @@ def _national_provinces(version: str, lang: str, kind: str, year: int,
     return ranked_bar_figure(names, values, title, lang)
 
 
-def _national_app(version: str, lang: str, _read_key: str):  # noqa: ANN202
+def _national_app(version: str, lang: str, _read_key: str):
     from kla.domain.published import TIERS
     from kla.web.charts import results_figure
 

@@ -70,7 +70,7 @@ def blocks_figure(rows: Sequence[tuple[str, float, float]], lang: str = "id") ->
     return fig
 
 
-def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:  # noqa: ANN003
+def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:
     margin = kw.setdefault("margin", {"l": 10, "r": 30, "t": 30, "b": 40})
     # the legend sits below the axis title: about 62 px under the plot, whatever its height
     # (a fixed fraction put it over the title of short charts)

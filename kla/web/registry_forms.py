@@ -30,7 +30,7 @@ def _label(kind: str, field: str) -> str:
     return session.t(f"reg.f.{field}")
 
 
-def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
+def table(kind: str, rows: list[dict], area) -> None:
     """The registry as a table (names beside codes), with a delete control."""
     t = session.t
     if not rows:
@@ -57,10 +57,10 @@ def table(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                 widgets.flash(t("reg.deleted", id=entry))
                 st.rerun()
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                widgets.refused(exc)
 
 
-def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,  # noqa: ANN001
+def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,
            prefix: str = "reg_add") -> object:
     """One form input; ``value`` pre-fills it (editing an entry)."""
     key = f"{prefix}_{kind}_{field}"
@@ -72,7 +72,7 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
             pool = {"kecamatan": area.kecamatan, "desa": area.desa,
                     "area": {**area.kecamatan, **area.desa}}[ftype]
             opts = ([""] if ftype == "desa" else []) + sorted(pool)
-            fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")  # noqa: E731
+            fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")
         default = value if value is not None else DEFAULTS.get(field)
         if ftype == "choice":  # translated labels: one widget per language
             key = session.lang_key(key, carry=False)
@@ -88,7 +88,7 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None, 
     return st.text_input(label, key=key, value=value or "")
 
 
-def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
+def edit_forms(kind: str, rows: list[dict], area) -> None:
     """Edit an entry, or attach evidence to it (photo, SK, certificate)."""
     t = session.t
     who = session.actor()
@@ -111,9 +111,9 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                     widgets.flash(t("reg.saved"))
                     st.rerun()
                 except RegistryError as exc:
-                    st.error("\n\n".join(e.replace("row 1, ", "") for e in exc.errors))
+                    widgets.refused(exc)
                 except (PermissionDenied, ValueError) as exc:
-                    st.error(str(exc))
+                    widgets.refused(exc)
         upload = st.file_uploader(t("reg.attach"), type=["pdf", "jpg", "jpeg", "png"],
                                   key=f"reg_file_{kind}_{entry_id}")
         if upload is not None and st.button(t("common.attach"), key=f"reg_attach_{kind}",
@@ -124,10 +124,10 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:  # noqa: ANN001
                 widgets.flash(t("common.attached", name=res["name"]))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+                widgets.refused(exc)
 
 
-def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None:  # noqa: ANN001
+def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None:
     t = session.t
     who = session.actor()
     if not session.can("registry.edit", kode):
@@ -146,10 +146,9 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                     widgets.flash(t("reg.saved"))
                     st.rerun()
                 except RegistryError as exc:
-                    st.error("\n\n".join(e.replace("row 1, ", "").replace("row 1: ", "")
-                                         for e in exc.errors), icon=":material/block:")
+                    widgets.refused(exc)
                 except PermissionDenied as exc:
-                    st.error(str(exc))
+                    widgets.refused(exc)
     with st.expander(t("reg.import"), icon=":material/upload_file:"):
         st.caption(t("reg.import_caption"))
         st.download_button(t("reg.template"), reg.template_xlsx(kind),
@@ -165,7 +164,6 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                 widgets.flash(t("reg.imported", n=n))
                 st.rerun()
             except RegistryError as exc:
-                st.error(t("common.import_failed", n=len(exc.errors)), icon=":material/block:")
-                widgets.table(pd.DataFrame({t("common.problem"): exc.errors}), key=f"reg_err_{kind}")
+                widgets.problems(exc, key=f"reg_err_{kind}")
             except PermissionDenied as exc:
-                st.error(str(exc))
+                widgets.refused(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from kla.i18n import DEFAULT_LANG, LANGS, lang_from_locale
+from kla.i18n import DEFAULT_LANG, LANGS, describe, lang_from_locale
 from kla.i18n import t as _t
 from kla.services import users
 from kla.services.permissions import Actor, allowed
@@ -30,6 +30,11 @@ def lang() -> str:
 
 def t(key: str, **kw: object) -> str:
     return _t(key, lang(), **kw)
+
+
+def say(exc: BaseException) -> str:
+    """A refused operation's message in the reader's language (``kla.i18n.describe``)."""
+    return describe(exc, lang())
 
 
 def lang_key(key: str, carry: bool = True) -> str:

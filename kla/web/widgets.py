@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kla.i18n import LANGS
+from kla.i18n import LANGS, describe
 from kla.i18n import t as _t
 from kla.services import answers
 from kla.services.assessments import AssessmentInfo
 from kla.web import cache
-from kla.web.session import actor, engine, lang_key, t
+from kla.web.session import actor, engine, lang, lang_key, say, t
 
 
 def lazy_tabs(key: str, label_keys: list[str]) -> dict:
@@ -42,7 +42,7 @@ def status_banner(info: AssessmentInfo) -> None:
 
 
 @st.fragment(run_every=60)
-def _countdown(deadline) -> None:  # noqa: ANN001
+def _countdown(deadline) -> None:
     """The revision window, refreshed every minute without rerunning the page."""
     from datetime import UTC, datetime
 
@@ -57,12 +57,12 @@ def _countdown(deadline) -> None:  # noqa: ANN001
         st.error(t("common.revision_over"), icon=":material/timer_off:")
 
 
-def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:  # noqa: ANN003
+def num_col(label: str | None = None, **kw) -> st.column_config.NumberColumn:
     """A number column shown in the reader's locale (decimal comma in Indonesian browsers)."""
     return st.column_config.NumberColumn(label, format="localized", **kw)
 
 
-def table(df, **kw) -> None:  # noqa: ANN001, ANN003
+def table(df, **kw) -> None:
     """``st.dataframe`` without the index; decimals in the reader's locale (integers such as
     years stay plain)."""
     import pandas as pd
@@ -73,7 +73,7 @@ def table(df, **kw) -> None:  # noqa: ANN001, ANN003
     st.dataframe(df, column_config=config, **kw)
 
 
-def labelled(rows: list[dict], columns: dict[str, str]):  # noqa: ANN201
+def labelled(rows: list[dict], columns: dict[str, str]):
     """A table of ``rows`` with the ``columns`` (field → label key) in that order, headed by
     their labels in the reader's language."""
     import pandas as pd
@@ -84,7 +84,7 @@ def labelled(rows: list[dict], columns: dict[str, str]):  # noqa: ANN201
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:  # noqa: ANN001
+def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:
     """CSV and Excel of a table shown, side by side; the files are built on click."""
     from kla.io.export import csv_bytes, xlsx_bytes
 
@@ -104,6 +104,19 @@ def header(prefix: str) -> None:
     show_flash()
 
 
+def refused(exc: BaseException, icon: str = ":material/block:") -> None:
+    """Why an operation was refused, in the reader's language; nothing was written."""
+    st.error(say(exc), icon=icon)
+
+
+def problems(exc: BaseException, key: str) -> None:
+    """A refused import: how many problems, then one row per problem (row and field named)."""
+    items = getattr(exc, "errors", None) or [exc]
+    st.error(t("common.import_failed", n=len(items)), icon=":material/block:")
+    table(pd.DataFrame({t("common.problem"): [describe(ValueError(e), lang()) for e in items]}),
+          key=key)
+
+
 def flash(message: str) -> None:
     """Show ``message`` as a toast after the next rerun."""
     st.session_state["_flash"] = message
@@ -120,7 +133,7 @@ def sample_badge() -> None:
 
 
 def _pick(label: str, options: list, key: str, memory: str, default_index: int,
-          format_func=str, container=None):  # noqa: ANN001
+          format_func=str, container=None):
     """A selectbox whose choice is remembered across pages (widget state is per page)."""
     remembered = st.session_state.get(memory)
     index = options.index(remembered) if remembered in options else default_index
@@ -130,7 +143,7 @@ def _pick(label: str, options: list, key: str, memory: str, default_index: int,
     return value
 
 
-def pick_region(prefix: str, container=None) -> str:  # noqa: ANN001
+def pick_region(prefix: str, container=None) -> str:
     """Kab/kota picker (only those with assessments); stops the page when there are none."""
     regions = cache.assessed_regions(cache.data_version())  # the user's scope: the service
     if not regions:

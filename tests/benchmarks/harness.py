@@ -36,8 +36,9 @@ GRADES = (0.0, 0.25, 0.33, 0.5, 0.66, 0.75, 1.0)
 
 
 def populate(engine: Engine, year: int = 2025, stages: tuple[str, ...] = STAGES,
-             seed: int = 7) -> int:
-    """Every kab/kota × ``stages`` × every question of the default framework. Returns rows."""
+             seed: int = 7, cities: int | None = None) -> int:
+    """Every kab/kota (or the first ``cities`` by code) × ``stages`` × every question of the
+    default framework. Returns rows."""
     fw = get_framework(DEFAULT_FRAMEWORK)
     rng = random.Random(seed)
     now = utcnow()
@@ -48,7 +49,7 @@ def populate(engine: Engine, year: int = 2025, stages: tuple[str, ...] = STAGES,
         qids = conn.execute(select(Question.id).where(Question.framework_id == fw_id)
                             .order_by(Question.position, Question.id)).scalars().all()
         kabkota = conn.execute(select(Region.kode).where(Region.level == "kabkota")
-                               .order_by(Region.kode)).scalars().all()
+                               .order_by(Region.kode)).scalars().all()[:cities]
         conn.execute(Assessment.__table__.insert(), [
             {"region_kode": k, "framework_id": fw_id, "year": year, "stage": st,
              "status": "final", "is_sample": True, "created_at": now, "updated_at": now}
@@ -182,11 +183,11 @@ def page_timings(url: str, repeat: int = 7) -> dict:
     empty = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
     empty.session_state["auth_user"] = "bench.admin"
     empty.run()
-    empty_s = _best(lambda: empty.run(), repeat)
+    empty_s = round(_best(lambda: empty.run(), repeat), 5)
     national = max(views.values())
     return {"national_first_s": round(first, 3), "national_app_first_s": round(app_first, 3),
             "national_page_s": national,
-            "national_views_s": views, "empty_page_s": round(empty_s, 4),
+            "national_views_s": views, "empty_page_s": empty_s,
             "page_ratio": round(national / empty_s, 2), "national_overview": overview}
 
 
@@ -205,16 +206,20 @@ def _overview_check() -> dict:
 
 
 def run_bench(url: str | None = None, repeat: int = 3,
-              progress: Callable[[str], None] | None = None, national: bool = True) -> dict:
+              progress: Callable[[str], None] | None = None, national: bool = True,
+              cities: int | None = None, years: int = len(NATIONAL_YEARS)) -> dict:
+    """The bench on one database. ``cities``/``years`` shrink the data set (the test suite's
+    contract check uses a few cities and two years; ``make bench`` the full national set)."""
     say = progress or (lambda _msg: None)
+    bench_years = NATIONAL_YEARS[-years:]
     with tempfile.TemporaryDirectory(prefix="kla-bench-") as tmp:
         db_url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = make_engine(db_url)
         try:
             say("initialising a fresh database …")
             init_db(engine)
-            say("generating 514 kab/kota × 274 answers × 4 stages …")
-            rows = populate(engine)
+            say(f"generating {cities or 514} kab/kota × 274 answers × 4 stages …")
+            rows = populate(engine, cities=cities)
             fw = get_framework(DEFAULT_FRAMEWORK)
             say("timing …")
             raw = _best(lambda: _raw_answer_rows(engine), repeat)
@@ -222,10 +227,10 @@ def run_bench(url: str | None = None, repeat: int = 3,
             result = {"rows": rows, "raw_select_s": round(raw, 4),
                       "score_all_s": round(full, 4), "ratio": round(full / raw, 3)}
             if national:
-                say("national data set: 514 × 274 × 4 stages × 5 years …")
-                for year in NATIONAL_YEARS[:-1]:
-                    populate(engine, year=year, seed=year)
-                result["national_rows"] = rows * len(NATIONAL_YEARS)
+                say(f"national data set: {cities or 514} × 274 × 4 stages × {years} years …")
+                for year in bench_years[:-1]:
+                    populate(engine, year=year, seed=year, cities=cities)
+                result["national_rows"] = rows * len(bench_years)
                 engine.dispose()
                 say("timing the national page (AppTest) …")
                 result.update(page_timings(db_url))
@@ -235,17 +240,18 @@ def run_bench(url: str | None = None, repeat: int = 3,
     return {**result, **planner_timings()}
 
 
-def postgres_bench(base_url: str, progress: Callable[[str], None] | None = None) -> dict:
+def postgres_bench(base_url: str, progress: Callable[[str], None] | None = None,
+                   **size: int | None) -> dict:
     """``run_bench`` on a temporary database created on the PostgreSQL server of
     ``base_url`` (dropped afterwards)."""
     from kla.store.db import temporary_database
 
     say = progress or (lambda _msg: None)
     with temporary_database(base_url, "kla_bench") as url:
-        return run_bench(url=url, progress=lambda m: say(f"[postgresql] {m}"))
+        return run_bench(url=url, progress=lambda m: say(f"[postgresql] {m}"), **size)
 
 
-def run_all(progress: Callable[[str], None] | None = None) -> dict:
+def run_all(progress: Callable[[str], None] | None = None, **size: int | None) -> dict:
     """The bench on a temporary SQLite database and, when ``KLA_TEST_DATABASE_URL`` names a
     PostgreSQL server, the same bench there under the key ``postgresql``."""
     import os
@@ -260,9 +266,9 @@ def run_all(progress: Callable[[str], None] | None = None) -> dict:
                 conn.execute(text("SELECT 1"))
         finally:
             probe.dispose()
-    result = run_bench(progress=progress)
+    result = run_bench(progress=progress, **size)
     if base:
-        result["postgresql"] = postgres_bench(base, progress)
+        result["postgresql"] = postgres_bench(base, progress, **size)
     return result
 
 
@@ -295,10 +301,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="an EMPTY database to benchmark on (default: a temporary SQLite "
                              "file, and a temporary PostgreSQL database when "
                              "KLA_TEST_DATABASE_URL is set)")
+    parser.add_argument("--cities", type=int, default=None,
+                        help="only the first N kab/kota (default: all 514)")
+    parser.add_argument("--years", type=int, default=len(NATIONAL_YEARS),
+                        choices=range(1, len(NATIONAL_YEARS) + 1),
+                        help="years of the national data set (default: 5)")
     args = parser.parse_args(argv)
-    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    size = {"cities": args.cities, "years": args.years}
+    say = lambda m: print(m, file=sys.stderr)
     try:
-        result = run_bench(url=args.url, progress=say) if args.url else run_all(progress=say)
+        result = (run_bench(url=args.url, progress=say, **size) if args.url
+                  else run_all(progress=say, **size))
     except OperationalError as exc:
         where = "--url" if args.url else "KLA_TEST_DATABASE_URL"
         first = str(exc.orig or exc).strip().splitlines()[0]

@@ -16,7 +16,7 @@ PAGE_PREFIX = {"audit": "audit", "ekspor": "export", "isian": "entry", "jalur": 
                "perkembangan": "progress", "posisi": "posisi", "provinsi": "province",
                "risiko": "risiko", "ruang_bermain": "reg", "simulasi": "sim", "usulan": "reg",
                "verifikasi": "verify"}
-SHARED = {"common", "col", "predicate", "stage", "role", "decision", "status", "chart", "qtype",
+SHARED = {"common", "err", "col", "predicate", "stage", "role", "decision", "status", "chart", "qtype",
           "planning", "app", "nav", "page", "sample"}
 
 

@@ -17,15 +17,15 @@ Create Date: 2026-11-24 09:00:00
 """
 import logging
 import unicodedata
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: Union[str, None] = "0006"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 APPEND_ONLY = "audit log is append-only"
 log = logging.getLogger("alembic.runtime.migration")
