@@ -3,6 +3,7 @@ kab/kota, year and stage, lazy tabs, the workflow status banner."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kla.i18n import LANGS, describe
