@@ -23,6 +23,7 @@ from kla.domain.framework import Framework
 from kla.domain.predicate import predicate_codes, round2, threshold
 from kla.domain.rubric import default_effort as rubric_effort
 from kla.domain.scoring import ScoreResult, headrooms, score
+from kla.i18n import Msg, Refusal
 
 EPS = 1e-9
 
@@ -68,9 +69,9 @@ def efforts_for(fw: Framework, overrides: Mapping[str, float] | None = None,
            for qid, q in fw.questions.items()}
     for qid, e in (overrides or {}).items():
         if qid not in fw.questions:
-            raise ValueError(f"unknown question id '{qid}'")
+            raise Refusal(Msg("err.question_unknown", qid=qid))
         if not e > 0:
-            raise ValueError(f"question {qid}: effort must be a positive number, got {e}")
+            raise Refusal(Msg("err.effort_positive", qid=qid, value=str(e)))
         eff[qid] = float(e)
     return eff
 
@@ -104,7 +105,7 @@ def rank_open_questions(fw: Framework, answers: Mapping[str, float],
 def target_threshold(fw: Framework, target: str) -> float:
     codes = [b.code for b in fw.bands]
     if target not in codes:
-        raise ValueError(f"unknown predicate '{target}' (one of: {', '.join(codes)})")
+        raise Refusal(Msg("err.predicate_unknown", target=target, codes=", ".join(codes)))
     return threshold(fw.bands[codes.index(target)])
 
 
@@ -115,7 +116,7 @@ def _solve(fw: Framework, answers: Mapping[str, float], result: ScoreResult, nee
     room = headrooms(fw, result)
     nq, ni = len(cand), len(inds)
     if nq == 0:
-        raise Unreachable("no open questions left to raise")
+        raise Unreachable(Msg("err.unreachable_no_open"))
     ipos = {c: k for k, c in enumerate(inds)}
     # variables: x (nq binaries) then g (ni continuous)
     c = np.concatenate([[eff[q] for q in cand], np.zeros(ni)])
@@ -136,7 +137,7 @@ def _solve(fw: Framework, answers: Mapping[str, float], result: ScoreResult, nee
                     if fw.questions[qid].indicator == code:
                         a_gate[r, j] = 1.0
             if (a_gate.sum(axis=1) == 0).any():
-                raise Unreachable("an unimplemented indicator has no question to raise")
+                raise Unreachable(Msg("err.unreachable_gate"))
             rows.append(LinearConstraint(a_gate, 1.0, np.inf))
     lower = np.zeros(nq + ni)
     upper = np.concatenate([np.ones(nq), [room[code] for code in inds]])
@@ -144,8 +145,7 @@ def _solve(fw: Framework, answers: Mapping[str, float], result: ScoreResult, nee
     res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(lower, upper),
                options={"mip_rel_gap": 0.0})
     if res.status == 2 or res.x is None:  # infeasible
-        raise Unreachable("the target cannot be reached even with every open question "
-                          "at full credit")
+        raise Unreachable(Msg("err.unreachable_full"))
     if not res.success:
         raise RuntimeError(f"solver failed: {res.message}")
     return [qid for j, qid in enumerate(cand) if res.x[j] > 0.5]
@@ -164,7 +164,7 @@ def plan(fw: Framework, answers: Mapping[str, float], target: str | None = None,
         target = result.next_predicate or result.predicate
     order = predicate_codes(fw.bands)
     if target not in order[1:]:
-        raise ValueError(f"unknown predicate '{target}' (one of: {', '.join(order[1:])})")
+        raise Refusal(Msg("err.predicate_unknown", target=target, codes=", ".join(order[1:])))
     if order.index(result.predicate) >= order.index(target):
         return Plan(result.total, target, 0.0, (), 0.0, result.total, result.predicate)
     band = fw.bands[order.index(target) - 1]
@@ -179,7 +179,7 @@ def plan(fw: Framework, answers: Mapping[str, float], target: str | None = None,
         if order.index(new.predicate) >= order.index(target):
             break
     else:
-        raise Unreachable(f"the target {target} cannot be reached")
+        raise Unreachable(Msg("err.unreachable_target", target=target))
     room = headrooms(fw, result)
     actions = []
     for qid in sorted(chosen, key=lambda q: fw.questions[q].order):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from kla.domain.framework import Framework
 from kla.domain.predicate import next_predicate, predicate, predicate_array, round2, round2_array
+from kla.i18n import Msg, Refusal
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ class ScoreResult:
 def check_credits(fw: Framework, answers: Mapping[str, float]) -> None:
     for qid, credit in answers.items():
         if qid not in fw.questions:
-            raise ValueError(f"unknown question id '{qid}' in framework {fw.code}")
+            raise Refusal(Msg("err.question_unknown_in", qid=qid, code=fw.code))
         if not (isinstance(credit, int | float) and math.isfinite(credit) and 0 <= credit <= 1):
-            raise ValueError(f"question {qid}: credit {credit!r} is outside 0–1")
+            raise Refusal(Msg("err.credit_range", qid=qid, value=str(credit)))
 
 
 def raw_indicator_sums(fw: Framework, answers: Mapping[str, float]) -> dict[str, float]:
@@ -113,9 +114,9 @@ def score_matrix(fw: Framework, credits: np.ndarray) -> MatrixResult:
     """Score many assessments: ``credits`` is (n, questions) in ``fw.question_ids`` order."""
     c = np.asarray(credits, dtype=float)
     if c.ndim != 2 or c.shape[1] != len(fw.questions):
-        raise ValueError(f"credits must be (n, {len(fw.questions)}), got {c.shape}")
+        raise Refusal(Msg("err.credits_shape", n=len(fw.questions), shape=str(c.shape)))
     if c.size and (np.isnan(c).any() or c.min() < 0 or c.max() > 1):
-        raise ValueError("credits must be numbers between 0 and 1")
+        raise Refusal(Msg("err.credits_range"))
     col = {qid: i for i, qid in enumerate(fw.questions)}
     maxes = np.array([q.max for q in fw.questions.values()], dtype=float)
     pts = c * maxes
@@ -149,7 +150,7 @@ def credit_matrix(fw: Framework, keys: np.ndarray, question_ids: np.ndarray,
     qpos = col.get_indexer(pd.Index(question_ids))
     if (qpos < 0).any():
         bad = pd.Index(question_ids)[qpos < 0][0]
-        raise ValueError(f"unknown question id '{bad}' in framework {fw.code}")
+        raise Refusal(Msg("err.question_unknown_in", qid=bad, code=fw.code))
     ukeys, rows = np.unique(np.asarray(keys), return_inverse=True)
     mat = np.zeros((len(ukeys), len(col)))
     mat[rows, qpos] = np.asarray(credits, dtype=float)

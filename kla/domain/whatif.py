@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from kla.domain.framework import Framework
 from kla.domain.predicate import round2
 from kla.domain.scoring import ScoreResult, score
+from kla.i18n import Msg, Refusal
 
 
 def indicator_change(fw: Framework, code: str, credit: float) -> dict[str, float]:
     """Set every question of indicator ``code`` to ``credit``."""
     if code not in fw.indicators:
-        raise ValueError(f"unknown indicator '{code}'")
+        raise Refusal(Msg("err.indicator_unknown", code=code))
     return dict.fromkeys(fw.indicators[code].questions, float(credit))
 
 

@@ -66,6 +66,15 @@ def _render(key: str, lang: str, params: dict[str, object]) -> str:
     return t(key, lang, **{k: _param(v, lang) for k, v in params.items()})
 
 
+class Refusal(ValueError):
+    """An operation refused for one or more reasons (``Msg``), nothing written. As text:
+    the English lines; ``describe`` renders them in the reader's language."""
+
+    def __init__(self, *errors: str):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
 def describe(exc: BaseException, lang: str = DEFAULT_LANG) -> str:
     """What a refused operation tells the user, in ``lang``: every ``Msg`` the exception
     carries (its ``errors`` list, or its arguments) rendered; plain text as it is."""

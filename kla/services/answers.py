@@ -15,9 +15,17 @@ from sqlmodel import Session
 
 from kla.domain.framework import Framework, get_framework
 from kla.domain.scoring import check_credits
+from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.assessments import require_assessment
-from kla.services.permissions import Actor, PermissionDenied, Target, require, require_visible
+from kla.services.permissions import (
+    Actor,
+    PermissionDenied,
+    Target,
+    require,
+    require_visible,
+    visible,
+)
 from kla.settings import get_settings
 from kla.store.evidence import EvidenceError, LocalStore, check_upload, display_name  # noqa: F401
 from kla.store.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
@@ -50,7 +58,7 @@ class AnswerState:
 def _assessment(s: Session, assessment_id: int) -> Assessment:
     a = s.get(Assessment, assessment_id)
     if a is None:
-        raise ValueError(f"unknown assessment {assessment_id}")
+        raise Refusal(Msg("err.assessment_unknown", id=assessment_id))
     return a
 
 
@@ -64,7 +72,7 @@ def _question_id(s: Session, a: Assessment, qid: str) -> int:
     qdb = s.exec(select(Question.id).where(Question.framework_id == a.framework_id,
                                            Question.qid == qid)).scalar_one_or_none()
     if qdb is None:
-        raise ValueError(f"unknown question id '{qid}'")
+        raise Refusal(Msg("err.question_unknown", qid=qid))
     return qdb
 
 
@@ -81,7 +89,7 @@ def _check_edit(s: Session, actor: Actor, a: Assessment, fw: Framework, qid: str
     agencies = _agencies_for_session(s, a.region_kode, fw).get(qid, [])
     require(actor, "answer.edit", Target(a.region_kode, a.stage, a.status, tuple(agencies)))
     if actor.role != "admin" and _deadline_passed(a, utcnow()):
-        raise PermissionDenied("the revision deadline has passed: the assessment is locked")
+        raise PermissionDenied(Msg("err.revision_over"))
 
 
 def _agencies_for_session(s: Session, region_kode: str, fw: Framework) -> dict[str, list[str]]:
@@ -109,9 +117,9 @@ def set_agencies(engine: Engine, actor: Actor, region_kode: str, fw: Framework, 
     require(actor, "assignment.set", region_kode)
     agencies = [a.strip() for a in agencies if a.strip()]
     if qid not in fw.questions:
-        raise ValueError(f"unknown question id '{qid}'")
+        raise Refusal(Msg("err.question_unknown", qid=qid))
     if not agencies:
-        raise ValueError(f"question {qid}: at least one agency")
+        raise Refusal(Msg("err.assign_one_agency", qid=qid))
     with Session(engine) as s:
         old = _agencies_for_session(s, region_kode, fw)[qid]
         qdb = s.exec(select(Question.id).join(FrameworkRow,
@@ -222,12 +230,12 @@ def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, cred
     """
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ValueError(f"question {qid}, field note: at most {NOTE_MAX} characters")
+        raise Refusal(Msg("err.note_too_long", qid=qid, n=NOTE_MAX))
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)
         if qid not in fw.questions:
-            raise ValueError(f"unknown question id '{qid}'")
+            raise Refusal(Msg("err.question_unknown", qid=qid))
         check_credits(fw, {qid: credit})
         _check_edit(s, actor, a, fw, qid)
         try:
@@ -259,7 +267,7 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                         .where(Answer.assessment_id == a.id, Question.qid == qid)
                         ).scalars().first()
         if answer is None:
-            raise ValueError(f"question {qid}: save an answer before attaching evidence")
+            raise Refusal(Msg("err.evidence_needs_answer", qid=qid))
         stored = (files or evidence_store()).put(data)
         ev = Evidence(answer_id=answer.id, original_filename=shown, sha256=stored.sha256,
                       size=stored.size, media_type=mime, storage_key=stored.key,
@@ -299,10 +307,12 @@ def delete_evidence(engine: Engine, actor: Actor, evidence_id: int) -> None:
                      .join(Answer, Answer.id == Evidence.answer_id)
                      .join(Question, Question.id == Answer.question_id)
                      .where(Evidence.id == evidence_id)).first()
-        if row is None:
-            raise ValueError(f"unknown evidence {evidence_id}")
+        if row is None:  # the same answer as a file of another city: no existence oracle
+            raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
         ev, assessment_id, qid = row
         a = _assessment(s, assessment_id)
+        if not visible(actor).allows(a.region_kode):
+            raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
         _check_edit(s, actor, a, _framework_of(s, a), qid)
         if ev.deleted_at is not None:
             return
@@ -322,8 +332,7 @@ def read_evidence(engine: Engine, actor: Actor, evidence_id: int) -> tuple[str, 
                      .join(Answer, Answer.id == Evidence.answer_id)
                      .join(Assessment, Assessment.id == Answer.assessment_id)
                      .where(Evidence.id == evidence_id)).first()
-        if row is None:
-            raise ValueError(f"unknown evidence {evidence_id}")
-        ev, region = row
-    require_visible(actor, region)
+        if row is None or not visible(actor).allows(row[1]):  # no existence oracle
+            raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
+        ev, _region = row
     return ev.original_filename, ev.media_type, evidence_store().read(ev.storage_key)

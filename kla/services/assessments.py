@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from kla.domain.framework import Framework, get_framework
 from kla.domain.scoring import ScoreResult, score, score_matrix
+from kla.i18n import Msg, Refusal
 from kla.services.permissions import Actor, require, require_visible, visible
 from kla.store.models import STAGES, Answer, Assessment, Question, Region, utcnow
 from kla.store.models import Framework as FrameworkRow
@@ -82,7 +83,7 @@ def require_assessment(conn, actor: Actor, assessment_id: int) -> str:
     region = run(select(Assessment.region_kode)
                  .where(Assessment.id == assessment_id)).scalar_one_or_none()
     if region is None:
-        raise ValueError(f"unknown assessment {assessment_id}")
+        raise Refusal(Msg("err.assessment_unknown", id=assessment_id))
     require_visible(actor, region)
     return region
 
@@ -111,24 +112,25 @@ def save_assessment(engine: Engine, actor: Actor, *, region_kode: str, year: int
     require(actor, "assessment.write", region_kode)
     user = actor.username
     if stage not in STAGES:
-        raise ValueError(f"stage '{stage}' is not one of {', '.join(STAGES)}")
+        raise Refusal(Msg("err.stage_unknown", stage=stage, stages=", ".join(STAGES)))
     score(framework, answers)  # validates ids and credit ranges before anything is written
     unknown = set(notes or {}) - set(answers)
     if unknown:
-        raise ValueError(f"notes for questions without an answer: {', '.join(sorted(unknown))}")
+        raise Refusal(Msg("err.notes_without_answer", ids=", ".join(sorted(unknown))))
     with Session(engine) as s:
         fw_id = s.exec(select(FrameworkRow.id).where(FrameworkRow.code == framework.code)
                        ).scalar_one_or_none()
         if fw_id is None:
-            raise ValueError(f"framework {framework.code} is not loaded; run `kla init`")
+            raise Refusal(Msg("err.framework_not_loaded", code=framework.code))
         if s.get(Region, region_kode) is None:
-            raise ValueError(f"unknown region code '{region_kode}'")
+            raise Refusal(Msg("err.region_unknown", code=region_kode))
         existing = s.exec(select(Assessment).where(
             Assessment.region_kode == region_kode, Assessment.year == year,
             Assessment.stage == stage)).scalars().first()
         if existing is not None:
             if not replace:
-                raise ValueError(f"an assessment for {region_kode} {year} {stage} already exists")
+                raise Refusal(Msg("err.assessment_exists", region=region_kode, year=year,
+                                  stage=stage))
             s.exec(delete(Answer).where(Answer.assessment_id == existing.id))
             s.delete(existing)
             s.flush()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kla.domain.workflow import CITY_EDIT_STATUSES
+from kla.i18n import Msg
 
 
 class PermissionDenied(PermissionError):
@@ -85,8 +86,8 @@ def visible(actor: Actor) -> Visibility:
 
 def require_visible(actor: Actor, region_kode: str | None) -> None:
     if not visible(actor).allows(region_kode):
-        raise PermissionDenied(f"{actor.username}: no access to region {region_kode} "
-                               f"(scope {actor.region_kode})")
+        raise PermissionDenied(Msg("err.no_access_region", user=actor.username,
+                                   region=region_kode, scope=actor.region_kode))
 
 
 # action → roles that may do it; every action is also limited to the actor's scope
@@ -110,13 +111,14 @@ def _answer_edit(actor: Actor, target: Target) -> None:
     if actor.role == "admin":
         return
     if target.stage != "EM":
-        raise PermissionDenied(f"stage {target.stage} belongs to the verifiers; the city edits EM")
+        raise PermissionDenied(Msg("err.stage_of_verifiers", stage=target.stage))
     if target.status not in CITY_EDIT_STATUSES:
-        raise PermissionDenied(f"the assessment is {target.status}: locked for the city")
+        raise PermissionDenied(Msg("err.locked_for_city", status=Msg(f"status.{target.status}")))
     if actor.role == "opd" and not set(actor.agencies) & set(target.agencies):
-        raise PermissionDenied(
-            f"this question is assigned to {', '.join(target.agencies) or 'no agency'}, not to "
-            f"{', '.join(actor.agencies) or 'your agency'}")
+        raise PermissionDenied(Msg(
+            "err.not_your_question",
+            assigned=", ".join(target.agencies) or Msg("err.no_agency"),
+            mine=", ".join(actor.agencies) or Msg("err.your_agency")))
 
 
 def require(actor: Actor, action: str, target: Target | str | None = None) -> None:
@@ -128,12 +130,14 @@ def require(actor: Actor, action: str, target: Target | str | None = None) -> No
         target = Target(region_kode=target)
     roles = ACTIONS[action]
     if actor.role not in roles:
-        raise PermissionDenied(f"role {actor.role} cannot do {action} "
-                               f"(needs {' or '.join(roles)})")
+        raise PermissionDenied(Msg("err.role_cannot", role=Msg(f"role.{actor.role}"),
+                                   action=Msg(f"err.action.{action}"),
+                                   needs=" / ".join(roles)))
     if target.region_kode is not None:
         require_visible(actor, target.region_kode)
     elif actor.region_kode:  # no region: national (accounts, published results, the sample)
-        raise PermissionDenied(f"{action} needs a region inside {actor.region_kode}")
+        raise PermissionDenied(Msg("err.needs_region", action=Msg(f"err.action.{action}"),
+                                   scope=actor.region_kode))
     if action == "answer.edit":
         _answer_edit(actor, target)
 

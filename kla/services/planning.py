@@ -11,6 +11,7 @@ from sqlmodel import Session
 from kla.domain.framework import Framework, get_framework
 from kla.domain.progress import Row
 from kla.domain.scoring import check_credits
+from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.assessments import (
     AssessmentInfo,
@@ -26,8 +27,8 @@ from kla.store.models import Framework as FrameworkRow
 NAME_MAX = 80
 
 
-class PlanningError(ValueError):
-    """Bad planner input; the message names the field."""
+class PlanningError(Refusal):
+    """Bad planner input; each message names the question and the field."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def city_history(engine: Engine, actor: Actor, region_kode: str
 def _framework_id(s: Session, fw: Framework) -> int:
     fid = s.exec(select(FrameworkRow.id).where(FrameworkRow.code == fw.code)).scalar_one_or_none()
     if fid is None:
-        raise PlanningError(f"framework {fw.code} is not loaded; run `kla init`")
+        raise PlanningError(Msg("err.framework_not_loaded", code=fw.code))
     return fid
 
 
@@ -93,11 +94,11 @@ def save_efforts(engine: Engine, actor: Actor, region_kode: str, fw: Framework,
     errors = []
     for qid, e in efforts.items():
         if qid not in fw.questions:
-            errors.append(f"question {qid}: unknown question id")
+            errors.append(Msg("err.effort_question_unknown", qid=qid))
         elif not isinstance(e, int | float) or not math.isfinite(e) or e <= 0:
-            errors.append(f"question {qid}, field effort: must be a positive number, got {e!r}")
+            errors.append(Msg("err.effort_positive", qid=qid, value=str(e)))
     if errors:
-        raise PlanningError("\n".join(errors))
+        raise PlanningError(*errors)
     with Session(engine) as s:
         fid = _framework_id(s, fw)
         qids = dict(s.exec(select(Question.qid, Question.id)
@@ -137,13 +138,13 @@ def save_scenario(engine: Engine, actor: Actor, info: AssessmentInfo, name: str,
     """Create or replace the scenario ``name`` of an assessment (coordinator or admin)."""
     name = (name or "").strip()
     if not name:
-        raise PlanningError("name: a scenario needs a name")
+        raise PlanningError(Msg("err.scenario_name"))
     if len(name) > NAME_MAX:
-        raise PlanningError(f"name: at most {NAME_MAX} characters")
+        raise PlanningError(Msg("err.scenario_name_long", n=NAME_MAX))
     try:
         check_credits(get_framework(info.framework), changes)
     except ValueError as exc:
-        raise PlanningError(f"changes: {exc}") from None
+        raise PlanningError(*(getattr(exc, "errors", None) or [str(exc)])) from None
     with Session(engine) as s:
         require(actor, "planning.write", require_assessment(s, actor, info.id))
         row = s.exec(select(Scenario).where(Scenario.assessment_id == info.id,

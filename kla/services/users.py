@@ -24,6 +24,7 @@ from sqlalchemy import Engine, and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.permissions import Actor, PermissionDenied, require
 from kla.settings import get_settings
@@ -37,7 +38,7 @@ USERNAME_PATTERN = r"[a-z0-9][a-z0-9._@+-]{0,79}"
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
 _USERNAME_CHARS = re.compile(r"[a-z0-9._@+-]")
 _MAX_LOGIN_INPUT = 1024  # longer input is refused at once (after one capped dummy check)
-LOGIN_FAILED = "wrong username or password, or the account is temporarily locked"
+LOGIN_FAILED = Msg("err.login_failed")  # one message for every cause (no user enumeration)
 _hasher = PasswordHash.recommended()
 _DUMMY = _hasher.hash("timing-equaliser")
 _users = User.__table__
@@ -61,16 +62,15 @@ def normalise_username(raw: str | None) -> str:
 def username_errors(username: str) -> list[str]:
     """Why a (normalised) username cannot be used for a new account; empty when it can."""
     if not username:
-        return ["username: required"]
+        return [Msg("err.username_required")]
     if len(username) > MAX_USERNAME:
-        return [f"username: at most {MAX_USERNAME} characters"]
+        return [Msg("err.username_too_long", n=MAX_USERNAME)]
     if _USERNAME_RE.fullmatch(username):
         return []
     bad = sorted({c for c in username if not _USERNAME_CHARS.fullmatch(c)})
     named = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
                       for c in bad[:5])
-    return ["username: only the letters a–z, digits 0–9 and . _ @ + - (starting with a letter "
-            "or digit)" + (f"; not allowed: {named}" if named else "")]
+    return [Msg("err.username_chars_bad", bad=named) if named else Msg("err.username_chars")]
 
 
 def password_errors(password: str, username: str = "") -> list[str]:
@@ -78,16 +78,16 @@ def password_errors(password: str, username: str = "") -> list[str]:
     password = password or ""
     errors = []
     if len(password) < MIN_PASSWORD:
-        errors.append(f"password: at least {MIN_PASSWORD} characters")
+        errors.append(Msg("err.password_short", n=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        errors.append(f"password: at most {MAX_PASSWORD} characters")
+        errors.append(Msg("err.password_long", n=MAX_PASSWORD))
     if len(set(password)) < MIN_DISTINCT:
-        errors.append(f"password: at least {MIN_DISTINCT} different characters")
+        errors.append(Msg("err.password_distinct", n=MIN_DISTINCT))
     if password and not password.strip():
-        errors.append("password: not only spaces")
+        errors.append(Msg("err.password_spaces"))
     name = normalise_username(username)
     if name and name in unicodedata.normalize("NFKC", password).lower():
-        errors.append("password: must not contain the username")
+        errors.append(Msg("err.password_username"))
     return errors
 
 
@@ -108,9 +108,9 @@ def add_user(engine: Engine, actor: Actor, *, username: str, password: str, role
         errors += _region_errors(s, role, region_kode)
         if username and s.exec(select(User.id).where(
                 func.lower(User.username) == username)).first():
-            errors.append(f"username: '{username}' already exists")
+            errors.append(Msg("err.username_taken", name=username))
         if errors:
-            raise ValueError("\n".join(errors))
+            raise Refusal(*errors)
         user = User(username=username, display_name=display_name or username,
                     password_hash=_hasher.hash(password), role=role, region_kode=region_kode,
                     agencies=list(agencies or []))
@@ -118,7 +118,7 @@ def add_user(engine: Engine, actor: Actor, *, username: str, password: str, role
         try:
             s.flush()
         except IntegrityError:  # the same name created at the same moment
-            raise ValueError(f"username: '{username}' already exists") from None
+            raise Refusal(Msg("err.username_taken", name=username)) from None
         audit.record(s.connection(), actor, "user.add", "user", username, region_kode=region_kode,
                      role=role, agencies=list(agencies or []))
         s.commit()
@@ -134,7 +134,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
         username = user.username
         errors = password_errors(password, username)
         if errors:
-            raise ValueError("\n".join(errors))
+            raise Refusal(*errors)
         user.password_hash = _hasher.hash(password)
         user.failed_logins, user.locked_until = 0, None
         s.add(user)
@@ -151,17 +151,17 @@ def _account(s: Session, username: str) -> User:
                       .with_for_update()).scalars().first()
         if user is not None:
             return user
-    raise ValueError(f"unknown user '{normalise_username(username)}'")
+    raise Refusal(Msg("err.user_unknown", name=normalise_username(username)))
 
 
 def _role_errors(role: str, region_kode: str | None, agencies: list[str] | None) -> list[str]:
     errors = []
     if role not in ROLES:
-        errors.append(f"role: one of {', '.join(ROLES)}")
+        errors.append(Msg("err.role_unknown", roles=", ".join(ROLES)))
     if role in ("coordinator", "opd") and not region_kode:
-        errors.append(f"region: a {role} belongs to one kab/kota (--region KODE)")
+        errors.append(Msg("err.role_needs_region", role=Msg(f"role.{role}")))
     if role == "opd" and not agencies:
-        errors.append("agency: an opd user needs at least one agency (--agency NAME)")
+        errors.append(Msg("err.role_needs_agency"))
     return errors
 
 
@@ -170,9 +170,9 @@ def _region_errors(s: Session, role: str, region_kode: str | None) -> list[str]:
         return []
     region = s.get(Region, region_kode)
     if region is None:
-        return [f"region: unknown region code '{region_kode}'"]
+        return [Msg("err.region_unknown", code=region_kode)]
     if role in ("coordinator", "opd") and region.level != "kabkota":
-        return [f"region: {region_kode} is a {region.level}, not a kab/kota"]
+        return [Msg("err.region_not_kabkota", code=region_kode, level=region.level)]
     return []
 
 
@@ -273,8 +273,7 @@ def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> Non
         username = user.username
         if not active and user.role == "admin" and user.is_active \
                 and _other_active_admins(s, username) == 0:
-            raise PermissionDenied(f"{username} is the last active admin: add another admin "
-                                   "first")
+            raise PermissionDenied(Msg("err.last_admin", name=username))
         user.is_active = active
         s.add(user)
         audit.record(s.connection(), actor, "user.active" if active else "user.inactive",
@@ -293,11 +292,10 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str,
         username = user.username
         errors += _region_errors(s, role, region_kode)
         if errors:
-            raise ValueError("\n".join(errors))
+            raise Refusal(*errors)
         if user.role == "admin" and role != "admin" and user.is_active \
                 and _other_active_admins(s, username) == 0:
-            raise PermissionDenied(f"{username} is the last active admin: add another admin "
-                                   "first")
+            raise PermissionDenied(Msg("err.last_admin", name=username))
         old = {"role": user.role, "region": user.region_kode, "agencies": list(user.agencies)}
         user.role, user.region_kode, user.agencies = role, region_kode, list(agencies or [])
         s.add(user)

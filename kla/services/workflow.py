@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from kla.domain.completeness import Item, checklist, is_complete
 from kla.domain.framework import STAGES
+from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.answers import (
     _agencies_for_session,
@@ -39,9 +40,9 @@ class GateError(ValueError):
 
     def __init__(self, items: list[Item]):
         self.items = items
-        super().__init__(f"{len(items)} question(s) incomplete: "
-                         + ", ".join(i.question_id for i in items[:10])
-                         + (" …" if len(items) > 10 else ""))
+        super().__init__(Msg("err.gate", n=len(items),
+                             ids=", ".join(i.question_id for i in items[:10])
+                             + (" …" if len(items) > 10 else "")))
 
 
 class StageError(ValueError):
@@ -66,8 +67,8 @@ def submit(engine: Engine, actor: Actor, assessment_id: int) -> None:
         a = _assessment(s, assessment_id)
         require(actor, "assessment.submit", a.region_kode)
         if a.stage != "EM" or a.status not in ("draft", "revision"):
-            raise StageError(f"only a self-assessment (EM) in draft or revision can be "
-                             f"submitted; this one is {a.stage} {a.status}")
+            raise StageError(Msg("err.submit_only_em", stage=a.stage,
+                                 status=Msg(f"status.{a.status}")))
         if not is_complete(items):
             raise GateError([i for i in items if not i.complete])
         old = a.status
@@ -90,16 +91,18 @@ def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage:
     """Open VA, VL or FINAL by copying the previous stage's credits and notes."""
     require(actor, "stage.verify", region_kode)
     if stage not in STAGES[1:]:
-        raise StageError(f"a verifier opens VA, VL or FINAL, not {stage}")
+        raise StageError(Msg("err.open_which", stage=stage))
     prev_stage = STAGES[STAGES.index(stage) - 1]
     with Session(engine) as s:
         prev = _stage_row(s, region_kode, year, prev_stage)
         ready = ("submitted",) if prev_stage == "EM" else ("verified",)
         if prev is None or prev.status not in ready:
-            raise StageError(f"{prev_stage} {year} must be {' or '.join(ready)} before {stage} "
-                             f"opens (it is {prev.status if prev else 'missing'})")
+            raise StageError(Msg("err.open_prev", prev=prev_stage, year=year, stage=stage,
+                                 ready=Msg(f"status.{ready[0]}"),
+                                 now=Msg(f"status.{prev.status}") if prev
+                                 else Msg("err.stage_missing")))
         if _stage_row(s, region_kode, year, stage) is not None:
-            raise StageError(f"{stage} {year} is already open")
+            raise StageError(Msg("err.stage_open_already", stage=stage, year=year))
         now = utcnow()
         new = Assessment(region_kode=region_kode, framework_id=prev.framework_id, year=year,
                          stage=stage, status="in_review", is_sample=prev.is_sample)
@@ -138,7 +141,7 @@ def _review_one(s: Session, actor: Actor, a: Assessment, qid: str, decision: str
     answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
                     .where(Answer.assessment_id == a.id, Question.qid == qid)).scalars().first()
     if answer is None:
-        raise ValueError(f"question {qid} has no answer in this stage")
+        raise Refusal(Msg("err.review_no_answer", qid=qid))
     before, note = answer.credit, answer.note
     if decision == "accept":
         claimed = _claimed(s, a, answer.question_id)
@@ -146,7 +149,7 @@ def _review_one(s: Session, actor: Actor, a: Assessment, qid: str, decision: str
     else:
         after = 0.0 if decision == "reject" else credit
     if after is None or isinstance(after, bool) or not 0 <= float(after) <= 1:
-        raise ValueError(f"question {qid}, field credit: a number from 0 to 1")
+        raise Refusal(Msg("err.review_credit", qid=qid))
     version = answer.version if expected_version is None else expected_version
     new_version = _write_answer(s, actor, a, answer.question_id, qid, float(after), note,
                                 version, f"review.{decision}", utcnow(), reason=reason)
@@ -160,8 +163,8 @@ def _open_review(s: Session, actor: Actor, assessment_id: int) -> Assessment:
     a = _assessment(s, assessment_id)
     require(actor, "stage.verify", a.region_kode)
     if a.stage == "EM" or a.status != "in_review":
-        raise StageError(f"answers are reviewed in an open verification stage; this is "
-                         f"{a.stage} {a.status}")
+        raise StageError(Msg("err.review_not_open", stage=a.stage,
+                             status=Msg(f"status.{a.status}")))
     return a
 
 
@@ -176,9 +179,9 @@ def review_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, de
     the command line does)."""
     reason = (reason or "").strip()
     if decision not in DECISIONS:
-        raise ValueError(f"decision: accept, adjust or reject, not {decision!r}")
+        raise Refusal(Msg("err.decision_unknown", decision=str(decision)))
     if decision in ("adjust", "reject") and not reason:
-        raise ValueError(f"question {qid}, field reason: a reason is required to {decision}")
+        raise Refusal(Msg("err.reason_required", qid=qid, decision=Msg(f"decision.{decision}")))
     with Session(engine) as s:
         a = _open_review(s, actor, assessment_id)
         try:
@@ -262,14 +265,13 @@ def request_revision(engine: Engine, actor: Actor, assessment_id: int,
     hours = get_settings().revision_hours if hours is None else hours
     if isinstance(hours, bool) or not isinstance(hours, int | float) or \
             not 1 <= hours <= MAX_REVISION_HOURS:
-        raise ValueError(f"hours: the revision window is 1 to {MAX_REVISION_HOURS} hours, "
-                         f"not {hours!r}")
+        raise Refusal(Msg("err.revision_hours", max=MAX_REVISION_HOURS, hours=str(hours)))
     with Session(engine) as s:
         review = _assessment(s, assessment_id)
         require(actor, "stage.verify", review.region_kode)
         em = _stage_row(s, review.region_kode, review.year, "EM")
         if em is None or em.status != "submitted":
-            raise StageError("the self-assessment must be submitted to be sent back")
+            raise StageError(Msg("err.send_back_unsubmitted"))
         deadline = utcnow() + timedelta(hours=hours)
         em.status, em.revision_deadline, em.updated_at = "revision", deadline, utcnow()
         s.add(em)
@@ -285,7 +287,8 @@ def complete_stage(engine: Engine, actor: Actor, assessment_id: int) -> None:
         a = _assessment(s, assessment_id)
         require(actor, "stage.verify", a.region_kode)
         if a.status != "in_review":
-            raise StageError(f"{a.stage} is {a.status}, not in review")
+            raise StageError(Msg("err.complete_not_in_review", stage=a.stage,
+                                 status=Msg(f"status.{a.status}")))
         new = "final" if a.stage == "FINAL" else "verified"
         a.status, a.updated_at = new, utcnow()
         s.add(a)

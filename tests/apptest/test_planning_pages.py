@@ -100,7 +100,7 @@ def test_simulation_changes_resets_and_saves(app_factory, seeded_sqlite_url):
     at.button(key="sim_reset").click().run()
     at.text_input(key="sim_name").input("   ")
     at.get("form_submit_button")[0].click().run()
-    assert "name: a scenario needs a name" in at.error[0].value
+    assert "Nama: skenario memerlukan nama." in at.error[0].value  # in the reader's language
     at.button(key="sim_load").click().run()
     assert len(frame(at, "ID", "Awal")) == 63
     at.button(key="sim_delete").click().run()

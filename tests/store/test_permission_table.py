@@ -427,7 +427,7 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every
 # changed row before writing any); these are the permission refusals among such rows.
-REFUSED_ROW = re.compile(r"cannot do answer\.edit|no access to region|belongs to the verifiers"
+REFUSED_ROW = re.compile(r"cannot edit answers|no access to region|belongs to the verifiers"
                          r"|locked for the city|is assigned to")
 
 
