@@ -6,6 +6,7 @@ KLA_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +19,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright wipes test-results/
+SERVER_LOG: dict[str, Path] = {}  # the running app server's log (see app_url)
+# Words of English that must not appear in the Indonesian UI (messages, headers, cells).
+# Streamlit's own uploader text ("Drag and drop file here", "Upload", "Limit … per file") is
+# hard-coded English in its bundle (docs/accessibility.md, stack-notes §1.8): left out.
+ENGLISH_LEAKS = re.compile(
+    r"\b(the|field|row|required|unknown|cannot|must|None|NaN|nan|is outside|not allowed|"
+    r"Choose options|Choose an option|assigned to|locked for|already exists|at least|"
+    r"at most|Traceback|Error|Exception|not a number|No results|No options)\b")
+VISIBLE_TEXT_JS = """() => {
+  const root = document.querySelector("[data-testid='stApp']").cloneNode(true);
+  root.querySelectorAll("[data-testid='stFileUploaderDropzoneInstructions'],"
+    + "[data-testid='stFileUploaderDropzone'] button, style, script,"
+    + "[data-testid='stToolbar'], [data-testid='stDecoration'],"
+    + "[data-testid='stCode'], code").forEach(e => e.remove());
+  return root.innerText;
+}"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -62,7 +79,9 @@ def app_url(browser_data, tmp_path_factory):
     """Start `streamlit run app.py` on the seeded database; yield its URL."""
     url, data_dir = browser_data
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    SERVER_LOG["path"] = log_path
+    log = open(log_path, "w")  # noqa: SIM115 - open while the server runs
     env = {**os.environ, "KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
@@ -87,12 +106,60 @@ def app_url(browser_data, tmp_path_factory):
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit is connected and the script run has finished."""
+    """Wait until Streamlit is connected and the script run has finished; then fail on an
+    exception box, and on English words in the Indonesian UI (``check_page``)."""
     page.wait_for_timeout(250)
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
                            timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=timeout)
+    check_page(page)
+
+
+def ui_language(page) -> str:
+    """The app's language as the sidebar shows it ("Bahasa" is the Indonesian label)."""
+    return "id" if page.get_by_text("Bahasa", exact=True).count() else "en"
+
+
+def english_leaks(page) -> list[str]:
+    """English words (with some context) in the visible text of the app."""
+    text = page.evaluate(VISIBLE_TEXT_JS)
+    return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
+            for m in ENGLISH_LEAKS.finditer(text)]
+
+
+def check_page(page) -> None:
+    boxes = page.locator("[data-testid='stException']")
+    if boxes.count():
+        raise AssertionError(f"exception shown on {page.url}: {boxes.first.inner_text()[:800]}")
+    if ui_language(page) == "id":
+        leaks = english_leaks(page)
+        assert not leaks, f"English in the Indonesian UI on {page.url}: {leaks[:5]}"
+
+
+def server_log_problems(text: str) -> list[str]:
+    """Tracebacks and error lines the app server logged."""
+    lines = text.splitlines()
+    return [ln for ln in lines if ln.startswith("Traceback") or " ERROR " in ln
+            or re.match(r"^\w+(Error|Exception)\b", ln)]
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors(request):
+    """Every test that uses the app server fails when the server logged a traceback while
+    it ran (an error the page may have hidden)."""
+    if "app_url" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("app_url")
+    log = SERVER_LOG["path"]
+    start = log.stat().st_size
+    yield
+    with open(log, encoding="utf-8", errors="replace") as f:
+        f.seek(start)
+        new = f.read()
+    problems = server_log_problems(new)
+    assert not problems, "the app server logged:\n" + new[-4000:]
 
 
 def login(page, app_url: str, username: str, password: str | None = None) -> None:
