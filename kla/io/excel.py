@@ -17,6 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kla.domain.framework import Framework
+from kla.domain.numbers import NumberError, as_shown
+from kla.i18n import Msg
 from kla.io.csv import InputError
 from kla.io.export import neutralise
 
@@ -93,7 +95,7 @@ def _credit(value: object) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"'{value}' is not a number")
+        raise NumberError(str(value), "not_a_number")
     if isinstance(value, int | float):
         x = float(value)
     else:
@@ -101,45 +103,64 @@ def _credit(value: object) -> float | None:
         try:
             x = float(text)
         except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
+            raise NumberError(str(value), "not_a_number") from None
     if not math.isfinite(x) or not 0 <= x <= 1:
-        raise ValueError(f"{value} is outside 0–1")
+        raise NumberError(as_shown(value), "out_of_range", 0, 1)
     return x
 
 
+# What each value of the hidden sheet says, for the message when it is not this assessment's.
+_META_LABELS = {"format": "err.xlsx.meta.format", "framework": "err.xlsx.meta.framework",
+                "region_kode": "err.xlsx.meta.region", "year": "err.xlsx.meta.year",
+                "stage": "err.xlsx.meta.stage"}
+
+
+def at_column(source: object, rowno: int, column: str, problem: Msg) -> Msg:
+    """A problem of one cell: ``kasus.xlsx: row 3, column Kredit: …`` (the column by the
+    header the sheet shows)."""
+    return Msg("err.in_file", source=source, problem=Msg(
+        "err.at_column", row=rowno, field=column, problem=problem))
+
+
 def read_xlsx(data: bytes, fw: Framework, *, region_kode: str, year: int, stage: str,
-              source: str = "workbook") -> dict[str, Row]:
+              source: str | None = None) -> dict[str, Row]:
     """Every filled row as {question id: Row}. Validates the whole file first and raises
     InputError listing every problem: wrong region/year/stage/framework, unknown or duplicate
-    ids, changed maxima, credits that are not numbers in 0–1, missing columns."""
+    ids, changed maxima, credits that are not numbers in 0–1, missing columns. ``source``:
+    the file's name, shown before every message."""
+    src = source or Msg("err.file.workbook")
+
+    def fail(problem: Msg) -> Msg:
+        return Msg("err.in_file", source=src, problem=problem)
+
     try:
         wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
-        raise InputError([f"{source}: not an Excel workbook (.xlsx): {exc}"]) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for bad files
+        raise InputError([fail(Msg("err.file.not_xlsx"))]) from None
     errors: list[str] = []
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
-        raise InputError([f"{source}: sheets '{SHEET}' and '{META}' expected — export the "
-                          "workbook from this application first"])
+        raise InputError([fail(Msg("err.xlsx.sheets", sheet=SHEET, meta=META))])
     meta = {str(r[0]): r[1] for r in wb[META].iter_rows(values_only=True) if r and r[0]}
     expected = {"format": FORMAT, "framework": fw.code, "region_kode": region_kode,
                 "year": year, "stage": stage}
     for key, want in expected.items():
         got = meta.get(key)
         if str(got) != str(want):
-            errors.append(f"{source}: sheet {META}, {key}: the file is for {got!r}, "
-                          f"expected {want!r}")
+            errors.append(fail(Msg("err.xlsx.other", what=Msg(_META_LABELS[key]),
+                                   got=Msg("err.xlsx.no_value") if got is None else str(got),
+                                   want=str(want))))
     try:
         versions = json.loads(str(meta.get("versions") or "{}"))
         if not isinstance(versions, dict):
             raise ValueError
     except ValueError:
-        errors.append(f"{source}: sheet {META}, versions: damaged — export the workbook again")
+        errors.append(fail(Msg("err.xlsx.versions", meta=META)))
         versions = {}
     rows = wb[SHEET].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     missing = [c for c in ("ID Pertanyaan", "Maks", "Kredit", "Catatan") if c not in header]
     if missing:
-        errors.append(f"{source}: row 1 (header): missing column(s) {', '.join(missing)}")
+        errors.append(fail(Msg("err.header_missing", columns=tuple(missing))))
         raise InputError(errors)
     col = {name: header.index(name) for name in ("ID Pertanyaan", "Maks", "Kredit", "Catatan")}
     out: dict[str, Row] = {}
@@ -149,13 +170,14 @@ def read_xlsx(data: bytes, fw: Framework, *, region_kode: str, year: int, stage:
         qid = str(values[col["ID Pertanyaan"]] or "").strip()
         if not qid and all(v in (None, "") for v in values):
             continue
-        where = f"{source}: row {rowno}"
         if qid not in fw.questions:
-            errors.append(f"{where}, column ID Pertanyaan: unknown question id '{qid}'")
+            errors.append(at_column(src, rowno, "ID Pertanyaan",
+                                    Msg("err.import.unknown_question", qid=qid)))
             continue
         if qid in first:
-            errors.append(f"{where}, column ID Pertanyaan: duplicate id '{qid}' (first on row "
-                          f"{first[qid]})")
+            errors.append(at_column(src, rowno, "ID Pertanyaan",
+                                    Msg("err.import.duplicate_question", qid=qid,
+                                        first=first[qid])))
             continue
         first[qid] = rowno
         try:
@@ -163,12 +185,14 @@ def read_xlsx(data: bytes, fw: Framework, *, region_kode: str, year: int, stage:
         except (TypeError, ValueError):
             qmax = None
         if qmax != fw.questions[qid].max:
-            errors.append(f"{where}, column Maks: {values[col['Maks']]} in the file, "
-                          f"{fw.questions[qid].max:g} in the instrument (do not change it)")
+            found = values[col["Maks"]]
+            errors.append(at_column(src, rowno, "Maks", Msg(
+                "err.xlsx.max_changed", max=as_shown(fw.questions[qid].max),
+                value=Msg("err.xlsx.no_value") if found in (None, "") else as_shown(found))))
         try:
             credit = _credit(values[col["Kredit"]])
-        except ValueError as exc:
-            errors.append(f"{where}, column Kredit: {exc}")
+        except NumberError as exc:
+            errors.append(at_column(src, rowno, "Kredit", exc.args[0]))
             continue
         note = values[col["Catatan"]]
         note = "" if note is None else str(note).strip()

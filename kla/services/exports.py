@@ -12,6 +12,7 @@ from sqlmodel import Session
 from kla.domain.framework import get_framework
 from kla.domain.gaps import gap_rows
 from kla.domain.scoring import score
+from kla.i18n import Msg
 from kla.io import excel
 from kla.io.csv import InputError
 from kla.io.dossier import EvidenceFile, build_dossier_zip
@@ -41,7 +42,8 @@ def find_assessment(engine: Engine, actor: Actor, region_kode: str, year: int, s
     for info in list_assessments(engine, actor, region_kode):
         if info.year == year and info.stage == stage:
             return info
-    raise ValueError(f"no assessment for region {region_kode}, year {year}, stage {stage}")
+    raise ValueError(Msg("err.export.no_assessment", region=region_kode, year=year,
+                         stage=stage))
 
 
 def _region_name(engine: Engine, kode: str) -> str:
@@ -64,7 +66,7 @@ def export_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo) -> bytes:
 
 
 def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
-                source: str = "workbook") -> dict[str, int]:
+                source: str | None = None) -> dict[str, int]:
     """Validate every row, then apply all changes in one transaction — or nothing. A row whose
     answer changed in the app since the workbook was exported is refused (row named), so an
     offline copy never overwrites a newer answer."""
@@ -74,6 +76,7 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
     current = answer_states(engine, actor, info.id)
     changed = {q: r for q, r in rows.items() if r.credit is not None and (
         q not in current or current[q].credit != r.credit or current[q].note != r.note)}
+    src = source or Msg("err.file.workbook")
     errors = []
     with Session(engine) as s:
         a = _assessment(s, info.id)
@@ -81,14 +84,16 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
             try:
                 _check_edit(s, actor, a, fw, qid)
             except PermissionDenied as exc:
-                errors.append(f"{source}: row {r.rowno}, column Kredit: {exc}")
+                why = next((x for x in exc.args if isinstance(x, Msg)), str(exc))
+                errors.append(excel.at_column(src, r.rowno, "Kredit", why))
                 continue
             now_version = current[qid].version if qid in current else None
             if now_version != r.version:
-                who = current[qid].updated_by if qid in current else "(deleted)"
-                errors.append(f"{source}: row {r.rowno}, column Kredit: question {qid} was "
-                              f"changed by {who} after this workbook was exported (version "
-                              f"{r.version} in the file, {now_version} now); export again")
+                errors.append(excel.at_column(src, r.rowno, "Kredit", Msg(
+                    "err.xlsx.changed_since", qid=qid, who=current[qid].updated_by,
+                    old=Msg("err.xlsx.no_version") if r.version is None else r.version,
+                    now=now_version) if qid in current else Msg(
+                    "err.xlsx.deleted_since", qid=qid)))
         if errors:
             raise InputError(errors)
         qids = dict(s.exec(select(Question.qid, Question.id)
@@ -101,8 +106,8 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
             s.commit()
         except (Conflict, _LostRace, IntegrityError):
             s.rollback()
-            raise InputError([f"{source}: an answer changed while the workbook was imported; "
-                              "nothing was changed — export again"]) from None
+            raise InputError([Msg("err.in_file", source=src,
+                                  problem=Msg("err.xlsx.race"))]) from None
     return {"changed": len(changed), "unchanged": len(rows) - len(changed)}
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from kla.domain.framework import Framework, get_framework
 from kla.domain.registries import (
     FIELDS,
+    PROVIDER_KINDS,
     Area,
     Proposal,
     RegistryError,
@@ -21,6 +22,7 @@ from kla.domain.registries import (
     to_json,
     validate,
 )
+from kla.i18n import Msg
 from kla.store.models import Region, RegistryEntry, RegistryTarget, utcnow
 
 __all__ = [
@@ -48,7 +50,7 @@ def area(engine: Engine, region_kode: str) -> Area:
     with Session(engine) as s:
         city = s.get(Region, region_kode)
         if city is None or city.level != "kabkota":
-            raise ValueError(f"'{region_kode}' is not a kab/kota code")
+            raise ValueError(Msg("err.reg.not_kabkota", code=region_kode))
         rows = s.exec(select(Region.kode, Region.nama, Region.level)
                       .where(Region.kode.startswith(region_kode + "."))).all()
     return Area(region_kode, city.nama,
@@ -75,11 +77,13 @@ def _key(kind: str, row: dict) -> str:
 
 
 def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows: list[dict],
-                *, first_row: int = 2, is_sample: bool = False, source: str = "form") -> int:
-    """Validate every row, then insert all in one transaction (with audit) — or nothing."""
+                *, first_row: int = 2, form: bool = False, is_sample: bool = False,
+                source: str = "form") -> int:
+    """Validate every row, then insert all in one transaction (with audit) — or nothing.
+    ``form``: one row typed into a form, refused without a row number."""
     require(actor, "registry.edit", region_kode)
     existing = {key_of(kind, e) for e in _entries(engine, region_kode, kind)}
-    clean = validate(kind, rows, area(engine, region_kode), existing, first_row)
+    clean = validate(kind, rows, area(engine, region_kode), existing, first_row, form)
     with Session(engine) as s:
         now = utcnow()
         for row in clean:
@@ -96,7 +100,7 @@ def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
     with Session(engine) as s:
         row = s.get(RegistryEntry, entry_id)
         if row is None:
-            raise ValueError(f"unknown registry entry {entry_id}")
+            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
         require(actor, "registry.edit", row.region_kode)
         audit.record(s.connection(), actor, f"registry.{row.kind}.delete", "registry",
                      entry_id, region_kode=row.region_kode, data=row.data)
@@ -105,16 +109,17 @@ def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
 
 
 def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None:
-    """Replace an entry's fields after the same validation as a new row (its own key aside)."""
+    """Replace an entry's fields after the same validation as a new row (its own key aside);
+    the row comes from the edit form, so the messages name its fields, not a row number."""
     with Session(engine) as s:
         entry = s.get(RegistryEntry, entry_id)
         if entry is None:
-            raise ValueError(f"unknown registry entry {entry_id}")
+            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
         require(actor, "registry.edit", entry.region_kode)
         kind = entry.kind
         others = {key_of(kind, e) for e in _entries(engine, entry.region_kode, kind)
                   if e["id"] != entry_id}
-        clean = validate(kind, [row], area(engine, entry.region_kode), others, first_row=1)[0]
+        clean = validate(kind, [row], area(engine, entry.region_kode), others, form=True)[0]
         old = dict(entry.data)
         keep = {k: v for k, v in old.items() if k.startswith("file_")}  # attached evidence
         entry.data = {**to_json(kind, clean), **keep}
@@ -136,7 +141,7 @@ def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data
     with Session(engine) as s:
         entry = s.get(RegistryEntry, entry_id)
         if entry is None:
-            raise ValueError(f"unknown registry entry {entry_id}")
+            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
         require(actor, "registry.edit", entry.region_kode)
         stored = evidence_store().put(data)
         shown = display_name(filename)
@@ -161,12 +166,15 @@ def template_xlsx(kind: str) -> bytes:
 
 
 def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data: bytes,
-                source: str = "workbook") -> int:
-    """Rows of the first sheet (header in row 1): all-or-nothing, errors with Excel rows."""
+                source: str | None = None) -> int:
+    """Rows of the first sheet (header in row 1): all-or-nothing, errors with Excel rows and
+    the fields' labels. ``source``: the file's name, shown before every message."""
+    where = source or Msg("err.file.workbook")
     try:
         ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # noqa: BLE001
-        raise RegistryError([f"{source}: not an Excel workbook (.xlsx): {exc}"]) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for bad files
+        raise RegistryError([Msg("err.in_file", source=where,
+                                 problem=Msg("err.file.not_xlsx"))]) from None
     it = ws.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
     wanted = [f for f, _, _ in FIELDS[kind]]
@@ -174,14 +182,18 @@ def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data:
     if kind == "ppa_case":
         missing = [f for f in ("case_ref", "category", "age_band", "sex", "reported_on")
                    if f not in header]
-    if missing:
-        raise RegistryError([f"{source}: row 1 (header): missing column(s) {', '.join(missing)}"])
+    if missing:  # the template's column names, each with its label
+        raise RegistryError([Msg("err.in_file", source=where, problem=Msg(
+            "err.header_missing", columns=tuple(Msg("err.labelled_column", column=f,
+                                                    label=Msg(f"reg.f.{f}")) for f in missing)))])
     rows = [{h: v for h, v in zip(header, values) if h}
             for values in it if any(v not in (None, "") for v in values)]
     try:
-        return add_entries(engine, actor, region_kode, kind, rows, first_row=2, source=source)
+        return add_entries(engine, actor, region_kode, kind, rows, first_row=2,
+                           source=source or "workbook")
     except RegistryError as exc:
-        raise RegistryError([f"{source}: {e}" for e in exc.errors]) from None
+        raise RegistryError([Msg("err.in_file", source=where, problem=e)
+                             for e in exc.errors]) from None
 
 
 def targets(engine: Engine, actor: Actor, region_kode: str) -> dict[str, int]:
@@ -198,7 +210,8 @@ def _targets(engine: Engine, region_kode: str) -> dict[str, int]:
 def set_target(engine: Engine, actor: Actor, region_kode: str, name: str, value: int) -> None:
     require(actor, "registry.target", region_kode)
     if not isinstance(value, int) or value < 0:
-        raise ValueError(f"target {name}: a whole number ≥ 0")
+        raise ValueError(Msg("err.reg.target", value=str(value),
+                             name=Msg(f"reg.o.{name}") if name in PROVIDER_KINDS else name))
     with Session(engine) as s:
         old = s.exec(select(RegistryTarget).where(RegistryTarget.region_kode == region_kode,
                                                   RegistryTarget.name == name)).scalars().first()

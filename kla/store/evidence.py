@@ -13,6 +13,8 @@ from pathlib import Path
 
 import filetype
 
+from kla.i18n import Msg
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED = {
@@ -26,26 +28,32 @@ KIND = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", XLSX:
         DOCX: "DOCX"}
 
 
+ACCEPTED = ", ".join(KIND.values())
+
+
 class EvidenceError(ValueError):
-    """A rejected upload; the message names the file and the reason."""
+    """A rejected upload; the message (``Msg``) names the file and the reason."""
 
 
 def check_upload(filename: str, data: bytes, max_bytes: int) -> str:
     """The media type of an acceptable upload (PDF, JPG, PNG, XLSX, DOCX by content)."""
-    name = filename or "(tanpa nama)"
+    name = filename or Msg("err.file.unnamed")
     if not data:
-        raise EvidenceError(f"{name}: the file is empty")
+        raise EvidenceError(Msg("err.in_file", source=name, problem=Msg("err.file.empty")))
     if len(data) > max_bytes:
-        raise EvidenceError(f"{name}: {len(data) / 1e6:.1f} MB is over the limit of "
-                            f"{max_bytes / 1e6:.0f} MB")
+        raise EvidenceError(Msg("err.in_file", source=name, problem=Msg(
+            "err.file.too_big", size=round(len(data) / 1e6, 1),
+            limit=round(max_bytes / 1e6))))
     kind = filetype.guess(data)
     mime = kind.mime if kind else None
     if mime not in ALLOWED:
-        found = kind.extension.upper() if kind else "an unknown type"
-        raise EvidenceError(f"{name}: the content is {found}; accepted: PDF, JPG, PNG, XLSX, DOCX")
-    ext = Path(name).suffix.lower().lstrip(".")
+        problem = (Msg("err.file.type_refused", found=kind.extension.upper(), accepted=ACCEPTED)
+                   if kind else Msg("err.file.type_unknown", accepted=ACCEPTED))
+        raise EvidenceError(Msg("err.in_file", source=name, problem=problem))
+    ext = Path(filename or "").suffix.lower().lstrip(".")
     if ext and ext not in ALLOWED[mime]:
-        raise EvidenceError(f"{name}: the name says .{ext} but the content is {KIND[mime]}")
+        raise EvidenceError(Msg("err.in_file", source=name, problem=Msg(
+            "err.file.name_mismatch", ext=ext, found=KIND[mime])))
     return mime
 
 
@@ -76,7 +84,7 @@ class LocalStore:
     def path(self, key: str) -> Path:
         p = (self.root / key).resolve()
         if self.root.resolve() not in p.parents:
-            raise EvidenceError(f"invalid storage key {key!r}")
+            raise EvidenceError(Msg("err.file.storage_key", path=key))
         return p
 
     def put(self, data: bytes) -> Stored:

@@ -142,7 +142,7 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                     values[field] = _input(kind, field, ftype, options, area)
             if st.form_submit_button(t("reg.save"), icon=":material/save:", type="primary"):
                 try:
-                    reg.add_entries(session.engine(), who, kode, kind, [values], first_row=1)
+                    reg.add_entries(session.engine(), who, kode, kind, [values], form=True)
                     widgets.flash(t("reg.saved"))
                     st.rerun()
                 except RegistryError as exc:

@@ -61,7 +61,7 @@ def test_add_village_body_through_the_form_and_refuse_a_duplicate(app_factory,
     at.selectbox(key="reg_add_village_body_area_kode").set_value(target)
     at.selectbox(key="reg_add_village_body_body.id").set_value("lpks")
     submit(at, "reg_add_village_body")
-    assert "already in the registry" in at.error[0].value
+    assert "sudah ada di registri" in at.error[0].value
 
 
 def test_excel_import_is_all_or_nothing(app_factory, seeded_sqlite_url):
@@ -82,7 +82,8 @@ def test_excel_import_is_all_or_nothing(app_factory, seeded_sqlite_url):
     at.button(key="reg_import_ppa_case").click().run()
     assert "Tidak ada yang diimpor: 2 kesalahan" in at.error[0].value
     problems = " ".join(at.dataframe[-1].value.iloc[:, 0])
-    assert "row 3, field sex" in problems and "row 3, field first_handled_on" in problems
+    assert "baris 3, kolom Jenis kelamin" in problems
+    assert "baris 3, kolom Penanganan pertama" in problems
     assert len(reg.entries(engine, SYSTEM, "18.72", "ppa_case")) == before
 
 

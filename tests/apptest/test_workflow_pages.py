@@ -116,8 +116,8 @@ def test_excel_import_reports_row_numbers_and_changes_nothing(app_factory, seede
     assert "Tidak ada yang diimpor: 3 kesalahan" in at.error[0].value
     problems = " ".join(next(d.value for d in at.dataframe if "Kesalahan" in d.value.columns)
                         ["Kesalahan"])
-    assert "row 2, column Kredit" in problems and "row 3, column ID Pertanyaan" in problems
-    assert "row 4, column Maks" in problems
+    assert "baris 2, kolom Kredit" in problems and "baris 3, kolom ID Pertanyaan" in problems
+    assert "baris 4, kolom Maks" in problems
     assert answer_states(engine, SYSTEM, info.id) == before
 
 

@@ -69,7 +69,7 @@ def test_import_round_trip_and_all_or_nothing(seeded_url, tmp_path):
     assert load_workbook(out)["Penilaian"]["I2"].value == "'=HYPERLINK(\"x\")"
     r = kla(seeded_url, tmp_path, "import", "xlsx", out, "--region", "18.72", "--year", "2025",
             "--stage", "EM")
-    assert r.returncode == 2 and "region_kode: the file is for '36.73'" in r.stderr
+    assert r.returncode == 2 and "the workbook is for another regency/city: '36.73'" in r.stderr
 
 
 def test_user_add_and_list(seeded_url, tmp_path):

@@ -34,7 +34,7 @@ def test_add_validates_everything_and_writes_all_or_nothing(seeded_url):
     with pytest.raises(RegistryError) as err:
         reg.add_entries(engine, KOORD, "18.72", "kha_training",
                         [good, {**good, "provider_name": "PAUD Mawar", "people_trained": -1}])
-    assert err.value.errors == ["row 3, field people_trained: -1 must be a whole number ≥ 0"]
+    assert err.value.errors == ["row 3, field People trained: -1 must be a whole number ≥ 0"]
     assert len(reg.entries(engine, SYSTEM, "18.72", "kha_training")) == before
     assert reg.add_entries(engine, KOORD, "18.72", "kha_training", [good]) == 1
     with pytest.raises(RegistryError, match="already in the registry"):

@@ -66,15 +66,15 @@ def test_score_accepts_spreadsheet_csv_with_semicolons(tmp_path):
 
 
 @pytest.mark.parametrize("body,expected", [
-    ("question_id,credit\n1.P1,1\n9.P99,1\n", "row 3, field question_id: unknown question id '9.P99'"),
-    ("question_id,credit\n1.P1,1\n2.P1,1\n1.P1,0.5\n", "row 4, field question_id: duplicate id '1.P1' (first on row 2)"),
-    ("question_id,credit\n1.P1,1.5\n", "row 2, field credit: 1.5 is outside 0–1"),
-    ("question_id,credit\n1.P1,-0.1\n", "row 2, field credit: -0.1 is outside 0–1"),
-    ("question_id,credit\n1.P1,ya\n", "row 2, field credit: 'ya' is not a number"),
-    ("question_id,credit\n1.P1,nan\n", "row 2, field credit: 'nan' is not a number"),
-    ("question_id,credit\n1.P1,\n", "row 2, field credit: empty"),
-    ("question_id,nilai\n1.P1,1\n", "row 1 (header), field credit: missing column"),
-    ("id,credit\n1.P1,1\n", "row 1 (header), field question_id: missing column"),
+    ("question_id,credit\n1.P1,1\n9.P99,1\n", "row 3, field Question ID: unknown question id '9.P99'"),
+    ("question_id,credit\n1.P1,1\n2.P1,1\n1.P1,0.5\n", "row 4, field Question ID: duplicate id '1.P1' (first on row 2)"),
+    ("question_id,credit\n1.P1,1.5\n", "row 2, field Credit: 1.5 is outside 0–1"),
+    ("question_id,credit\n1.P1,-0.1\n", "row 2, field Credit: -0.1 is outside 0–1"),
+    ("question_id,credit\n1.P1,ya\n", "row 2, field Credit: 'ya' is not a number"),
+    ("question_id,credit\n1.P1,nan\n", "row 2, field Credit: 'nan' is not a number"),
+    ("question_id,credit\n1.P1,\n", "row 2, field Credit: empty"),
+    ("question_id,nilai\n1.P1,1\n", "row 1 (header), field Credit: missing column"),
+    ("id,credit\n1.P1,1\n", "row 1 (header), field Question ID: missing column"),
 ])
 def test_score_bad_rows_exit_2_and_print_nothing(tmp_path, body, expected):
     r = run("score", write(tmp_path, body), "--json")
@@ -86,7 +86,7 @@ def test_score_bad_rows_exit_2_and_print_nothing(tmp_path, body, expected):
 def test_score_reports_every_bad_row(tmp_path):
     r = run("score", write(tmp_path, "question_id,credit\nX,1\n1.P1,2\n1.P2a,0.5\n"))
     assert r.returncode == 2 and r.stdout == ""
-    assert "row 2, field question_id" in r.stderr and "row 3, field credit" in r.stderr
+    assert "row 2, field Question ID" in r.stderr and "row 3, field Credit" in r.stderr
     assert "row 4" not in r.stderr
 
 
@@ -154,7 +154,7 @@ def test_plan_with_efforts_and_target(tmp_path, fw):
 
 @pytest.mark.parametrize("args,expected", [
     (["--target", "Emas"], "--target: unknown predicate 'Emas'"),
-    (["--effort", "EFFORT"], "row 2, field effort: 0 must be a positive number"),
+    (["--effort", "EFFORT"], "row 2, field Effort: 0 must be a positive number"),
 ])
 def test_plan_bad_input_exit_2(tmp_path, args, expected):
     answers = write(tmp_path, "question_id,credit\n1.P1,1\n")
@@ -162,7 +162,7 @@ def test_plan_bad_input_exit_2(tmp_path, args, expected):
     r = run("plan", answers, *[str(effort) if a == "EFFORT" else a for a in args], "--json")
     assert r.returncode == 2 and r.stdout == "" and expected in r.stderr
     r = run("plan", write(tmp_path, "question_id,credit\n1.P1,7\n", "bad.csv"))
-    assert r.returncode == 2 and "row 2, field credit" in r.stderr
+    assert r.returncode == 2 and "row 2, field Credit" in r.stderr
 
 
 def test_plan_unreachable_exit_3(tmp_path):

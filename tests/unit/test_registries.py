@@ -121,19 +121,19 @@ def test_kha_rules_need_a_target(metro):
 
 @pytest.mark.parametrize("kind,row,message", [
     ("play_area", {"name": "X", "kecamatan_kode": "36.73.01", "kind": "park",
-                   "standard": "in_process"}, "row 2, field kecamatan_kode: '36.73.01' is not"),
+                   "standard": "in_process"}, "row 2, field Sub-district: '36.73.01' is not"),
     ("play_area", {"name": "X", "kecamatan_kode": "18.72.01", "kind": "park",
-                   "standard": "certified"}, "row 2, field cert_date: a date is required"),
+                   "standard": "certified"}, "row 2, field Certificate date: a date is required"),
     ("kha_training", {"provider_kind": "school", "provider_name": "SD 1", "people_trained": -3,
-                      "training_date": "2025-01-01"}, "field people_trained: -3 must be"),
+                      "training_date": "2025-01-01"}, "field People trained: -3 must be"),
     ("kha_training", {"provider_kind": "school", "provider_name": "SD 1", "people_trained": 3,
                       "training_date": "2025-05-01", "certificate": "ya", "cert_number": "A",
                       "cert_date": "2025-04-01"}, "is before the training"),
-    ("village_body", {"area_kode": "99.99.99", "body": "patbm"}, "field area_kode"),
-    ("village_body", {"area_kode": "18.72.01", "body": "karang taruna"}, "field body"),
+    ("village_body", {"area_kode": "99.99.99", "body": "patbm"}, "field Sub-district / village"),
+    ("village_body", {"area_kode": "18.72.01", "body": "karang taruna"}, "field Body"),
     ("ppa_case", {"case_ref": "K-1", "category": "penelantaran", "age_band": "6-12",
                   "sex": "P", "reported_on": "2025-03-05", "first_handled_on": "2025-03-01"},
-     "first_handled_on: 2025-03-01 is before the report"),
+     "First handled: 2025-03-01 is before the report"),
     ("ppa_case", {"case_ref": "3171234567890001", "category": "penelantaran",
                   "age_band": "6-12", "sex": "P", "reported_on": "2025-03-05"},
      "looks like personal data"),
@@ -151,7 +151,8 @@ def test_duplicates_and_all_errors_reported(metro):
         validate("village_body", [body, body, {"area_kode": "x", "body": "patbm"}], metro)
     assert err.value.errors == [
         "row 3: duplicate of row 2 (18.72.01, patbm)",
-        "row 4, field area_kode: 'x' is not a kecamatan or desa/kelurahan of Kota Metro (18.72)"]
+        ("row 4, field Sub-district / village: 'x' is not a kecamatan or desa/kelurahan of "
+         "Kota Metro (18.72)")]
     with pytest.raises(RegistryError, match="already in the registry"):
         validate("village_body", [body], metro, existing_keys={("18.72.01", "patbm")})
 

@@ -35,6 +35,7 @@ from kla.domain.registries.ppa_case import (
     time_to_handling,
 )
 from kla.domain.registries.village_body import BODIES, VillageBody, coverage_by_kecamatan
+from kla.i18n import Msg
 
 __all__ = ["AGE_BANDS", "AREA_LEVELS", "BODIES", "CASE_CATEGORIES", "DATE_FIELDS", "DEFAULTS",
            "FIELDS", "KINDS", "LINK_KEYS", "PLAY_KINDS", "PLAY_STANDARDS", "PROVIDER_KINDS",
@@ -61,15 +62,17 @@ def _registry(kind: str) -> Registry:
     try:
         return REGISTRIES[kind]
     except KeyError:
-        raise ValueError(f"unknown registry '{kind}'") from None
+        raise ValueError(Msg("err.reg.unknown_kind", kind=kind)) from None
 
 
 def validate(kind: str, rows: Sequence[Mapping[str, object]], area: Area,
-             existing_keys: set[tuple] = frozenset(), first_row: int = 2) -> list[dict]:
+             existing_keys: set[tuple] = frozenset(), first_row: int = 2,
+             form: bool = False) -> list[dict]:
     """Check rows of registry ``kind`` for kab/kota ``area``; clean rows or RegistryError.
 
-    Row numbers start at ``first_row`` (2 = the first data row under a header row)."""
-    return _registry(kind).validate(rows, area, existing_keys, first_row)
+    Row numbers start at ``first_row`` (2 = the first data row under a header row); a row
+    typed into a form (``form``) is refused without a row number, its fields named."""
+    return _registry(kind).validate(rows, area, existing_keys, first_row, form)
 
 
 def key_of(kind: str, row: Mapping[str, object]) -> tuple:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
+from kla.i18n import Msg
+
 # The sub-areas of a kab/kota a coverage credit counts, with their unit names (id, en).
 UNITS = {"kecamatan": ("kecamatan", "sub-districts"),
          "desa_kelurahan": ("kelurahan/desa", "villages")}
@@ -46,7 +48,8 @@ class Area:
 
 
 class RegistryError(ValueError):
-    """Rows refused; ``errors`` name the row (spreadsheet numbering) and the field."""
+    """Rows refused; ``errors`` (``Msg``) name the row (spreadsheet numbering) and the field by
+    its label (``row 3, field Village: …``), or only the field when a form was checked."""
 
     def __init__(self, errors: list[str]):
         self.errors = errors
@@ -54,18 +57,37 @@ class RegistryError(ValueError):
                                                     if len(errors) > 50 else ""))
 
 
+def label(field: str) -> Msg:
+    """The label of a registry field, as the forms show it (``reg.f.<field>``)."""
+    return Msg(f"reg.f.{field}")
+
+
+def at_row(row: int | None, problem: Msg) -> Msg:
+    """A problem of a whole row (``row 3: …``); in a form (``row`` None) the problem alone."""
+    return problem if row is None else Msg("err.at_row", row=row, problem=problem)
+
+
+def at_field(row: int | None, field: str, problem: Msg) -> Msg:
+    """A problem of one field, named by its label: ``row 3, field Village: …``; in a form
+    (``row`` None) ``Village: …``."""
+    if row is None:
+        return Msg("err.at_form_field", field=label(field), problem=problem)
+    return Msg("err.at_field", row=row, field=label(field), problem=problem)
+
+
 class Row:
     """One raw row under validation: its field validators clean a value and record every
-    problem with the row and the field (``row 3, field kind: …``), so that all the problems
-    of a row are reported, not only the first."""
+    problem with the row and the field's label (``row 3, field Village: …``; only the field
+    when ``row`` is None, a form), so that all the problems of a row are reported, not only
+    the first."""
 
-    def __init__(self, raw: Mapping[str, object], where: str, errors: list[str]):
-        self.raw, self.where, self.errors = raw, where, errors
+    def __init__(self, raw: Mapping[str, object], row: int | None, errors: list[str]):
+        self.raw, self.row, self.errors = raw, row, errors
 
-    def error(self, field: str | None, message: str) -> None:
+    def error(self, field: str | None, message: Msg) -> None:
         """Record a problem of ``field`` (None: of the row as a whole)."""
-        self.errors.append(f"{self.where}, field {field}: {message}" if field
-                           else f"{self.where}: {message}")
+        self.errors.append(at_field(self.row, field, message) if field
+                           else at_row(self.row, message))
 
     def text(self, field: str) -> str:
         value = self.raw.get(field)
@@ -75,7 +97,7 @@ class Row:
         value = self.raw.get(field)
         if value in (None, ""):
             if required:
-                self.error(field, "a date is required (YYYY-MM-DD)")
+                self.error(field, Msg("err.reg.date_required"))
             return None
         if isinstance(value, datetime):
             return value.date()
@@ -84,13 +106,14 @@ class Row:
         try:
             return date.fromisoformat(str(value).strip()[:10])
         except ValueError:
-            self.error(field, f"'{value}' is not a date (YYYY-MM-DD)")
+            self.error(field, Msg("err.reg.not_a_date", value=str(value)))
             return None
 
     def choice(self, field: str, options: Sequence[str]) -> str:
         v = self.text(field).lower().replace(" ", "_")
         if v not in options:
-            self.error(field, f"'{self.raw.get(field)}' is not one of {', '.join(options)}")
+            self.error(field, Msg("err.reg.not_one_of", value=str(self.raw.get(field) or ""),
+                                  options=tuple(options)))
         return v
 
     def count(self, field: str) -> int:
@@ -98,10 +121,10 @@ class Row:
         try:
             x = float(value)
         except (TypeError, ValueError):
-            self.error(field, f"'{value}' is not a number")
+            self.error(field, Msg("err.not_a_number", value="" if value is None else str(value)))
             return 0
         if not math.isfinite(x) or x < 0 or x != int(x):
-            self.error(field, f"{value} must be a whole number ≥ 0")
+            self.error(field, Msg("err.reg.not_whole", value=str(value)))
             return 0
         return int(x)
 
@@ -183,24 +206,27 @@ class Registry:
         return []
 
     def validate(self, rows: Sequence[Mapping[str, object]], area: Area,
-                 existing_keys: set[tuple] = frozenset(), first_row: int = 2) -> list[dict]:
-        """Clean rows, or RegistryError listing every problem, duplicates included."""
+                 existing_keys: set[tuple] = frozenset(), first_row: int = 2,
+                 form: bool = False) -> list[dict]:
+        """Clean rows, or RegistryError listing every problem, duplicates included. ``form``:
+        the row was typed into a form, so the messages name no row number."""
         errors: list[str] = []
         out: list[dict] = []
         seen: dict[tuple, int] = {}
         for n, raw in enumerate(rows, start=first_row):
-            where = f"row {n}"
+            where = None if form else n
             before = len(errors)
             row = self.clean(Row(raw, where, errors), area)
             if len(errors) > before:
                 continue
             key = self.key(row)
             if key in seen:
-                errors.append(f"{where}: duplicate of row {seen[key]} "
-                              f"({', '.join(map(str, key))})")
+                errors.append(at_row(where, Msg("err.reg.duplicate_of", first=seen[key],
+                                                entry=", ".join(map(str, key)))))
                 continue
             if key in existing_keys:
-                errors.append(f"{where}: already in the registry ({', '.join(map(str, key))})")
+                errors.append(at_row(where, Msg("err.reg.exists",
+                                                entry=", ".join(map(str, key)))))
                 continue
             seen[key] = n
             out.append(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kla.domain.registries.base import Area, Proposal, Registry, Row, fmt, folded, share
+from kla.i18n import Msg
 
 PROVIDER_KINDS = ("gugus_tugas", "disdukcapil", "ila", "forum_anak", "puspaga", "paud", "lksa",
                   "rbra", "rass", "puskesmas", "school", "pka_rira", "special_protection")
@@ -26,14 +27,15 @@ class KhaTraining(Registry):
     def clean(self, row: Row, area: Area) -> dict:
         name = row.text("provider_name")
         if not name:
-            row.error("provider_name", "required")
+            row.error("provider_name", Msg("err.required"))
         trained = row.date("training_date")
         certificate = row.yes("certificate")
         cert_date = row.date("cert_date", required=certificate)
         if trained and cert_date and cert_date < trained:
-            row.error("cert_date", f"{cert_date} is before the training ({trained})")
+            row.error("cert_date", Msg("err.reg.before_training", date=cert_date,
+                                       trained=trained))
         if certificate and not row.text("cert_number"):
-            row.error("cert_number", "required when a certificate is issued")
+            row.error("cert_number", Msg("err.reg.cert_number_required"))
         return {"provider_kind": row.choice("provider_kind", PROVIDER_KINDS),
                 "provider_name": name, "people_trained": row.count("people_trained"),
                 "training_date": trained, "certificate": certificate,

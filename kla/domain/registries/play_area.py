@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from kla.domain.registries.base import Area, Proposal, Registry, Row, coverage, fmt, folded, share
+from kla.i18n import Msg
 
 PLAY_KINDS = ("park", "square", "green_space", "school", "other")
 PLAY_STANDARDS = ("certified", "in_process", "not_standardized")
@@ -31,19 +32,19 @@ class PlayArea(Registry):
     def clean(self, row: Row, area: Area) -> dict:
         name = row.text("name")
         if not name:
-            row.error("name", "required")
+            row.error("name", Msg("err.required"))
         kec = row.text("kecamatan_kode")
         if kec not in area.kecamatan:
-            row.error("kecamatan_kode", f"'{kec}' is not a kecamatan of {area.nama} "
-                                        f"({area.kode})")
+            row.error("kecamatan_kode", Msg("err.reg.not_kecamatan", code=kec, area=area.nama,
+                                            kode=area.kode))
         desa = row.text("desa_kode") or None
         if desa and (desa not in area.desa or area.kecamatan_of(desa) != kec):
-            row.error("desa_kode", f"'{desa}' is not a desa/kelurahan of kecamatan {kec}")
+            row.error("desa_kode", Msg("err.reg.not_desa_of", code=desa, kecamatan=kec))
         standard = row.choice("standard", PLAY_STANDARDS)
         cert_date = row.date("cert_date", required=standard == "certified")
         cert_number = row.text("cert_number")
         if standard == "certified" and not cert_number:
-            row.error("cert_number", "required for a certified play area")
+            row.error("cert_number", Msg("err.reg.cert_required"))
         return {"name": name, "kecamatan_kode": kec, "desa_kode": desa,
                 "kind": row.choice("kind", PLAY_KINDS), "standard": standard,
                 "cert_number": cert_number, "cert_date": cert_date}

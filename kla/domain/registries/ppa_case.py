@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 
 from kla.domain.registries.base import Area, Registry, Row, folded
+from kla.i18n import Msg
 
 CASE_CATEGORIES = ("kekerasan_fisik", "kekerasan_psikis", "kekerasan_seksual", "penelantaran",
                    "eksploitasi", "perdagangan", "abh", "lainnya")
@@ -37,29 +38,28 @@ class PpaCase(Registry):
         for fld in _CHECKED:
             text = row.text(fld)
             if _NIK.search(text) or _PHONE.search(text) or _EMAIL.search(text):
-                row.error(fld, "looks like personal data (NIK, phone or e-mail); the registry "
-                               "keeps no personal data of the child")
+                row.error(fld, Msg("err.reg.personal_data"))
         columns = {f for f, _, _ in self.FIELDS}
         extra = [k for k in row.raw if k not in columns and row.text(k)]
         if extra:
-            row.error(None, f"column(s) {', '.join(extra)} not allowed (no names, addresses "
-                            f"or other personal data)")
+            row.error(None, Msg("err.reg.extra_columns", columns=tuple(extra)))
         ref = row.text("case_ref")
         if not ref:
-            row.error("case_ref", "required")
+            row.error("case_ref", Msg("err.required"))
         reported = row.date("reported_on")
         handled = row.date("first_handled_on", required=False)
         closed = row.date("closed_on", required=False)
         if reported and handled and handled < reported:
-            row.error("first_handled_on", f"{handled} is before the report ({reported})")
+            row.error("first_handled_on", Msg("err.reg.before_report", date=handled,
+                                              reported=reported))
         if closed and (handled is None or closed < handled):
-            row.error("closed_on", f"{closed} needs a first handling on or before it")
+            row.error("closed_on", Msg("err.reg.closed_before_handling", date=closed))
         clean = {"case_ref": ref, "category": row.choice("category", CASE_CATEGORIES),
                  "age_band": row.choice("age_band", AGE_BANDS),
                  "sex": row.text("sex").upper(), "reported_on": reported,
                  "first_handled_on": handled, "closed_on": closed}
         if clean["sex"] not in SEXES:
-            row.error("sex", f"'{row.raw.get('sex')}' is not L or P")
+            row.error("sex", Msg("err.reg.not_sex", value=str(row.raw.get("sex") or "")))
         return clean
 
     def key(self, row: Mapping[str, object]) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kla.domain.registries.base import AREA_LEVELS, Area, Proposal, Registry, Row, coverage
+from kla.i18n import Msg
 
 BODIES = ("puspaga", "forum_anak", "patbm", "rira", "lpks")
 # What an area with the body has, for the reasoning (id, en).
@@ -30,8 +31,8 @@ class VillageBody(Registry):
     def clean(self, row: Row, area: Area) -> dict:
         code = row.text("area_kode")
         if code not in area.kecamatan and code not in area.desa:
-            row.error("area_kode", f"'{code}' is not a kecamatan or desa/kelurahan of "
-                                   f"{area.nama} ({area.kode})")
+            row.error("area_kode", Msg("err.reg.not_area", code=code, area=area.nama,
+                                       kode=area.kode))
         return {"area_kode": code, "body": row.choice("body", BODIES),
                 "sk_number": row.text("sk_number"),
                 "sk_date": row.date("sk_date", required=False)}
