@@ -43,6 +43,8 @@ pages = {
 work = []
 if role in ("admin", "coordinator", "opd"):
     work.append(page("isian.py", "page.entry", ":material/edit_note:", "isian"))
+    work.append(page("unggah_bukti.py", "page.bulk", ":material/drive_folder_upload:",
+                     "unggah-bukti"))
 if role in ("admin", "coordinator"):
     work.append(page("kelengkapan.py", "page.complete", ":material/checklist:", "kelengkapan"))
 if role in ("admin", "verifier"):

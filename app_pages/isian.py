@@ -132,3 +132,4 @@ if upload is not None and st.button(t("common.attach"), key="entry_attach",
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
         widgets.refused(exc)
+st.page_link("app_pages/unggah_bukti.py", label=t("page.bulk"), icon=":material/drive_folder_upload:")
