@@ -43,7 +43,13 @@ __all__ = [
 from kla.services import audit
 from kla.services.answers import answer_states, save_answer
 from kla.services.assessments import require_assessment
-from kla.services.permissions import Actor, require, require_visible
+from kla.services.permissions import (
+    Actor,
+    PermissionDenied,
+    require,
+    require_visible,
+    visible,
+)
 
 
 def area(engine: Engine, region_kode: str) -> Area:
@@ -96,11 +102,18 @@ def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows:
     return len(clean)
 
 
+def _entry(s: Session, actor: Actor, entry_id: int) -> RegistryEntry:
+    """The entry, if ``actor`` may see it. A missing entry and one of another region get the
+    same refusal, so ids cannot be probed for another city's registry."""
+    entry = s.get(RegistryEntry, entry_id)
+    if entry is None or not visible(actor).allows(entry.region_kode):
+        raise PermissionDenied(Msg("err.reg.entry_unavailable", id=entry_id))
+    return entry
+
+
 def delete_entry(engine: Engine, actor: Actor, entry_id: int) -> None:
     with Session(engine) as s:
-        row = s.get(RegistryEntry, entry_id)
-        if row is None:
-            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
+        row = _entry(s, actor, entry_id)
         require(actor, "registry.edit", row.region_kode)
         audit.record(s.connection(), actor, f"registry.{row.kind}.delete", "registry",
                      entry_id, region_kode=row.region_kode, data=row.data)
@@ -112,9 +125,7 @@ def update_entry(engine: Engine, actor: Actor, entry_id: int, row: dict) -> None
     """Replace an entry's fields after the same validation as a new row (its own key aside);
     the row comes from the edit form, so the messages name its fields, not a row number."""
     with Session(engine) as s:
-        entry = s.get(RegistryEntry, entry_id)
-        if entry is None:
-            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
+        entry = _entry(s, actor, entry_id)
         require(actor, "registry.edit", entry.region_kode)
         kind = entry.kind
         others = {key_of(kind, e) for e in _entries(engine, entry.region_kode, kind)
@@ -139,9 +150,7 @@ def attach_file(engine: Engine, actor: Actor, entry_id: int, filename: str, data
 
     mime = check_upload(filename, data, get_settings().max_upload_mb * 1024 * 1024)
     with Session(engine) as s:
-        entry = s.get(RegistryEntry, entry_id)
-        if entry is None:
-            raise ValueError(Msg("err.reg.unknown_entry", id=entry_id))
+        entry = _entry(s, actor, entry_id)
         require(actor, "registry.edit", entry.region_kode)
         stored = evidence_store().put(data)
         shown = display_name(filename)

@@ -92,3 +92,26 @@ def test_the_database_refuses_an_unknown_registry_kind(seeded_url):
     leftovers = [e for k in KINDS for e in reg.entries(engine, SYSTEM, "18.72", k)
                  if set(e) == {"id", "is_sample"}]  # a row with empty data
     assert leftovers == []
+
+
+def test_another_citys_entry_reads_as_missing(seeded_url):
+    """Updating, deleting or attaching to an entry of another city is refused with the
+    message of an id that does not exist: ids cannot be probed."""
+    from kla.i18n import describe
+
+    engine = engine_for(seeded_url)
+    eid = reg.entries(engine, SYSTEM, "18.72", "village_body")[0]["id"]
+    other = Actor("x", "coordinator", "36.73")
+    calls = {"update": lambda i: reg.update_entry(engine, other, i, {"body": "rira"}),
+             "delete": lambda i: reg.delete_entry(engine, other, i),
+             "attach": lambda i: reg.attach_file(engine, other, i, "a.pdf",
+                                                 b"%PDF-1.4\n%%EOF\n")}
+    for name, call in calls.items():
+        texts = []
+        for i in (eid, 10**9):
+            with pytest.raises(PermissionDenied) as exc:
+                call(i)
+            texts.append(describe(exc.value, "id").replace(str(i), "#"))
+        assert texts[0] == texts[1], name
+        assert "tidak ditemukan atau tidak dapat Anda akses" in texts[0]
+    assert any(e["id"] == eid for e in reg.entries(engine, SYSTEM, "18.72", "village_body"))
