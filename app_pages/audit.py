@@ -16,6 +16,7 @@ actions = sorted(frame["action"].unique()) if len(frame) else []
 chosen = st.multiselect(t("audit.actions"), actions, key="audit_actions")
 if chosen:
     frame = frame[frame["action"].isin(chosen)]
+frame["at"] = [widgets.when(x) for x in frame["at"]]  # KLA_TIMEZONE, e.g. "… 14:05 WIB"
 frame = frame.rename(columns={c: t(f"audit.col.{c}") for c in frame.columns})
 st.caption(t("audit.count", n=len(frame)))
 widgets.table(frame, key="audit_table", column_config={

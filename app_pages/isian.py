@@ -17,12 +17,11 @@ t, lang = session.t, session.lang()
 who = session.actor()
 widgets.header("entry")
 
-info = widgets.pick_assessment("entry", prefer_stage="EM")
+info = widgets.pick_assessment("entry", prefer_stage="EM")  # a city account: its editable stage
 fw = get_framework(info.framework)
 version = cache.data_version()
-widgets.status_banner(info)
-if info.stage != "EM":
-    st.info(t("entry.not_em"), icon=":material/info:")
+lock = widgets.edit_lock(info)  # why this user cannot change the assessment now (None: may)
+widgets.status_banner(info, lock)
 
 states = cache.answer_states(info.id, version)
 agencies = cache.agencies_of(info.region_kode, info.framework, version)
@@ -71,32 +70,50 @@ st.caption(t("entry.meta", max=fmt_short(q.max, lang), agencies="; ".join(agenci
 if qid in reviews:
     r = reviews[qid]
     st.warning(t("entry.review", stage=r["stage"], decision=t(f"decision.{r['decision']}"),
-                 reason=r["reason"], reviewer=r["reviewer"]), icon=":material/rate_review:")
+                 reason=r["reason"], reviewer=r["reviewer"], at=widgets.when(r["at"])),
+               icon=":material/rate_review:")
+if state:
+    st.caption(t("entry.last_saved", by=state.updated_by, at=widgets.when(state.updated_at),
+                 version=state.version))
+# the question's own lock (an agency's question assigned elsewhere) besides the stage's
+q_lock = lock or widgets.edit_lock(info, agencies.get(qid, []))
+if q_lock and not lock:
+    st.info(q_lock, icon=":material/lock:")
 
 engine = session.engine()
 conflict_key = f"entry_conflict_{info.id}_{qid}"
-with st.form(f"entry_form_{info.id}_{qid}"):
-    current = state.credit if state else 0.0
-    credit = st.segmented_control(t("col.credit"), sorted({*GRADES, current}), default=current,
-                                  required=True, key=f"entry_credit_{info.id}_{qid}",
-                                  format_func=lambda c: fmt_short(c, lang))
-    note = st.text_area(t("entry.note"), value=state.note if state else "", max_chars=2000,
-                        key=f"entry_note_{info.id}_{qid}")
-    if st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary"):
-        try:
-            v = ans.save_answer(engine, who, info.id, qid, float(credit), note,
-                                state.version if state else None)
-            widgets.flash(t("entry.saved", qid=qid, version=v))
-            st.rerun()
-        except ans.Conflict as exc:
-            st.session_state[conflict_key] = exc
-        except PermissionDenied as exc:
-            widgets.refused(exc)
-        except ValueError as exc:
-            widgets.refused(exc)
+
+
+def answer_form() -> None:
+    with st.form(f"entry_form_{info.id}_{qid}"):
+        current = state.credit if state else 0.0
+        credit = st.segmented_control(t("col.credit"), sorted({*GRADES, current}),
+                                      default=current, required=True,
+                                      key=f"entry_credit_{info.id}_{qid}",
+                                      format_func=lambda c: fmt_short(c, lang))
+        note = st.text_area(t("entry.note"), value=state.note if state else "", max_chars=2000,
+                            key=f"entry_note_{info.id}_{qid}")
+        if st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary"):
+            try:
+                v = ans.save_answer(engine, who, info.id, qid, float(credit), note,
+                                    state.version if state else None)
+                widgets.flash(t("entry.saved", qid=qid, version=v))
+                st.rerun()
+            except ans.Conflict as exc:
+                st.session_state[conflict_key] = exc
+            except (PermissionDenied, ValueError) as exc:
+                widgets.refused(exc)
+
+
+if q_lock:  # read only: the answer as stored, no write controls
+    st.markdown(f"{t('col.credit')}: **{fmt_short(state.credit, lang) if state else '–'}**  \n"
+                f"{t('entry.note')}: {state.note if state and state.note else '–'}")
+else:
+    answer_form()
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
-    st.error(t("entry.conflict", by=c.by, credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),
+    st.error(t("entry.conflict", by=c.by, at=widgets.when(c.at),
+               credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),
              icon=":material/sync_problem:")
     if st.button(t("entry.reload"), key="entry_reload", icon=":material/refresh:"):
         del st.session_state[conflict_key]
@@ -106,29 +123,57 @@ st.markdown(f"**{t('entry.files')}**")
 mine_files = [f for f in files if f["question_id"] == qid]
 if not mine_files:
     st.caption(t("entry.no_files"))
+DELETING = "entry_delete_pending"  # the file whose deletion waits for a confirmation
 for f in mine_files:
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
     size = f"{f['size'] / 1024:.0f} KB" if f["size"] >= 1024 else f"{f['size']} B"
     c1.markdown(f":material/description: {f['name']} · {size} · {f['uploaded_by']} · "
-                f"`{f['sha256'][:12]}`")
+                f"{widgets.when(f['uploaded_at'])} · `{f['sha256'][:12]}`")
     name, mime, data = ans.read_evidence(engine, who, f["id"])
     c2.download_button(t("entry.download"), data, file_name=name, mime=mime,
                        key=f"entry_dl_{f['id']}", icon=":material/download:")
-    if c3.button(t("entry.delete"), key=f"entry_del_{f['id']}", icon=":material/delete:"):
-        try:
-            ans.delete_evidence(engine, who, f["id"])
+    if q_lock:
+        continue
+    if st.session_state.get(DELETING) != f["id"]:
+        if c3.button(t("entry.delete"), key=f"entry_del_{f['id']}", icon=":material/delete:"):
+            st.session_state[DELETING] = f["id"]
             st.rerun()
-        except PermissionDenied as exc:
-            widgets.refused(exc)
+        continue
+    with st.container(border=True):
+        st.warning(t("entry.delete_confirm", name=f["name"]), icon=":material/delete:")
+        yes, no = st.columns(2)
+        if yes.button(t("entry.delete_yes"), key=f"entry_del_yes_{f['id']}", type="primary",
+                      icon=":material/delete_forever:"):
+            st.session_state.pop(DELETING, None)
+            try:
+                ans.delete_evidence(engine, who, f["id"])
+                widgets.flash(t("entry.deleted", name=f["name"]))
+                st.rerun()
+            except (PermissionDenied, ValueError) as exc:
+                widgets.refused(exc)
+        if no.button(t("entry.delete_no"), key=f"entry_del_no_{f['id']}"):
+            st.session_state.pop(DELETING, None)
+            st.rerun()
+if q_lock:
+    st.stop()
+
 limit = get_settings().max_upload_mb
+# a new key after every attach: the uploader comes back empty, so a second click on
+# "Lampirkan" cannot attach the same file again
+upload_round = st.session_state.setdefault("entry_upload_round", 0)
 upload = st.file_uploader(t("entry.upload", mb=limit), type=["pdf", "jpg", "jpeg", "png", "xlsx",
                                                               "docx"],
-                          key=f"entry_upload_{info.id}_{qid}", max_upload_size=limit)
+                          key=f"entry_upload_{info.id}_{qid}_{upload_round}",
+                          max_upload_size=limit)
 if upload is not None and st.button(t("common.attach"), key="entry_attach",
                                     icon=":material/attach_file:"):
     try:
         res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
-        widgets.flash(t("common.attached", name=res["name"]))
+        st.session_state["entry_upload_round"] = upload_round + 1
+        if res["duplicate"]:
+            widgets.flash(t("entry.duplicate", name=res["name"]), icon=":material/info:")
+        else:
+            widgets.flash(t("common.attached", name=res["name"]))
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
         widgets.refused(exc)

@@ -1,4 +1,8 @@
-"""Kelengkapan: completeness per agency and indicator, the gate, submission, assignments."""
+"""Kelengkapan: completeness per agency and indicator, the gate, submission, assignments.
+
+The summary and the submission come first (submitting asks for a confirmation that says what
+gets locked); the incomplete questions and the progress per agency and indicator follow as
+tables, the assignment of questions to agencies last."""
 
 import pandas as pd
 import streamlit as st
@@ -17,10 +21,12 @@ widgets.header("complete")
 info = widgets.pick_assessment("complete", prefer_stage="EM")
 fw = get_framework(info.framework)
 version = cache.data_version()
-widgets.status_banner(info)
+lock = widgets.edit_lock(info)  # why the city cannot change (or submit) it now; None: it can
+widgets.status_banner(info, lock)
 agencies = cache.agencies_of(info.region_kode, info.framework, version)
 items = cache.checklist_of(info, version)
 done = sum(i.complete for i in items)
+flagged = [i for i in items if not i.complete]
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("complete.done"), f"{done} / {len(items)}", border=True)
@@ -30,48 +36,80 @@ m3.metric(t("complete.no_evidence"), sum(i.problem == "no_evidence" for i in ite
 st.progress(done / len(items) if items else 1.0,
             text=t("complete.overall", pct=100 * done // len(items) if items else 100))
 
-by_agency, by_indicator = st.columns(2)
-with by_agency:
-    st.subheader(t("complete.by_agency"))
-    for row in progress(items, "agency"):
-        st.progress(row["share"], text=f"{row['name']}: {row['complete']}/{row['total']}")
-with by_indicator:
-    st.subheader(t("complete.by_indicator"))
-    for row in progress(items, "indicator"):
-        name = fw.indicators[row["name"]].name[:48]
-        st.progress(row["share"],
-                    text=f"{row['name']} · {name}: {row['complete']}/{row['total']}")
+engine = session.engine()
+CONFIRM = f"complete_confirm_{info.id}"  # the submission waits for its confirmation
+if (info.stage == "EM" and lock is None
+        and session.can("assessment.submit", info.region_kode)):
+    with st.container(border=True):
+        st.markdown(f"**{t('complete.submit_title')}**")
+        if not st.session_state.get(CONFIRM):
+            st.caption(t("complete.submit_caption"))
+            if st.button(t("complete.submit"), key="complete_submit", type="primary",
+                         icon=":material/send:"):
+                if flagged:  # the gate the service applies again on submission
+                    st.error(t("complete.gate", n=len(flagged)), icon=":material/block:")
+                else:
+                    st.session_state[CONFIRM] = True
+                    st.rerun()
+        else:
+            st.warning(t("complete.confirm_text", region=info.region_nama, year=info.year,
+                         n=len(items)), icon=":material/lock:")
+            yes, no = st.columns(2)
+            if yes.button(t("complete.confirm_yes"), key="complete_confirm", type="primary",
+                          icon=":material/send:"):
+                st.session_state.pop(CONFIRM, None)
+                try:
+                    workflow.submit(engine, who, info.id)
+                    widgets.flash(t("complete.submitted"))
+                    st.rerun()
+                except workflow.GateError as exc:
+                    st.error(t("complete.gate", n=len(exc.items)), icon=":material/block:")
+                except (workflow.StageError, PermissionDenied) as exc:
+                    widgets.refused(exc)
+            if no.button(t("complete.confirm_no"), key="complete_cancel",
+                         icon=":material/close:"):
+                st.session_state.pop(CONFIRM, None)
+                st.rerun()
 
 st.subheader(t("complete.flagged"))
-flagged = [i for i in items if not i.complete]
 if not flagged:
     st.success(t("complete.all_done"), icon=":material/task_alt:")
-per_agency: dict[str, list] = {}
-for i in flagged:
-    for agency in i.agencies or ("–",):
-        per_agency.setdefault(agency, []).append(i)
-for agency, its in sorted(per_agency.items(), key=lambda kv: -len(kv[1])):
-    with st.expander(f"{agency} — {len(its)}"):
-        widgets.table(pd.DataFrame({
-            t("col.question_id"): [i.question_id for i in its],
-            t("col.question"): [fw.questions[i.question_id].text for i in its],
-            t("common.state"): [t(f"complete.problem.{i.problem}") for i in its],
-            t("complete.needs"): [", ".join(i.needs) for i in its],
-        }), key=f"complete_flag_{agency}",
-            column_config={t("col.question"): st.column_config.TextColumn(width="large")})
+else:
+    ALL = "__all__"
+    names = sorted({a for i in flagged for a in (i.agencies or ("–",))},
+                   key=lambda a: (-sum(a in (i.agencies or ("–",)) for i in flagged), a))
+    agency = st.selectbox(t("col.opd"), [ALL, *names], key="complete_flag_agency",
+                          format_func=lambda a: t("complete.all_agencies") if a == ALL else
+                          f"{a} ({sum(a in (i.agencies or ('–',)) for i in flagged)})")
+    shown = [i for i in flagged if agency == ALL or agency in (i.agencies or ("–",))]
+    widgets.table(pd.DataFrame({
+        t("col.question_id"): [i.question_id for i in shown],
+        t("col.opd"): ["; ".join(i.agencies) or "–" for i in shown],
+        t("col.question"): [fw.questions[i.question_id].text for i in shown],
+        t("common.state"): [t(f"complete.problem.{i.problem}") for i in shown],
+        t("complete.needs"): [", ".join(i.needs) for i in shown],
+    }), key="complete_flag_table", height=320,
+        column_config={t("col.question"): st.column_config.TextColumn(width="large")})
 
-engine = session.engine()
-st.subheader(t("complete.submit_title"))
-if st.button(t("complete.submit"), key="complete_submit", type="primary",
-             icon=":material/send:", disabled=info.stage != "EM"):
-    try:
-        workflow.submit(engine, who, info.id)
-        widgets.flash(t("complete.submitted"))
-        st.rerun()
-    except workflow.GateError as exc:
-        st.error(t("complete.gate", n=len(exc.items)), icon=":material/block:")
-    except (workflow.StageError, PermissionDenied) as exc:
-        widgets.refused(exc)
+
+def progress_table(by: str, key: str) -> None:
+    rows = progress(items, by)
+    names = [r["name"] if by == "agency"
+             else f"{r['name']} · {fw.indicators[r['name']].name[:48]}" for r in rows]
+    widgets.table(pd.DataFrame({
+        t(f"complete.by_{by}"): names,
+        t("complete.done"): [f"{r['complete']} / {r['total']}" for r in rows],
+        t("complete.share"): [100 * r["share"] for r in rows],
+    }), key=key, height=320, column_config={t("complete.share"): st.column_config.ProgressColumn(
+        t("complete.share"), min_value=0, max_value=100, format="%.0f %%")})
+
+
+with st.expander(t("complete.progress_title"), icon=":material/bar_chart:"):
+    by_agency, by_indicator = st.columns(2)
+    with by_agency:
+        progress_table("agency", "complete_by_agency")
+    with by_indicator:
+        progress_table("indicator", "complete_by_indicator")
 
 with st.expander(t("complete.assign_title"), icon=":material/assignment_ind:"):
     st.caption(t("complete.assign_caption"))

@@ -139,10 +139,12 @@ st.caption(t("verify.meta", max=fmt_short(q.max, lang),
 last = cache.reviews_of(kode, year, version).get(qid)
 if last:
     st.caption(t("verify.last", decision=t(f"decision.{last['decision']}"),
-                 reason=last["reason"] or "–", reviewer=last["reviewer"], stage=last["stage"]))
+                 reason=last["reason"] or "–", reviewer=last["reviewer"], stage=last["stage"],
+                 at=widgets.when(last["at"])))
 
 for f in [f for f in files if f["question_id"] == qid]:
     with st.expander(t("verify.file", name=f["name"]), icon=":material/description:"):
+        st.caption(t("verify.uploaded", by=f["uploaded_by"], at=widgets.when(f["uploaded_at"])))
         name, mime, data = answers.read_evidence(engine, who, f["id"])
         if mime == "application/pdf":
             st.pdf(data, height=520)
@@ -184,6 +186,7 @@ if decided:
         t("verify.reason"): [v["reason"] for _, v in decided],
         t("verify.col.credit"): [v["credit_after"] for _, v in decided],
         t("verify.reviewer"): [v["reviewer"] for _, v in decided],
+        t("verify.at"): [widgets.when(v["at"]) for _, v in decided],
     }), key="verify_decisions")
 
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")

@@ -9,6 +9,8 @@
   outside its range (or not a number) fails when the settings are read: a pydantic
   validation error naming the field (e.g. ``revision_hours``) and its bound.
 - ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
+- ``KLA_TIMEZONE``: the IANA time zone every time and deadline is shown in (default
+  ``Asia/Jakarta``, WIB; ``Asia/Makassar`` WITA, ``Asia/Jayapura`` WIT). The store keeps UTC.
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1, le=1440,
                                     description="minutes an account stays locked (1–1440)")
     frameworks_dir: Path = PROJECT_DIR / "indicators"
+    timezone: str = Field(default="Asia/Jakarta",
+                          description="IANA time zone of the times shown (e.g. Asia/Makassar)")
 
     @field_validator("database_url")
     @classmethod
@@ -47,6 +51,19 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix):]
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        v = v.strip() or "Asia/Jakarta"
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (an IANA name such as "
+                             "Asia/Jakarta)") from None
         return v
 
     @field_validator("frameworks_dir", mode="before")

@@ -103,3 +103,29 @@ def fmt_short(x: float, lang: str = DEFAULT_LANG) -> str:
 def plotly_separators(lang: str = DEFAULT_LANG) -> str:
     """Plotly's ``separators`` layout value: decimal mark then thousands mark."""
     return ",." if lang == "id" else ".,"
+
+
+def fmt_time(dt: object, lang: str = DEFAULT_LANG, tz: object = None) -> str:
+    """A time as people read it, in the configured zone with its abbreviation:
+    ``30 Nov 2026 14:05 WIB`` (month names in ``lang``: ``Agu`` / ``Aug``). ``tz``: an IANA
+    name or a ``tzinfo``; None reads ``KLA_TIMEZONE`` (default Asia/Jakarta). Naive datetimes
+    (as the database returns them) are UTC; a ``date`` is shown without a time; None as "–"."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_datetime
+
+    locale = _LOCALE.get(lang, "id_ID")
+    if dt is None:
+        return "–"
+    if not isinstance(dt, datetime):
+        if isinstance(dt, date):
+            return format_date(dt, "d MMM y", locale=locale)
+        return str(dt)
+    if tz is None:
+        from kla.settings import get_settings
+
+        tz = get_settings().timezone
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    local = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(zone)
+    return f"{format_datetime(local, 'd MMM y HH:mm', tzinfo=zone, locale=locale)} {local.tzname()}"

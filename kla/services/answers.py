@@ -255,7 +255,11 @@ def evidence_store() -> LocalStore:
 def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, filename: str,
                  data: bytes, files: LocalStore | None = None) -> dict:
     """Attach a file to an answer. Checked by content and size first; stored once per sha256;
-    the database row and its audit entry are written together."""
+    the database row and its audit entry are written together. The same file (sha256) already
+    attached to this answer is not attached twice: nothing is written and the file already
+    there is returned with ``duplicate`` True."""
+    import hashlib
+
     settings = get_settings()
     mime = check_upload(filename, data, settings.max_upload_mb * 1024 * 1024)
     shown = display_name(filename)
@@ -268,6 +272,14 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                         ).scalars().first()
         if answer is None:
             raise Refusal(Msg("err.evidence_needs_answer", qid=qid))
+        sha = hashlib.sha256(data).hexdigest()
+        same = s.exec(select(Evidence).where(Evidence.answer_id == answer.id,
+                                             Evidence.sha256 == sha,
+                                             Evidence.deleted_at.is_(None))).scalars().first()
+        if same is not None:  # e.g. a second click on "Lampirkan"
+            return {"id": same.id, "sha256": sha, "new_file": False,
+                    "media_type": same.media_type, "name": same.original_filename,
+                    "duplicate": True}
         stored = (files or evidence_store()).put(data)
         ev = Evidence(answer_id=answer.id, original_filename=shown, sha256=stored.sha256,
                       size=stored.size, media_type=mime, storage_key=stored.key,
@@ -281,7 +293,7 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                      file=shown, sha256=stored.sha256, size=stored.size)
         s.commit()
         return {"id": ev.id, "sha256": stored.sha256, "new_file": stored.created,
-                "media_type": mime, "name": shown}
+                "media_type": mime, "name": shown, "duplicate": False}
 
 
 def list_evidence(engine: Engine, actor: Actor, assessment_id: int,

@@ -61,8 +61,9 @@ def table(kind: str, rows: list[dict], area) -> None:
 
 
 def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,
-           prefix: str = "reg_add") -> object:
-    """One form input; ``value`` pre-fills it (editing an entry)."""
+           prefix: str = "reg_add", kecamatan: str | None = None) -> object:
+    """One form input; ``value`` pre-fills it (editing an entry). ``kecamatan``: the chosen
+    kecamatan, which limits a desa input to its own desa/kelurahan."""
     key = f"{prefix}_{kind}_{field}"
     label = _label(kind, field)
     if ftype in ("choice", "kecamatan", "desa", "area"):
@@ -71,6 +72,9 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,
         else:
             pool = {"kecamatan": area.kecamatan, "desa": area.desa,
                     "area": {**area.kecamatan, **area.desa}}[ftype]
+            if ftype == "desa" and kecamatan is not None:
+                pool = {d: n for d, n in pool.items() if area.kecamatan_of(d) == kecamatan}
+                key = f"{key}_{kecamatan}"  # other options: a widget of its own
             opts = ([""] if ftype == "desa" else []) + sorted(pool)
             fmt = (lambda c: f"{c} {pool.get(c, '')}" if c else "–")
         default = value if value is not None else DEFAULTS.get(field)
@@ -88,6 +92,28 @@ def _input(kind: str, field: str, ftype: str, options: tuple, area, value=None,
     return st.text_input(label, key=key, value=value or "")
 
 
+def _kecamatan_inputs(kind: str, area, current: dict | None, prefix: str) -> dict:
+    """The kecamatan inputs of a form, drawn before (outside) its ``st.form``: a form sends
+    its inputs only on submit, so a choice inside it could not narrow the desa list."""
+    return {field: _input(kind, field, ftype, options, area,
+                          (current or {}).get(field), prefix=prefix)
+            for field, ftype, options in FIELDS[kind] if ftype == "kecamatan"}
+
+
+def _form_inputs(kind: str, area, chosen: dict, current: dict | None, prefix: str) -> dict:
+    """The other inputs, inside the form, two columns; desa limited to the chosen kecamatan."""
+    kecamatan = next(iter(chosen.values()), None)
+    fields = [f for f in FIELDS[kind] if f[1] != "kecamatan"]
+    cols = st.columns(2)
+    values = dict(chosen)
+    for i, (field, ftype, options) in enumerate(fields):
+        with cols[i % 2]:
+            values[field] = _input(kind, field, ftype, options, area,
+                                   (current or {}).get(field), prefix=prefix,
+                                   kecamatan=kecamatan)
+    return {field: values[field] for field, _, _ in FIELDS[kind]}
+
+
 def edit_forms(kind: str, rows: list[dict], area) -> None:
     """Edit an entry, or attach evidence to it (photo, SK, certificate)."""
     t = session.t
@@ -98,13 +124,9 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:
         entry_id = st.selectbox(t("reg.delete_pick"), [r["id"] for r in rows],
                                 key=f"reg_edit_pick_{kind}")
         current = next(r for r in rows if r["id"] == entry_id)
+        chosen = _kecamatan_inputs(kind, area, current, f"reg_edit_{entry_id}")
         with st.form(f"reg_edit_{kind}_{entry_id}"):
-            cols = st.columns(2)
-            values = {}
-            for i, (field, ftype, options) in enumerate(FIELDS[kind]):
-                with cols[i % 2]:
-                    values[field] = _input(kind, field, ftype, options, area,
-                                           current.get(field), prefix=f"reg_edit_{entry_id}")
+            values = _form_inputs(kind, area, chosen, current, f"reg_edit_{entry_id}")
             if st.form_submit_button(t("reg.save"), icon=":material/save:"):
                 try:
                     reg.update_entry(session.engine(), who, int(entry_id), values)
@@ -134,12 +156,9 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
         return
     edit_forms(kind, rows or [], area)
     with st.expander(t("reg.add"), icon=":material/add:"):
+        chosen = _kecamatan_inputs(kind, area, None, "reg_add")
         with st.form(f"reg_add_{kind}", clear_on_submit=False):
-            cols = st.columns(2)
-            values = {}
-            for i, (field, ftype, options) in enumerate(FIELDS[kind]):
-                with cols[i % 2]:
-                    values[field] = _input(kind, field, ftype, options, area)
+            values = _form_inputs(kind, area, chosen, None, "reg_add")
             if st.form_submit_button(t("reg.save"), icon=":material/save:", type="primary"):
                 try:
                     reg.add_entries(session.engine(), who, kode, kind, [values], form=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kla.i18n import LANGS, describe
+from kla.domain.workflow import CITY_EDIT_STATUSES
+from kla.i18n import LANGS, describe, fmt_time
 from kla.i18n import t as _t
 from kla.services import answers
 from kla.services.assessments import AssessmentInfo
+from kla.services.permissions import Target
 from kla.web import cache
-from kla.web.session import actor, engine, lang, lang_key, say, t
+from kla.web.session import actor, can, engine, lang, lang_key, say, t
 
 
 def lazy_tabs(key: str, label_keys: list[str]) -> dict:
@@ -30,12 +32,62 @@ def lazy_tabs(key: str, label_keys: list[str]) -> dict:
     return dict(zip(label_keys, st.tabs(labels, key=key, on_change="rerun")))
 
 
-def status_banner(info: AssessmentInfo) -> None:
-    """Where the assessment stands in the workflow, with the revision countdown."""
+def when(dt) -> str:
+    """A time or deadline as every page shows it: in ``KLA_TIMEZONE`` with the zone's
+    abbreviation (``30 Nov 2026 14:05 WIB``), month in the reader's language."""
+    return fmt_time(dt, lang())
+
+
+def _deadline_over(deadline) -> bool:
+    from datetime import UTC, datetime
+
+    from kla.domain.workflow import time_left
+
+    left = time_left(deadline, datetime.now(UTC))
+    return left is not None and left.total_seconds() <= 0
+
+
+def edit_lock(info: AssessmentInfo, agencies: list[str] | tuple[str, ...] | None = None
+              ) -> str | None:
+    """Why the signed-in user may not change answers and evidence of ``info`` now, in the
+    reader's language (one line for the page to show instead of write controls); None when
+    they may. ``agencies``: those of one question (None: the assessment as a whole, for the
+    user's own questions). The decision is the services': the ``answer.edit`` permission
+    (role, scope, stage, status, agency) and the revision deadline that the answer services
+    check on every write (``answers._check_edit``); this only picks the words."""
+    who = actor()
+    mine = tuple(agencies) if agencies is not None else tuple(who.agencies)
+    if can("answer.edit", Target(info.region_kode, info.stage, info.status, mine)):
+        if who.role == "admin" or info.status != "revision":  # admins: no deadline
+            return None
+        a = answers.assessment_status(engine(), who, info.id)
+        if a["deadline"] is not None and _deadline_over(a["deadline"]):
+            return t("common.lock.deadline", deadline=when(a["deadline"]))
+        return None
+    # not allowed: say why, from the most general reason to the most particular
+    if not can("answer.edit", Target(info.region_kode, "EM", "draft", tuple(who.agencies))):
+        return t("common.lock.read_only", role=t(f"role.{who.role}"))
+    if info.stage != "EM":
+        return t("common.lock.stage", stage=t(f"stage.{info.stage}"))
+    if info.status == "submitted":
+        a = answers.assessment_status(engine(), who, info.id)
+        return t("common.lock.submitted", by=a["submitted_by"] or "–",
+                 at=when(a["submitted_at"]))
+    if info.status not in CITY_EDIT_STATUSES:
+        return t("common.lock.status", status=t(f"status.{info.status}"))
+    return t("common.lock.not_yours", assigned=", ".join(mine) or "–",
+             mine=", ".join(who.agencies) or "–")
+
+
+def status_banner(info: AssessmentInfo, lock: str | None = None) -> None:
+    """Where the assessment stands in the workflow, with the revision countdown; ``lock``
+    (``edit_lock``): why the user cannot change it, shown instead of the bare status."""
     a = answers.assessment_status(engine(), actor(), info.id)
     text = t(f"status.{a['status']}")
     if a["status"] == "revision" and a["deadline"] is not None:
-        _countdown(a["deadline"])
+        _countdown(a["deadline"], lock)
+    elif lock:
+        st.info(lock, icon=":material/lock:")
     elif a["status"] in ("draft",):
         st.info(t("common.status_banner", status=text), icon=":material/edit:")
     else:
@@ -43,7 +95,7 @@ def status_banner(info: AssessmentInfo) -> None:
 
 
 @st.fragment(run_every=60)
-def _countdown(deadline) -> None:
+def _countdown(deadline, lock: str | None = None) -> None:
     """The revision window, refreshed every minute without rerunning the page."""
     from datetime import UTC, datetime
 
@@ -52,8 +104,10 @@ def _countdown(deadline) -> None:
     left = time_left(deadline, datetime.now(UTC))
     if left is not None and left.total_seconds() > 0:
         hours, rest = divmod(int(left.total_seconds()), 3600)
-        st.warning(t("common.revision_countdown", deadline=f"{deadline:%d-%m-%Y %H:%M} UTC", hours=hours,
+        st.warning(t("common.revision_countdown", deadline=when(deadline), hours=hours,
                      minutes=rest // 60), icon=":material/timer:")
+        if lock:  # the window is open, but not for this user or this stage
+            st.info(lock, icon=":material/lock:")
     else:
         st.error(t("common.revision_over"), icon=":material/timer_off:")
 
@@ -118,15 +172,19 @@ def problems(exc: BaseException, key: str) -> None:
           key=key)
 
 
-def flash(message: str) -> None:
+def flash(message: str, icon: str = ":material/check:") -> None:
     """Show ``message`` as a toast after the next rerun."""
-    st.session_state["_flash"] = message
+    st.session_state["_flash"] = (message, icon)
 
 
 def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
+    if isinstance(message, tuple):
+        message, icon = message
+    else:
+        icon = ":material/check:"
     if message:
-        st.toast(message, icon=":material/check:")
+        st.toast(message, icon=icon)
 
 
 def sample_badge() -> None:
@@ -134,10 +192,12 @@ def sample_badge() -> None:
 
 
 def _pick(label: str, options: list, key: str, memory: str, default_index: int,
-          format_func=str, container=None):
-    """A selectbox whose choice is remembered across pages (widget state is per page)."""
+          format_func=str, container=None, default_wins: bool = False):
+    """A selectbox whose choice is remembered across pages (widget state is per page);
+    ``default_wins``: a page opens on ``default_index`` whatever another page chose."""
     remembered = st.session_state.get(memory)
-    index = options.index(remembered) if remembered in options else default_index
+    index = options.index(remembered) if remembered in options and not default_wins \
+        else default_index
     value = (container or st).selectbox(label, options, index=index, key=key,
                                         format_func=format_func)
     st.session_state[memory] = value
@@ -157,7 +217,11 @@ def pick_region(prefix: str, container=None) -> str:
 
 def pick_assessment(prefix: str, prefer_stage: str | None = None) -> AssessmentInfo:
     """Kab/kota, year and stage pickers in one row; returns the chosen assessment. The stage
-    defaults to the one chosen on another page, else ``prefer_stage``, else the latest."""
+    a page opens on: for a city account (coordinator, agency), the stage it may edit now
+    (the self-assessment in draft or revision, by the ``answer.edit`` permission), so an
+    agency whose answers were sent back lands on them, not on the verifier's read-only
+    stage; otherwise the one chosen on another page, else ``prefer_stage``, else the latest
+    (a verifier keeps its verification stage)."""
     c1, c2, c3 = st.columns([2, 1, 1.4])
     kode = pick_region(prefix, c1)
     infos = cache.assessments(kode, cache.data_version())
@@ -166,9 +230,15 @@ def pick_assessment(prefix: str, prefer_stage: str | None = None) -> AssessmentI
                  container=c2)
     stages = [a.stage for a in infos if a.year == year]
     first = stages.index(prefer_stage) if prefer_stage in stages else len(stages) - 1
+    who = actor()
+    editable = [] if who.role == "admin" else [  # an admin may edit every stage: no hint
+        a.stage for a in infos if a.year == year
+        and can("answer.edit", Target(kode, a.stage, a.status, tuple(who.agencies)))]
+    if editable:
+        first = stages.index(editable[0])
     stage = _pick(t("common.stage"), stages,
                   lang_key(f"{prefix}_stage_{kode}_{year}", carry=False), "sel_stage",
-                  first, lambda s: t(f"stage.{s}"), c3)
+                  first, lambda s: t(f"stage.{s}"), c3, default_wins=bool(editable))
     info = next(a for a in infos if a.year == year and a.stage == stage)
     if info.is_sample:
         sample_badge()

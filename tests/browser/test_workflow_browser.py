@@ -94,6 +94,10 @@ def test_answer_upload_submit_reject_and_see_reason(browser, app_url, almost_com
     expect(metric(coordinator, "Pertanyaan lengkap")).to_have_text(f"{total} / {total}")
     coordinator.get_by_role("button", name="Ajukan penilaian").click()
     wait_for_app(coordinator)
+    # a confirmation first, saying what gets locked; nothing is submitted yet
+    expect(coordinator.get_by_text("akan terkunci", exact=False).first).to_be_visible()
+    coordinator.get_by_role("button", name="Ya, ajukan sekarang").click()
+    wait_for_app(coordinator)
     expect(coordinator.get_by_text("sudah diajukan", exact=False).first).to_be_visible()
 
     verifier = sign_in(browser, app_url, "verifikator.banten")

@@ -243,12 +243,14 @@ def _save_answer(w: World, actor: Actor, scope: str) -> Call:
 
 def _add_evidence(w: World, actor: Actor, scope: str) -> Call:
     aid, qid = w.draft[region_of(scope)], qid_of(scope)
-    return lambda: answers.add_evidence(w.engine, actor, aid, qid, "bukti.pdf", PDF)
+    data = PDF + f"% {actor.username} {scope}\n".encode()  # the same file twice is one row
+    return lambda: answers.add_evidence(w.engine, actor, aid, qid, "bukti.pdf", data)
 
 
 def _delete_evidence(w: World, actor: Actor, scope: str) -> Call:
     ev = answers.add_evidence(w.engine, SYSTEM, w.draft[region_of(scope)], qid_of(scope),
-                              "hapus.pdf", PDF)["id"]
+                              "hapus.pdf", PDF + f"% hapus {actor.username} {scope}\n".encode()
+                              )["id"]
     return lambda: answers.delete_evidence(w.engine, actor, ev)
 
 

@@ -167,6 +167,15 @@ def test_evidence_checked_stored_once_and_history_kept(env, fw):
                              store)
     again = ans.add_evidence(engine, u["wf.dinkes"], aid, "12.P1", "salinan.pdf", PDF, store)
     assert first["new_file"] and not again["new_file"] and first["sha256"] == again["sha256"]
+    # the same file on the same answer again (a second click): one row, one audit entry
+    assert again["duplicate"] and again["id"] == first["id"] and not first["duplicate"]
+    assert again["name"] == "SK Dinkes.pdf"
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(AuditLog).where(
+            AuditLog.assessment_id == aid, AuditLog.action == "evidence.add")).scalar_one() == 1
+    other = draft(engine, fw, 2036, {"12.P1": 1.0})  # the same file on another answer: a row
+    assert not ans.add_evidence(engine, u["wf.dinkes"], other, "12.P1", "a.pdf", PDF,
+                                store)["duplicate"]
     assert first["name"] == "SK Dinkes.pdf"
     files = [p for p in store.root.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [first["sha256"]]
@@ -184,9 +193,12 @@ def test_evidence_checked_stored_once_and_history_kept(env, fw):
     ans.delete_evidence(engine, u["wf.dinkes"], first["id"])
     live = ans.list_evidence(engine, SYSTEM, aid)
     every = ans.list_evidence(engine, SYSTEM, aid, include_deleted=True)
-    assert first["id"] not in {e["id"] for e in live} and len(every) == 3
+    assert first["id"] not in {e["id"] for e in live} and len(every) == 2
     gone = next(e for e in every if e["id"] == first["id"])
     assert gone["deleted_by"] == "wf.dinkes" and gone["deleted_at"] is not None
+    # a deleted file may be attached again: a new row
+    back = ans.add_evidence(engine, u["wf.dinkes"], aid, "12.P1", "SK Dinkes.pdf", PDF, store)
+    assert not back["duplicate"] and back["id"] != first["id"]
 
 
 def test_audit_log_is_append_only(env):

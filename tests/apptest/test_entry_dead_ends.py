@@ -1,0 +1,247 @@
+"""AppTest of the dead ends a new user found: an agency in revision lands on the stage it may
+edit; a locked stage shows why instead of write controls; submitting and deleting evidence ask
+for a confirmation; the uploader forgets a file once attached and the same file is not
+attached twice; a registry form's desa list follows the chosen kecamatan; times are shown in
+the configured zone (WIB)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session
+
+from kla.domain.framework import get_framework
+from kla.services import answers as ans
+from kla.services import exports
+from kla.services import registries as reg
+from kla.services.assessments import save_assessment
+from kla.services.permissions import SYSTEM
+from kla.settings import get_settings
+from kla.store.db import make_engine
+from kla.store.models import Assessment, utcnow
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SERANG, YEAR = "36.73", 2026
+
+
+@pytest.fixture
+def db(seeded_sqlite_copy, monkeypatch, tmp_path):
+    """A fresh copy of the seeded database (these tests change the workflow state) and an
+    evidence folder of its own; returns (url, engine, Kota Serang's 2026 EM id)."""
+    monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    url = seeded_sqlite_copy()
+    engine = make_engine(url)
+    em = exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM").id
+    yield url, engine, em
+    engine.dispose()
+
+
+def set_status(engine, aid, **values):
+    with Session(engine) as s:
+        s.exec(update(Assessment).where(Assessment.id == aid).values(updated_at=utcnow(),
+                                                                     **values))
+        s.commit()
+
+
+def dinkes_question(engine, em, answered=True):
+    """A question assigned to Dinkes (answered, or not yet)."""
+    fw = get_framework()
+    states = ans.answer_states(engine, SYSTEM, em)
+    return next(q for q, x in fw.questions.items()
+                if "Dinkes" in x.opds and x.max > 0 and (q in states) == answered)
+
+
+def open_entry(app_factory, url, user, qid=None):
+    at = app_factory(url, user=user).run()
+    at.switch_page("app_pages/isian.py").run()
+    assert not at.exception, at.exception
+    if qid:
+        next(s for s in at.selectbox if s.key.startswith("entry_q_")).set_value(qid).run()
+    return at
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def save_buttons(at):
+    return [b for b in at.get("form_submit_button") if b.label == "Simpan jawaban"]
+
+
+def test_agency_in_revision_lands_on_the_self_assessment(app_factory, db):
+    url, engine, em = db
+    fw = get_framework()
+    credits = ans.answer_states(engine, SYSTEM, em)
+    save_assessment(engine, SYSTEM, region_kode=SERANG, year=YEAR, stage="VA", framework=fw,
+                    answers={q: s.credit for q, s in credits.items()}, status="in_review")
+    set_status(engine, em, status="revision",
+               revision_deadline=utcnow() + timedelta(hours=47, minutes=30))
+    at = app_factory(url, user="dinkes.serang").run()  # lands on Posisi
+    stage = at.selectbox(key=f"posisi_stage_{SERANG}_{YEAR}.id")
+    assert stage.value == "EM"  # a city account: the stage it may edit
+    stage.set_value("VA").run()  # chosen on another page …
+    at.switch_page("app_pages/isian.py").run()
+    assert not at.exception, at.exception
+    # … Isian still opens the stage the agency edits, with its write controls
+    assert at.selectbox(key=f"entry_stage_{SERANG}_{YEAR}.id").value == "EM"
+    assert save_buttons(at) and at.get("file_uploader")
+    assert "sisa 47 jam" in texts(at.warning) and "WIB" in texts(at.warning)
+    # the verifier's stage is still there to look at, read only, saying why
+    at.selectbox(key=f"entry_stage_{SERANG}_{YEAR}.id").set_value("VA").run()
+    assert not save_buttons(at) and not at.get("file_uploader")
+    assert "milik verifikator" in texts(at.info)
+
+
+def test_a_verifier_keeps_its_verification_stage(app_factory, db):
+    url, engine, em = db
+    set_status(engine, em, status="submitted", submitted_by="koordinator.serang",
+               submitted_at=utcnow())
+    credits = {q: x.credit for q, x in ans.answer_states(engine, SYSTEM, em).items()}
+    save_assessment(engine, SYSTEM, region_kode=SERANG, year=YEAR, stage="VA",
+                    framework=get_framework(), answers=credits, status="in_review")
+    at = app_factory(url, user="verifikator.banten").run()
+    at.selectbox(key="posisi_region").set_value(SERANG).run()
+    at.selectbox(key=f"posisi_year_{SERANG}").set_value(YEAR).run()
+    assert at.selectbox(key=f"posisi_stage_{SERANG}_{YEAR}.id").value == "VA"
+
+
+def test_a_submitted_assessment_shows_why_instead_of_write_controls(app_factory, db):
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    ans.add_evidence(engine, SYSTEM, em, qid, "bukti.pdf", PDF)
+    set_status(engine, em, status="submitted", submitted_by="koordinator.serang",
+               submitted_at=utcnow())
+    at = open_entry(app_factory, url, "dinkes.serang", qid)
+    assert at.selectbox(key=f"entry_stage_{SERANG}_{YEAR}.id").value == "EM"
+    assert not save_buttons(at)
+    assert not at.get("file_uploader")
+    assert not [b for b in at.button if b.key.startswith(("entry_del_", "entry_attach"))]
+    assert [b for b in at.get("download_button") if b.key.startswith("entry_dl_")]
+    lock = texts(at.info)
+    assert "sudah diajukan" in lock and "sampai dikembalikan verifikator" in lock
+    assert "koordinator.serang" in lock and "WIB" in lock
+    assert not at.error
+
+
+def test_an_agency_sees_why_another_agencys_question_is_read_only(app_factory, db):
+    url, _, _ = db
+    fw = get_framework()
+    other = next(q for q, x in fw.questions.items() if "Dinkes" not in x.opds and x.max > 0)
+    at = open_entry(app_factory, url, "dinkes.serang")
+    at.toggle(key="entry_mine").set_value(False).run()
+    next(s for s in at.selectbox if s.key.startswith("entry_q_")).set_value(other).run()
+    assert not save_buttons(at) and not at.get("file_uploader")
+    assert "bukan kepada OPD Anda (Dinkes)" in texts(at.info)
+
+
+def test_submitting_needs_a_confirmation(app_factory, db):
+    url, engine, _ = db
+    fw = get_framework()
+    # every question answered with 0: complete without evidence
+    save_assessment(engine, SYSTEM, region_kode=SERANG, year=YEAR, stage="EM", framework=fw,
+                    answers={q: 0.0 for q, x in fw.questions.items() if x.max > 0},
+                    status="draft", is_sample=True)
+    info = exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM")
+    at = app_factory(url, user="koordinator.serang").run()
+    at.switch_page("app_pages/kelengkapan.py").run()
+    at.selectbox(key=f"complete_year_{SERANG}").set_value(YEAR).run()
+    assert not at.exception, at.exception
+    at.button(key="complete_submit").click().run()
+    assert exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM").status == "draft"
+    confirm = texts(at.warning)
+    assert "Kota Serang" in confirm and "terkunci" in confirm and "revisi" in confirm
+    at.button(key="complete_cancel").click().run()  # cancelled: back to the first step
+    assert exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM").status == "draft"
+    assert not [b for b in at.button if b.key == "complete_confirm"]
+    at.button(key="complete_submit").click().run()
+    at.button(key="complete_confirm").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM").status == "submitted"
+    assert info.id == exports.find_assessment(engine, SYSTEM, SERANG, YEAR, "EM").id
+    # submitted: no submit action any more, the lock is said once
+    assert not [b for b in at.button if b.key == "complete_submit"]
+    assert "sudah diajukan" in texts(at.info)
+
+
+def test_the_submit_action_comes_before_the_lists(app_factory, db):
+    url, _, _ = db
+    at = app_factory(url, user="koordinator.serang").run()
+    at.switch_page("app_pages/kelengkapan.py").run()
+    at.selectbox(key=f"complete_year_{SERANG}").set_value(YEAR).run()
+    keys = [getattr(e, "key", None) for e in _walk(at.main)]
+    assert keys.index("complete_submit") < keys.index("complete_flag_agency")
+
+
+def _walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _walk(child)
+
+
+def test_deleting_evidence_needs_a_confirmation(app_factory, db):
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    ev = ans.add_evidence(engine, SYSTEM, em, qid, "SK Tim.pdf", PDF)["id"]
+    at = open_entry(app_factory, url, "dinkes.serang", qid)
+    at.button(key=f"entry_del_{ev}").click().run()
+    assert [e["id"] for e in ans.list_evidence(engine, SYSTEM, em)] == [ev]  # nothing yet
+    assert "Hapus berkas SK Tim.pdf" in texts(at.warning)
+    at.button(key=f"entry_del_no_{ev}").click().run()
+    assert [e["id"] for e in ans.list_evidence(engine, SYSTEM, em)] == [ev]
+    at.button(key=f"entry_del_{ev}").click().run()
+    at.button(key=f"entry_del_yes_{ev}").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert ans.list_evidence(engine, SYSTEM, em) == []
+
+
+def test_the_same_file_attached_twice_gives_one_row(app_factory, db):
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    at = open_entry(app_factory, url, "dinkes.serang", qid)
+    first_key = at.get("file_uploader")[0].key
+    at.file_uploader(key=first_key).set_value(("SK Gizi.pdf", PDF, "application/pdf")).run()
+    at.button(key="entry_attach").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "SK Gizi.pdf dilampirkan" in texts(at.toast)
+    # the uploader was reset: a new, empty one (a second click has nothing to attach)
+    uploader = at.get("file_uploader")[0]
+    assert uploader.key != first_key and not uploader.value
+    assert not [b for b in at.button if b.key == "entry_attach"]
+    # the same file chosen again is not attached twice
+    at.file_uploader(key=uploader.key).set_value(("salinan.pdf", PDF, "application/pdf")).run()
+    at.button(key="entry_attach").click().run()
+    assert "sudah terlampir" in texts(at.toast)
+    files = [e for e in ans.list_evidence(engine, SYSTEM, em) if e["question_id"] == qid]
+    assert [f["name"] for f in files] == ["SK Gizi.pdf"]
+    assert "WIB" in " ".join(m.value for m in at.markdown if "SK Gizi.pdf" in m.value)
+
+
+def test_desa_options_follow_the_chosen_kecamatan(app_factory, db):
+    url, engine, _ = db
+    area = reg.area(engine, "18.72")
+    kec = max(area.kecamatan)
+    at = app_factory(url, user="koordinator.metro").run()
+    at.switch_page("app_pages/ruang_bermain.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="reg_add_play_area_kecamatan_kode").set_value(kec).run()
+    desa = next(s for s in at.selectbox if s.key.startswith("reg_add_play_area_desa_kode"))
+    own = sorted(d for d in area.desa if area.kecamatan_of(d) == kec)
+    assert own and desa.options == ["–", *[f"{d} {area.desa[d]}" for d in own]]
+    assert len(own) < len(area.desa)
+    desa.set_value(own[0])
+    at.text_input(key="reg_add_play_area_name").input("Taman Uji Kecamatan")
+    next(b for b in at.get("form_submit_button") if b.form_id == "reg_add_play_area") \
+        .click().run()
+    assert not at.error, [e.value for e in at.error]
+    row = next(r for r in reg.entries(engine, SYSTEM, "18.72", "play_area")
+               if r["name"] == "Taman Uji Kecamatan")
+    assert (row["kecamatan_kode"], row["desa_kode"]) == (kec, own[0])
+
+
+def test_the_audit_log_shows_times_in_wib(app_factory, db):
+    url, _, _ = db
+    at = app_factory(url, user="admin").run()
+    at.switch_page("app_pages/audit.py").run()
+    times = at.dataframe[0].value["Waktu"]
+    assert len(times) and times.str.endswith(" WIB").all()
