@@ -23,8 +23,9 @@ def record(conn: Connection, actor: Actor, action: str, entity: str, entity_id: 
 def audit_frame(engine: Engine, actor: Actor, *, region_prefix: str | None = None,
                 assessment_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
     """Audit rows ``actor`` may read (its scope; rows without a region, such as account
-    changes, only for national accounts), newest first, as a table (detail flattened to
-    text). ``region_prefix`` narrows further."""
+    changes, only for national accounts), newest first, as a table: ``change`` is the detail
+    flattened to text (for the command line and tests), ``detail`` the detail itself (the page
+    words it in the reader's language). ``region_prefix`` narrows further."""
     require(actor, "audit.read", actor.region_kode)
     seen = visible(actor)
     stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
@@ -42,5 +43,6 @@ def audit_frame(engine: Engine, actor: Actor, *, region_prefix: str | None = Non
         "entity_id": r["entity_id"], "region": r["region_kode"] or "",
         "assessment": r["assessment_id"],
         "change": "; ".join(f"{k}: {v}" for k, v in (r["detail"] or {}).items()),
+        "detail": dict(r["detail"] or {}),
     } for r in rows], columns=["at", "actor", "action", "entity", "entity_id", "region",
-                               "assessment", "change"])
+                               "assessment", "change", "detail"])

@@ -127,8 +127,12 @@ def test_audit_log_lists_changes(app_factory, seeded_sqlite_url):
     assert not at.exception
     frame = at.dataframe[0].value
     assert {"Waktu", "Oleh", "Tindakan", "Perubahan"} <= set(frame.columns)
-    assert "user.add" in set(frame["Tindakan"])
+    assert "Pengguna ditambah" in set(frame["Tindakan"])  # actions and changes in words
+    assert not any(a.startswith(("user.", "answer.", "review.")) for a in frame["Tindakan"])
+    assert not any("['" in c or "in_review" in c for c in frame["Perubahan"])
     assert len(at.get("download_button")) == 2
+    at.multiselect(key="audit_actions").set_value(["user.add"]).run()
+    assert set(at.dataframe[0].value["Tindakan"]) == {"Pengguna ditambah"}
 
 
 def test_revision_countdown_is_shown_to_the_city(app_factory, seeded_sqlite_url):
