@@ -139,8 +139,11 @@ def assessment_status(engine: Engine, actor: Actor, assessment_id: int) -> dict:
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         require_visible(actor, a.region_kode)
+        # the deadline rule of every write (_check_edit), for pages to explain a lock
+        over = actor.role != "admin" and _deadline_passed(a, utcnow())
         return {"status": a.status, "deadline": a.revision_deadline,
-                "submitted_at": a.submitted_at, "submitted_by": a.submitted_by}
+                "submitted_at": a.submitted_at, "submitted_by": a.submitted_by,
+                "deadline_over": over}
 
 
 def _states(conn, assessment_id: int) -> dict[str, AnswerState]:
