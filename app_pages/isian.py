@@ -11,6 +11,7 @@ from kla.services.answers import EvidenceError
 from kla.services.permissions import PermissionDenied
 from kla.settings import get_settings
 from kla.web import cache, session, widgets
+from kla.web.widgets import plain
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
 t, lang = session.t, session.lang()
@@ -70,10 +71,11 @@ st.caption(t("entry.meta", max=fmt_short(q.max, lang), agencies="; ".join(agenci
 if qid in reviews:
     r = reviews[qid]
     st.warning(t("entry.review", stage=r["stage"], decision=t(f"decision.{r['decision']}"),
-                 reason=r["reason"], reviewer=r["reviewer"], at=widgets.when(r["at"])),
+                 reason=plain(r["reason"]), reviewer=plain(r["reviewer"]),
+                 at=widgets.when(r["at"])),
                icon=":material/rate_review:")
 if state:
-    st.caption(t("entry.last_saved", by=state.updated_by, at=widgets.when(state.updated_at),
+    st.caption(t("entry.last_saved", by=plain(state.updated_by), at=widgets.when(state.updated_at),
                  version=state.version))
 # the question's own lock (an agency's question assigned elsewhere) besides the stage's
 q_lock = lock or widgets.edit_lock(info, agencies.get(qid, []))
@@ -107,13 +109,13 @@ def answer_form() -> None:
 
 if q_lock:  # read only: the answer as stored, no write controls
     st.markdown(f"{t('col.credit')}: **{fmt_short(state.credit, lang) if state else '–'}**  \n"
-                f"{t('entry.note')}: {state.note if state and state.note else '–'}")
+                f"{t('entry.note')}: {plain(state.note) if state and state.note else '–'}")
 else:
     answer_form()
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
-    st.error(t("entry.conflict", by=c.by, at=widgets.when(c.at),
-               credit=fmt_short(c.credit or 0, lang), note=c.note or "–"),
+    st.error(t("entry.conflict", by=plain(c.by), at=widgets.when(c.at),
+               credit=fmt_short(c.credit or 0, lang), note=plain(c.note) if c.note else "–"),
              icon=":material/sync_problem:")
     if st.button(t("entry.reload"), key="entry_reload", icon=":material/refresh:"):
         del st.session_state[conflict_key]
@@ -127,7 +129,7 @@ DELETING = "entry_delete_pending"  # the file whose deletion waits for a confirm
 for f in mine_files:
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
     size = f"{f['size'] / 1024:.0f} KB" if f["size"] >= 1024 else f"{f['size']} B"
-    c1.markdown(f":material/description: {f['name']} · {size} · {f['uploaded_by']} · "
+    c1.markdown(f":material/description: {plain(f['name'])} · {size} · {plain(f['uploaded_by'])} · "
                 f"{widgets.when(f['uploaded_at'])} · `{f['sha256'][:12]}`")
     name, mime, data = ans.read_evidence(engine, who, f["id"])
     c2.download_button(t("entry.download"), data, file_name=name, mime=mime,
@@ -140,14 +142,14 @@ for f in mine_files:
             st.rerun()
         continue
     with st.container(border=True):
-        st.warning(t("entry.delete_confirm", name=f["name"]), icon=":material/delete:")
+        st.warning(t("entry.delete_confirm", name=plain(f["name"])), icon=":material/delete:")
         yes, no = st.columns(2)
         if yes.button(t("entry.delete_yes"), key=f"entry_del_yes_{f['id']}", type="primary",
                       icon=":material/delete_forever:"):
             st.session_state.pop(DELETING, None)
             try:
                 ans.delete_evidence(engine, who, f["id"])
-                widgets.flash(t("entry.deleted", name=f["name"]))
+                widgets.flash(t("entry.deleted", name=plain(f["name"])))
                 st.rerun()
             except (PermissionDenied, ValueError) as exc:
                 widgets.refused(exc)
@@ -171,9 +173,9 @@ if upload is not None and st.button(t("common.attach"), key="entry_attach",
         res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
         st.session_state["entry_upload_round"] = upload_round + 1
         if res["duplicate"]:
-            widgets.flash(t("entry.duplicate", name=res["name"]), icon=":material/info:")
+            widgets.flash(t("entry.duplicate", name=plain(res["name"])), icon=":material/info:")
         else:
-            widgets.flash(t("common.attached", name=res["name"]))
+            widgets.flash(t("common.attached", name=plain(res["name"])))
         st.rerun()
     except (EvidenceError, ValueError, PermissionDenied) as exc:
         widgets.refused(exc)

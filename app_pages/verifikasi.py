@@ -135,16 +135,19 @@ if em:
 st.caption(t("verify.meta", max=fmt_short(q.max, lang),
              em=credit_text(row["claimed"] if row else None),
              now=credit_text(row["credit"] if row else None), files=counts.get(qid, 0),
-             note=note or "–"))
+             note=widgets.plain(note) if note else "–"))
 last = cache.reviews_of(kode, year, version).get(qid)
 if last:
     st.caption(t("verify.last", decision=t(f"decision.{last['decision']}"),
-                 reason=last["reason"] or "–", reviewer=last["reviewer"], stage=last["stage"],
+                 reason=widgets.plain(last["reason"]) if last["reason"] else "–",
+                 reviewer=widgets.plain(last["reviewer"]), stage=last["stage"],
                  at=widgets.when(last["at"])))
 
 for f in [f for f in files if f["question_id"] == qid]:
-    with st.expander(t("verify.file", name=f["name"]), icon=":material/description:"):
-        st.caption(t("verify.uploaded", by=f["uploaded_by"], at=widgets.when(f["uploaded_at"])))
+    with st.expander(t("verify.file", name=widgets.plain(f["name"])),
+                     icon=":material/description:"):
+        st.caption(t("verify.uploaded", by=widgets.plain(f["uploaded_by"]),
+                     at=widgets.when(f["uploaded_at"])))
         name, mime, data = answers.read_evidence(engine, who, f["id"])
         if mime == "application/pdf":
             st.pdf(data, height=520)

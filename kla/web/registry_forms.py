@@ -143,7 +143,7 @@ def edit_forms(kind: str, rows: list[dict], area) -> None:
             try:
                 res = reg.attach_file(session.engine(), who, int(entry_id), upload.name,
                                       upload.getvalue())
-                widgets.flash(t("common.attached", name=res["name"]))
+                widgets.flash(t("common.attached", name=widgets.plain(res["name"])))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
                 widgets.refused(exc)

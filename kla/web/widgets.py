@@ -3,6 +3,8 @@ kab/kota, year and stage, lazy tabs, the workflow status banner."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -148,6 +150,19 @@ def header(prefix: str) -> None:
     st.title(t(f"{prefix}.title"))
     st.caption(t(f"{prefix}.caption"))
     show_flash()
+
+
+# inline markdown (emphasis, code, links, images, HTML, tables, strikethrough, LaTeX,
+# Streamlit's :icon: and :color[…] directives); the text is one line, so the line-start
+# constructs (#, -, +, "1.") cannot begin
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """A user's string (file name, note, reason, user name) made safe for Streamlit's
+    markdown: every markdown character escaped, line breaks kept as spaces, so a file named
+    ``![x](https://…).pdf`` is shown as text and fetches nothing."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text if text is not None else "–").split()))
 
 
 def refused(exc: BaseException, icon: str = ":material/block:") -> None:
