@@ -1,13 +1,15 @@
 """Kesenjangan: where the points are lost, per block, indicator and question."""
 
+import textwrap
+
 import pandas as pd
 import streamlit as st
 
 from kla.domain.framework import get_framework
-from kla.domain.gaps import all_opds, filter_rows, gap_rows, indicator_gaps
+from kla.domain.gaps import all_opds, capped_indicators, filter_rows, gap_rows, indicator_gaps
 from kla.i18n import fmt_num
 from kla.io.export import csv_bytes
-from kla.web import cache, session, widgets
+from kla.web import cache, session, tables, widgets
 from kla.web.charts import gaps_figure
 
 t, lang = session.t, session.lang()
@@ -29,24 +31,26 @@ m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=Tr
 
 st.subheader(t("gaps.by_block"))
 blocks = sorted(result.blocks.items(), key=lambda kv: kv[1][0] - kv[1][1])
-widgets.table(pd.DataFrame({
+ind_rows = indicator_gaps(fw, result, details.credits)  # the same losses the questions add up to
+block_lost = {c: sum(r["at_stake"] for r in ind_rows if r["block"] == c) for c in fw.blocks}
+tables.table(pd.DataFrame({
     t("col.block"): [fw.blocks[c].name(lang) for c, _ in blocks],
     t("col.score"): [s for _, (s, _) in blocks],
     t("col.max"): [m for _, (_, m) in blocks],
-    t("col.missing"): [round(m - s, 2) for _, (s, m) in blocks],
-}), key="gaps_blocks")
+    t("col.missing"): [round(block_lost[c], 2) for c, _ in blocks],
+}), lang, decimals={t("col.max"): 0}, key="gaps_blocks")
 
 st.subheader(t("gaps.by_indicator"))
-ind_rows = indicator_gaps(fw, result)
 st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})
 with st.expander(t("gaps.by_indicator_table")):
-    widgets.table(pd.DataFrame({
-        t("col.block"): [r["block"] for r in ind_rows],
+    tables.table(pd.DataFrame({
         t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
+        t("col.missing"): [r["at_stake"] for r in ind_rows],
         t("col.score"): [r["points"] for r in ind_rows],
         t("col.max"): [r["max"] for r in ind_rows],
-        t("col.missing"): [r["at_stake"] for r in ind_rows],
-    }), hide_index=True)
+        t("col.block"): [r["block"] for r in ind_rows],
+    }), lang, decimals={t("col.max"): 0}, key="gaps_indicators", column_config={
+        t("col.indicator"): st.column_config.TextColumn(width="large")})
 
 st.subheader(t("gaps.questions"))
 ALL = "__all__"
@@ -58,25 +62,34 @@ opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=session.lang_
                    format_func=lambda o: t("gaps.all_opds") if o == ALL else o)
 below = f3.toggle(t("gaps.filter_below"), value=True, key="gaps_below")
 shown = filter_rows(rows, None if block == ALL else block, None if opd == ALL else opd, below)
+# the key columns first (what is lost and why), the long texts after them
 table = pd.DataFrame({
-    t("col.block"): [r["block"] for r in shown],
-    t("col.indicator"): [r["indicator"] for r in shown],
     t("col.question_id"): [r["question_id"] for r in shown],
-    t("col.question"): [r["text"] for r in shown],
-    t("col.opd"): ["; ".join(r["opds"]) for r in shown],
     t("col.credit"): [r["credit"] for r in shown],
-    t("col.score"): [r["points"] for r in shown],
-    t("col.max"): [r["max"] for r in shown],
     t("col.missing"): [r["at_stake"] for r in shown],
     t("col.reason"): [r["reason"] for r in shown],
+    t("col.score"): [r["points"] for r in shown],
+    t("col.max"): [r["max"] for r in shown],
+    t("col.question"): [r["text"] for r in shown],
+    t("col.indicator"): [textwrap.shorten(f"{r['indicator']} · {fw.indicators[r['indicator']].name}",
+                                          48, placeholder=" …") for r in shown],
+    t("col.opd"): ["; ".join(r["opds"]) for r in shown],
+    t("col.block"): [r["block"] for r in shown],
 })
 st.caption(t("gaps.shown", n=len(shown), points=fmt_num(sum(r["at_stake"] for r in shown), lang)))
-widgets.table(table, hide_index=True, key="gaps_table", column_config={
-    t("col.question"): st.column_config.TextColumn(width="large"),
+capped = [c for c in capped_indicators(fw) if any(r["indicator"] == c and r["at_stake"] > 0
+                                                  for r in shown)]
+if capped:
+    st.caption(t("gaps.capped", codes=", ".join(capped)))
+small = st.column_config.Column(width="small")
+tables.table(table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table", column_config={
+    t("col.question_id"): st.column_config.TextColumn(width="small", pinned=True),
+    t("col.credit"): small, t("col.missing"): st.column_config.Column(width=125),
+    t("col.score"): small, t("col.max"): small,
     t("col.reason"): st.column_config.TextColumn(width="large"),
-    t("col.credit"): widgets.num_col(),
-    t("col.score"): widgets.num_col(),
-    t("col.missing"): widgets.num_col(),
+    t("col.question"): st.column_config.TextColumn(width="large"),
+    t("col.indicator"): st.column_config.TextColumn(width="medium"),
+    t("col.block"): small,
 })
 st.download_button(t("common.download_csv"), csv_bytes(table),
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",

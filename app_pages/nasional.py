@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from kla.domain.published import TIERS
-from kla.web import cache, session, widgets
+from kla.web import cache, session, tables, widgets
 from kla.web.charts import MAP_CONFIG
 from kla.web.geo import geojson_url
 
@@ -33,7 +33,8 @@ if tab.open:
             "award_year": "common.award_year", "loaded": "results.loaded",
             "national": "results.national", **{p: f"predicate.{p}" for p in TIERS},
             "coverage": "results.coverage"})
-        widgets.table(coverage, key="results_coverage")
+        tables.table(coverage, lang, decimals={t("results.national"): 0,
+                                               t("results.coverage"): 1}, key="results_coverage")
         widgets.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
         if overview["never_kla"]:
             st.info(t("results.never_kla"), icon=":material/emoji_events:")
@@ -52,6 +53,9 @@ if tab.open:
         row = next(r for r in overview["coverage"] if r["award_year"] == year)
         st.caption(t("results.share_caption", year=year, n=row["loaded"],
                      total=row["national"] if row["national"] is not None else "–"))
+        without = sum(p["with_predicate"] is None for p in overview["provinces"][year])
+        if without:  # no result loaded is not 0: such provinces are not drawn as 0
+            st.caption(t("results.no_result_provinces", n=without, year=year))
         shapes = geojson_url("provinsi") is not None
         kinds = widgets.lazy_tabs("nasional_province_view", ["province.tab_bar", "province.tab_map",
                                                         "results.tab_table"])
@@ -71,7 +75,9 @@ if tab.open:
                 shares = widgets.labelled(overview["provinces"][year], {
                     "nama": "province.pick", "with_predicate": "results.with_predicate",
                     "kabkota": "results.kabkota", "share": "results.share"})
-                widgets.table(shares, key="results_provinces")
+                tables.table(shares, lang, decimals={t("results.with_predicate"): 0,
+                                                     t("results.share"): 1},
+                             key="results_provinces")  # no result loaded: "–", not 0
                 widgets.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
                              f"Per provinsi {year}")
 

@@ -1,6 +1,5 @@
 """Pengguna: accounts (admin only; the service refuses everyone else)."""
 
-import pandas as pd
 import streamlit as st
 
 from kla.domain.workflow import ROLES
@@ -18,7 +17,12 @@ try:
 except PermissionDenied:
     st.error(t("users.admin_only"), icon=":material/block:")
     st.stop()
-widgets.table(pd.DataFrame(accounts), key="users_table")
+shown = [{**u, "role": t(f"role.{u['role']}"), "region": u["region"] or t("users.national"),
+          "active": t("common.yes") if u["active"] else t("common.no")} for u in accounts]
+widgets.table(widgets.labelled(shown, {
+    "username": "common.username", "display_name": "users.col.display_name",
+    "role": "users.role", "region": "users.col.region", "agencies": "users.col.agencies",
+    "active": "users.col.active"}), key="users_table")
 
 
 def agencies_of(text: str) -> list[str]:

@@ -7,7 +7,7 @@ from kla.domain.framework import get_framework
 from kla.domain.progress import predicate_history, stage_deltas, years_at_current
 from kla.domain.risk import average, verification_falls
 from kla.i18n import fmt_num
-from kla.web import cache, session, widgets
+from kla.web import cache, session, tables, widgets
 from kla.web.charts import progress_figure, stages_figure
 
 t, lang = session.t, session.lang()
@@ -52,12 +52,12 @@ st.subheader(t("progress.stages"))
 st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
                 config={"displayModeBar": False})
 with st.expander(t("progress.stages_table")):
-    widgets.table(pd.DataFrame({
+    tables.table(pd.DataFrame({
         t("common.year"): [y for y, _, _ in rows],
         t("common.stage"): [t(f"stage.{s}") for _, s, _ in rows],
         t("common.total"): [r.total for _, _, r in rows],
         t("common.predicate"): [t(f"predicate.{r.predicate}") for _, _, r in rows],
-    }), key="progress_stage_totals")
+    }), lang, key="progress_stage_totals")
 deltas = stage_deltas(rows)
 if deltas:
     st.caption(t("progress.deltas_caption"))
@@ -67,7 +67,6 @@ if deltas:
         t("progress.delta_total"): [d["total"] for d in deltas],
         **{code: [d["blocks"][code] for d in deltas] for code in fw.blocks},
     })
-    widgets.table(table, hide_index=True, key="progress_deltas", column_config={
-        c: widgets.num_col()
-        for c in [t("progress.delta_total"), *fw.blocks]})
+    tables.table(table, lang, decimals={c: 2 for c in [t("progress.delta_total"), *fw.blocks]},
+                 key="progress_deltas")
     st.caption(" · ".join(f"{c} = {b.name(lang)}" for c, b in fw.blocks.items()))

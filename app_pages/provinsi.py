@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from kla.domain.published import ORDER, provila
+from kla.domain.published import provila
 from kla.i18n import fmt_num
 from kla.services.analytics import home_first
 from kla.web import cache, session, widgets
-from kla.web.charts import MAP_CONFIG, choropleth_figure, ranked_bar_figure
+from kla.web.charts import MAP_CONFIG, predicate_bar_figure, predicate_map_figure
 from kla.web.geo import geojson_url, without_boundary
 
 t, lang = session.t, session.lang()
@@ -71,22 +71,24 @@ st.subheader(t("province.map", year=year))
 latest = dict(zip(rows[rows["award_year"] == year]["kode"],
                   rows[rows["award_year"] == year]["predicate"]))
 codes = sorted(kabkota)
-values = [ORDER.get(latest.get(k, "none"), 0) for k in codes]
-names = [f"{kabkota[k]}: {t('predicate.' + latest[k]) if k in latest else '–'}" for k in codes]
+predicates = [latest.get(k) for k in codes]  # None: no result loaded (its own grey category)
+names = [kabkota[k] for k in codes]
 shapes = geojson_url("kabkota")
 views = widgets.lazy_tabs("province_view", ["province.tab_map", "province.tab_bar"])
 if views["province.tab_map"].open:
     with views["province.tab_map"]:
         if shapes:
-            st.plotly_chart(choropleth_figure(shapes, codes, values, names,
-                                              t("province.level"), lang), config=MAP_CONFIG)
+            st.plotly_chart(predicate_map_figure(shapes, codes, names, predicates, lang),
+                            config=MAP_CONFIG)
             missing = [f"{n} ({k})" for k, n in without_boundary().items() if k in kabkota]
             if missing:
                 st.caption(t("province.no_shape", names=", ".join(missing)))
         else:
             st.info(t("common.no_geo"), icon=":material/map:")
 if views["province.tab_bar"].open:
-    views["province.tab_bar"].plotly_chart(
-        ranked_bar_figure([kabkota[k] for k in codes], values, t("province.level"), lang),
-        config={"displayModeBar": False})
+    views["province.tab_bar"].plotly_chart(predicate_bar_figure(names, predicates, lang),
+                                           config={"displayModeBar": False})
 st.caption(t("province.level_caption"))
+no_result = [kabkota[k] for k in codes if k not in latest]
+if no_result:
+    st.caption(t("province.no_result_list", year=year, names=", ".join(no_result)))

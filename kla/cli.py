@@ -207,12 +207,16 @@ def cmd_user(args: argparse.Namespace) -> None:
 
 
 def cmd_import_results(args: argparse.Namespace) -> None:
+    from kla.io.csv import InputError
     from kla.services.results import SHIPPED, import_results
 
     path = Path(args.file) if args.file else SHIPPED
     if not path.is_file():
         raise CliError(f"{path}: file not found")
-    report = import_results(_engine(), _actor(args), path)
+    try:
+        report = import_results(_engine(), _actor(args), path)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return

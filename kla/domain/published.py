@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kla.domain.csvtext import CsvTextError, records
+from kla.domain.numbers import NumberError, parse_decimal
 from kla.domain.predicate import NONE, predicate_codes, predicate_rank, tiers
+from kla.i18n import Msg
 
 AWARD_YEARS = (2017, 2018, 2019, 2021, 2022, 2023, 2025)  # no ceremony in 2020 and 2024
 COLUMNS = ("kab_kota", "province", "award_year", "predicate", "score", "score_type", "note",
@@ -99,22 +102,37 @@ class Rejected:
     reason: str
 
 
+REQUIRED = ("kab_kota", "province", "award_year", "predicate")
+MAX_ROWS = 20_000  # rows, header included (514 kab/kota × 7 award years is 3,600)
+_YEAR = re.compile(r"[0-9]{4}")
+
+
 def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]:
-    """Every row of the CSV ``text`` either becomes a Result or a Rejected with its reason."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("kab_kota", "province", "award_year", "predicate")
-               if c not in (reader.fieldnames or [])]
+    """Every row of the CSV ``text`` either becomes a Result or a Rejected with its reason.
+    A file that cannot be read as this CSV at all (a required column missing, an unclosed
+    quotation mark, a field over ``csvtext.FIELD_MAX`` characters, more than ``MAX_ROWS``
+    rows) raises ``CsvTextError`` naming the row: nothing of it is loaded. Line endings of
+    every kind and a ``;``-separated file (a spreadsheet's CSV) are read; years and scores
+    are ASCII digits (``２０２２`` is not a year)."""
+    text = text.lstrip("\ufeff")
+    first = text.replace("\r", "\n").split("\n", 1)[0]
+    delimiter = ";" if ";" in first and "," not in first else ","
+    records_ = records(text, delimiter=delimiter, max_rows=MAX_ROWS)
+    header = [h.strip() for h in next(records_, (1, []))[1]]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return [], [Rejected(1, "", f"missing column(s): {', '.join(missing)}")]
+        raise CsvTextError(Msg("err.header_missing", columns=tuple(missing)))
     ok: list[Result] = []
     bad: list[Rejected] = []
     known = set(predicates())
-    for row in reader:
-        n = reader.line_num
+    for n, fields in records_:
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        row = dict(zip(header, fields))
         name = (row.get("kab_kota") or "").strip()
         year_text = (row.get("award_year") or "").strip()
         pred = (row.get("predicate") or "").strip()
-        if not year_text.isdigit() or int(year_text) not in AWARD_YEARS:
+        if not _YEAR.fullmatch(year_text) or int(year_text) not in AWARD_YEARS:
             bad.append(Rejected(n, name, f"unknown award year '{year_text}'"))
             continue
         if pred not in known:
@@ -135,10 +153,8 @@ def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]
             continue
         score_text = (row.get("score") or "").strip()
         try:
-            score = float(score_text) if score_text else None
-            if score is not None and not (math.isfinite(score) and 0 <= score <= 1000):
-                raise ValueError
-        except ValueError:
+            score = parse_decimal(score_text, 0, 1000) if score_text else None
+        except NumberError:
             bad.append(Rejected(n, name, f"score '{score_text}' is not a number 0–1000"))
             continue
         ok.append(Result(n, codes[0], int(year_text), pred, score,
@@ -272,8 +288,9 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
     ``counts`` (award_year, predicate, n), ``coverage`` per award year (loaded, national total,
     per predicate, percent loaded), ``never_kla`` (no kab/kota ever reached the top band),
     ``movers``, ``years`` (award years loaded)
-    and ``provinces`` per award year loaded (per province: kab/kota with a predicate that year,
-    kab/kota in the reference, share in percent)."""
+    and ``provinces`` per award year loaded (per province: results loaded that year, kab/kota
+    with a predicate, kab/kota in the reference, share in percent; the count and the share are
+    None for a province with no result loaded that year)."""
     ladder = tiers()
     tally: dict[tuple[int, str], int] = {}
     for r in rows:
@@ -289,9 +306,11 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
                          "coverage": round(100 * loaded / total, 1) if total else None})
     loaded_years = sorted({y for y, _ in tally})
     with_pred: dict[tuple[int, str], int] = {}
+    loaded_in: dict[tuple[int, str], int] = {}
     for r in rows:
+        key = (int(r["award_year"]), r["kode"].split(".")[0])
+        loaded_in[key] = loaded_in.get(key, 0) + 1
         if r["predicate"] != NONE:
-            key = (int(r["award_year"]), r["kode"].split(".")[0])
             with_pred[key] = with_pred.get(key, 0) + 1
     kab_count: dict[str, int] = {}
     for kode in regions:
@@ -301,10 +320,17 @@ def national_overview(rows: list[Mapping], national: Mapping[int, Mapping],
     province_codes = sorted(k for k in regions if "." not in k)
 
     def per_province(year: int) -> list[dict]:
-        return [{"kode": p, "nama": regions[p], "with_predicate": with_pred.get((year, p), 0),
-                 "kabkota": kab_count.get(p, 0),
-                 "share": round(100 * with_pred.get((year, p), 0) / kab_count[p], 1)
-                 if kab_count.get(p) else 0.0} for p in province_codes]
+        """A province without any result loaded for ``year`` has no share and no count
+        (None: "no result loaded", which is not 0)."""
+        out = []
+        for p in province_codes:
+            loaded = loaded_in.get((year, p), 0)
+            n = with_pred.get((year, p), 0) if loaded else None
+            out.append({"kode": p, "nama": regions[p], "loaded": loaded, "with_predicate": n,
+                        "kabkota": kab_count.get(p, 0),
+                        "share": round(100 * n / kab_count[p], 1)
+                        if n is not None and kab_count.get(p) else None})
+        return out
 
     return {"counts": [{"award_year": y, "predicate": p, "n": n}
                        for (y, p), n in sorted(tally.items())],

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters an Excel cell cannot hold (openpyxl refuses them: IllegalCharacterError): C0
+# control characters but tab, line feed and carriage return.
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XLSX_BREAK = {"\x0b": "\n", "\x0c": "\n"}  # Word's manual line break, form feed
 
 
 def neutralise(value: object) -> object:
@@ -12,6 +18,15 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def xlsx_text(value: object) -> object:
+    """A cell value every Excel writer can store: Word's manual line break (``\\x0b``) and
+    form feed become line breaks, other control characters are removed (a note or a name
+    stored before they were refused on the way in); then neutralised like ``neutralise``."""
+    if isinstance(value, str):
+        value = _XLSX_ILLEGAL.sub(lambda m: _XLSX_BREAK.get(m.group(), ""), value)
+    return neutralise(value)
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -23,14 +38,20 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of the table, formulas neutralised, time zones dropped (Excel cannot
-    store them)."""
+    """An Excel workbook of the table, formulas neutralised, characters Excel cannot store
+    removed (``xlsx_text``), time zones dropped (Excel cannot store them)."""
     import io
 
-    out = safe_frame(df)
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_localize(None)
+    out = df.copy()
+    if not isinstance(out.columns, pd.MultiIndex):  # headers made from data (a pivot)
+        out.columns = [_XLSX_ILLEGAL.sub("", c) if isinstance(c, str) else c
+                       for c in out.columns]
+    for i in range(out.shape[1]):  # by position: two headers may read the same
+        col = out.iloc[:, i]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out.isetitem(i, col.map(xlsx_text))
+        elif isinstance(col.dtype, pd.DatetimeTZDtype):
+            out.isetitem(i, col.dt.tz_localize(None))
     buf = io.BytesIO()
     out.to_excel(buf, index=False, sheet_name=sheet)
     return buf.getvalue()

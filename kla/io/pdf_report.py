@@ -41,8 +41,14 @@ def _tint(hex_colour: str, keep: float) -> tuple[int, int, int]:
 
 
 def _short(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary ("…" when cut)."""
     text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:  # not mid-word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:·") + "…"
 
 
 class _Report(FPDF):

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from kla.domain.framework import Framework, get_framework
 from kla.domain.scoring import check_credits
+from kla.domain.text import NOTE_MAX, control_char, note_text
 from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.assessments import require_assessment
@@ -30,8 +31,6 @@ from kla.settings import get_settings
 from kla.store.evidence import EvidenceError, LocalStore, check_upload, display_name  # noqa: F401
 from kla.store.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
 from kla.store.models import Framework as FrameworkRow
-
-NOTE_MAX = 2000
 
 
 class Conflict(Exception):
@@ -178,7 +177,11 @@ def _write_answer(s: Session, actor: Actor, a: Assessment, question_id: int, qid
     stored version is still ``expected_version`` (None: no answer yet), bumps the version,
     touches the assessment and records the audit row, all in the caller's transaction.
     Raises ``Conflict`` (nothing written) when someone saved in between. Permission checks
-    are the caller's: each writer has its own action."""
+    are the caller's: each writer has its own action. A note that cannot be stored (too long,
+    a control character: PostgreSQL refuses NUL) is refused here too, whatever the path."""
+    if len(note) > NOTE_MAX or control_char(note):
+        raise Refusal(Msg("err.note_control", qid=qid, char=control_char(note))
+                      if control_char(note) else Msg("err.note_too_long", qid=qid, n=NOTE_MAX))
     current = s.exec(select(Answer).where(Answer.assessment_id == a.id,
                                           Answer.question_id == question_id)).scalars().first()
     if current is None:
@@ -231,9 +234,11 @@ def save_answer(engine: Engine, actor: Actor, assessment_id: int, qid: str, cred
     answer). If someone saved in between, ``Conflict`` is raised with their value and nothing
     is written.
     """
-    note = (note or "").strip()
+    note = note_text(note)  # line breaks (Word's \x0b too) as \n; control characters refused
     if len(note) > NOTE_MAX:
         raise Refusal(Msg("err.note_too_long", qid=qid, n=NOTE_MAX))
+    if control_char(note):
+        raise Refusal(Msg("err.note_control", qid=qid, char=control_char(note)))
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)
@@ -257,10 +262,12 @@ def evidence_store() -> LocalStore:
 
 def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, filename: str,
                  data: bytes, files: LocalStore | None = None) -> dict:
-    """Attach a file to an answer. Checked by content and size first; stored once per sha256;
-    the database row and its audit entry are written together. The same file (sha256) already
-    attached to this answer is not attached twice: nothing is written and the file already
-    there is returned with ``duplicate`` True."""
+    """Attach a file to an answer. Checked by content and size first (``check_upload``), the
+    name cleaned (``display_name``), then the question, the permission and the answer; the
+    row and its audit entry are written (flushed) before the bytes go to the store, so a
+    refused row never leaves a stored file; all commit together. Stored once per sha256. The
+    same file (sha256) already attached to this answer is not attached twice: nothing is
+    written and the file already there is returned with ``duplicate`` True."""
     import hashlib
 
     settings = get_settings()
@@ -269,6 +276,8 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
     with Session(engine) as s:
         a = _assessment(s, assessment_id)
         fw = _framework_of(s, a)
+        if qid not in fw.questions:
+            raise Refusal(Msg("err.question_unknown", qid=qid))
         _check_edit(s, actor, a, fw, qid)
         answer = s.exec(select(Answer).join(Question, Question.id == Answer.question_id)
                         .where(Answer.assessment_id == a.id, Question.qid == qid)
@@ -283,9 +292,9 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
             return {"id": same.id, "sha256": sha, "new_file": False,
                     "media_type": same.media_type, "name": same.original_filename,
                     "duplicate": True}
-        stored = (files or evidence_store()).put(data)
-        ev = Evidence(answer_id=answer.id, original_filename=shown, sha256=stored.sha256,
-                      size=stored.size, media_type=mime, storage_key=stored.key,
+        store = files or evidence_store()
+        ev = Evidence(answer_id=answer.id, original_filename=shown, sha256=sha,
+                      size=len(data), media_type=mime, storage_key=store.key_for(sha),
                       uploaded_by=actor.username)
         s.add(ev)
         a.updated_at = utcnow()
@@ -293,7 +302,8 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
         s.flush()
         audit.record(s.connection(), actor, "evidence.add", "evidence", ev.id,
                      region_kode=a.region_kode, assessment_id=a.id, question=qid,
-                     file=shown, sha256=stored.sha256, size=stored.size)
+                     file=shown, sha256=sha, size=len(data))
+        stored = store.put(data)  # the rows are in: only now the bytes
         s.commit()
         return {"id": ev.id, "sha256": stored.sha256, "new_file": stored.created,
                 "media_type": mime, "name": shown, "duplicate": False}

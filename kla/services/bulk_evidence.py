@@ -59,7 +59,6 @@ from kla.services.permissions import Actor, PermissionDenied, Target, allowed, r
 from kla.settings import get_settings
 from kla.store.evidence import (
     ALLOWED,
-    KIND,
     EvidenceError,
     LocalStore,
     check_upload,
@@ -84,8 +83,6 @@ _ARCHIVE_MIME = frozenset({"application/zip", "application/x-rar-compressed",
                            "application/x-unix-archive", "application/x-compress"})
 _JUNK = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
 _DOSSIER_INDEX = frozenset({"index.xlsx", "index.csv"})
-_HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed)\b",
-                   re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]  # (phase "check" or "store", done, total)
 
@@ -192,13 +189,12 @@ def _extension(name: str) -> str:
 
 def _check_content(name: str, data: bytes, max_bytes: int) -> tuple[str | None, Msg | None]:
     """(media type, None) for acceptable content, else (None, why not). ``check_upload``
-    decides type and size (the rule of a single upload); its reasons are spelled out here in
-    the reader's language. Two more checks catch what type sniffing misses: HTML or script
-    markup in the first 4 KB (a ``%PDF`` header followed by a web page is sniffed as PDF) and
-    a PDF without its ``%%EOF`` end marker."""
+    decides (the one check of a single upload: type, size, name, and the content parsed as
+    its type); the common reasons are worded here for the preview's rows, the others are its
+    own."""
     try:
         mime = check_upload(name, data, max_bytes)
-    except EvidenceError:
+    except EvidenceError as exc:
         if not data:
             return None, Msg("err.bulk.empty")
         if len(data) > max_bytes:
@@ -209,11 +205,10 @@ def _check_content(name: str, data: bytes, max_bytes: int) -> tuple[str | None, 
         if kind is None or kind.mime not in ALLOWED:
             found = kind.extension.upper() if kind else Msg("err.bulk.unknown_type")
             return None, Msg("err.bulk.bad_type", found=found)
-        return None, Msg("err.bulk.name_mismatch", ext=_extension(name), kind=KIND[kind.mime])
-    if _HTML.search(data[:4096]):
-        return None, Msg("err.bulk.html")
-    if mime == "application/pdf" and b"%%EOF" not in data[-2048:]:
-        return None, Msg("err.bulk.pdf_incomplete")
+        if getattr(exc.problem, "key", None) == "err.file.name_mismatch":
+            return None, Msg("err.bulk.name_mismatch", ext=exc.problem.params["ext"],
+                             kind=exc.problem.params["found"])
+        return None, exc.problem
     return mime, None
 
 

@@ -69,15 +69,23 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
                 source: str | None = None) -> dict[str, int]:
     """Validate every row, then apply all changes in one transaction — or nothing. A row whose
     answer changed in the app since the workbook was exported is refused (row named), so an
-    offline copy never overwrites a newer answer."""
+    offline copy never overwrites a newer answer. An empty credit is refused on an answered
+    question (an import deletes no answer) and beside a note (a note needs a credit)."""
     fw = get_framework(info.framework)
     rows = excel.read_xlsx(data, fw, region_kode=info.region_kode, year=info.year,
                            stage=info.stage, source=source)
     current = answer_states(engine, actor, info.id)
-    changed = {q: r for q, r in rows.items() if r.credit is not None and (
-        q not in current or current[q].credit != r.credit or current[q].note != r.note)}
     src = source or Msg("err.file.workbook")
     errors = []
+    for qid, r in rows.items():  # an empty credit deletes nothing and carries no note
+        if r.credit is None and qid in current:
+            errors.append(excel.at_column(src, r.rowno, "Kredit", Msg(
+                "err.xlsx.credit_cleared", qid=qid, credit=current[qid].credit)))
+        elif r.credit is None and r.note:
+            errors.append(excel.at_column(src, r.rowno, "Kredit", Msg(
+                "err.xlsx.note_without_credit", qid=qid)))
+    changed = {q: r for q, r in rows.items() if r.credit is not None and (
+        q not in current or current[q].credit != r.credit or current[q].note != r.note)}
     with Session(engine) as s:
         a = _assessment(s, info.id)
         for qid, r in changed.items():

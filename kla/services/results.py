@@ -9,7 +9,10 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from kla.domain.csvtext import CsvTextError
 from kla.domain.published import Rejected, classify, national_counts, reason_counts, regions_index
+from kla.i18n import Msg
+from kla.io.csv import InputError, read_text_file
 from kla.services import audit
 from kla.services.permissions import Actor, require
 from kla.settings import PROJECT_DIR
@@ -37,14 +40,20 @@ class ImportReport:
 def import_results(engine: Engine, actor: Actor, path: Path) -> ImportReport:
     """Load the clean rows of a published-results CSV (same columns as the shipped file);
     report every other row with its reason. Running it twice changes nothing. Admin only
-    (the national reference every page shows)."""
+    (the national reference every page shows). A file that cannot be read as that CSV
+    (missing, too big, not UTF-8, a required column missing, an unclosed quote…) raises
+    ``InputError`` and loads nothing."""
     require(actor, "results.import")
-    text = Path(path).read_bytes().decode("utf-8-sig")
+    text = read_text_file(path)  # InputError: missing, too big, not UTF-8
     with engine.connect() as conn:
         regions = regions_index([tuple(r) for r in conn.execute(
             select(Region.kode, Region.nama, Region.level)
             .where(Region.level.in_(("provinsi", "kabkota"))))])
-    ok, bad = classify(text, regions)
+    try:
+        ok, bad = classify(text, regions)
+    except CsvTextError as exc:  # not this CSV at all: nothing is loaded
+        raise InputError([Msg("err.in_file", source=Path(path).name, problem=exc.args[0])]
+                         ) from None
     report = ImportReport(rejected=bad)
     with Session(engine) as s:
         existing = {(r.region_kode, r.award_year): r for r in s.exec(

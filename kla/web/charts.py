@@ -4,6 +4,7 @@ Colours come from the one palette (``kla.domain.palette``), shared with the PDF 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -12,6 +13,32 @@ from kla.domain.framework import Band
 from kla.domain.palette import BAR, BAR_BG, INK, MUTED, UNKNOWN, band_colours, band_ranges
 from kla.domain.predicate import predicate_codes
 from kla.i18n import fmt_num, plotly_separators, t
+
+
+def _blend(hex_colour: str, keep: float) -> str:
+    """The colour blended with white (``keep`` = share of the colour)."""
+    h = hex_colour.lstrip("#")
+    return "#" + "".join(f"{round(255 - (255 - int(h[i:i + 2], 16)) * keep):02x}"
+                         for i in (0, 2, 4))
+
+
+# "No result loaded": a mid grey of the palette's muted ink, darker than the light grey of
+# "no predicate" (``palette.NO_PREDICATE``), so the two never read as the same thing.
+NO_DATA = _blend(MUTED, 0.45)
+
+
+def short_label(text: str, width: int = 48) -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters ("…" when cut)."""
+    return textwrap.shorten(" ".join(str(text).split()), width, placeholder=" …")
+
+
+def wrap_label(text: str, width: int = 40, lines: int = 2) -> str:
+    """``text`` on at most ``lines`` lines of ``width`` characters, broken between words
+    (``<br>`` for plotly), the last line cut at a word boundary when it is too long."""
+    parts = textwrap.wrap(" ".join(str(text).split()), width)
+    if len(parts) > lines:
+        parts = [*parts[:lines - 1], short_label(" ".join(parts[lines - 1:]), width)]
+    return "<br>".join(parts)
 
 
 def standing_figure(total: float, predicate: str, bands: Sequence[Band],
@@ -95,12 +122,13 @@ def gaps_figure(rows: Sequence[dict], lang: str = "id", top: int = 15) -> go.Fig
     """Indicators with the most points at stake: ``rows`` from ``gaps.indicator_gaps``."""
     rows = [r for r in rows if r["at_stake"] > 0][:top][::-1]
     fig = go.Figure(go.Bar(
-        y=[f"{r['indicator']} · {r['name'][:48]}" for r in rows], x=[r["at_stake"] for r in rows],
-        orientation="h", marker_color="#b45309",
+        y=[wrap_label(f"{r['indicator']} · {r['name']}") for r in rows],
+        x=[r["at_stake"] for r in rows], orientation="h", marker_color="#b45309",
         text=[fmt_num(r["at_stake"], lang) for r in rows], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+        customdata=[f"{r['indicator']} · {r['name']}" for r in rows],
+        cliponaxis=False, hovertemplate="%{customdata}: %{x:.2f}<extra></extra>"))
     fig.update_yaxes(automargin=True)
-    return _layout(fig, lang, 90 + 28 * len(rows), xaxis_title=t("chart.at_stake", lang))
+    return _layout(fig, lang, 90 + 38 * len(rows), xaxis_title=t("chart.at_stake", lang))
 
 
 def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
@@ -239,9 +267,13 @@ def handling_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
         fig.add_trace(go.Scatter(x=[r["month"] for r in rows], y=[r[key] for r in rows],
                                  mode="lines+markers", name=t(f"reg.{key}", lang),
                                  line={"color": colour}))
+    most = max((r["cases"] for r in rows), default=0)
     fig.update_layout(yaxis={"title": t("reg.days", lang), "rangemode": "tozero"},
                       yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                              "title": t("reg.cases", lang), "rangemode": "tozero"})
+                              "title": t("reg.cases", lang), "rangemode": "tozero",
+                              # its own whole-number ticks, not the day axis's synced to it
+                              "tickmode": "auto", "tickformat": ",d",
+                              **({"dtick": 1} if most <= 10 else {})})
     fig.update_xaxes(type="category")
     return _layout(fig, lang, 340)
 
@@ -280,27 +312,123 @@ TOPOJSON_URL = "app/static/topojson/"  # served by Streamlit (static/), so maps 
 MAP_CONFIG = {"displayModeBar": False, "topojsonURL": TOPOJSON_URL}
 
 
-def choropleth_figure(geojson: dict | str, codes: Sequence[str], values: Sequence[float],
-                      names: Sequence[str], title: str, lang: str = "id",
-                      percent: bool = False) -> go.Figure:
-    """Regions coloured by ``values`` (joined on the feature property ``kode``). ``geojson``
-    is the boundaries or, better, their URL (``kla.web.geo.geojson_url``): the browser then fetches
-    them once instead of receiving them inside the chart."""
-    fig = go.Figure(go.Choropleth(
-        geojson=geojson, locations=list(codes), z=list(values), featureidkey="properties.kode",
-        text=list(names), colorscale="Teal", marker_line_width=0.4, marker_line_color="white",
-        colorbar={"title": title, "ticksuffix": " %" if percent else ""},
-        hovertemplate="%{text}: %{z:.0f}" + (" %" if percent else "") + "<extra></extra>"))
+def _geo_layout(fig: go.Figure, lang: str, legend: bool = False) -> go.Figure:
     fig.update_geos(fitbounds="locations", visible=False)
     fig.update_layout(height=430, margin={"l": 0, "r": 0, "t": 10, "b": 0},
                       separators=plotly_separators(lang))
+    if legend:
+        fig.update_layout(legend={"orientation": "h", "y": -0.02, "yanchor": "top",
+                                  "x": 0, "xanchor": "left"})
     return fig
 
 
-def ranked_bar_figure(names: Sequence[str], values: Sequence[float], title: str,
+def _flat(colour: str) -> list[list]:
+    """A colourscale of one colour: a choropleth trace painted as one category."""
+    return [[0, colour], [1, colour]]
+
+
+def _no_data_trace(geojson: dict | str, codes: Sequence[str], names: Sequence[str],
+                   lang: str) -> go.Choropleth:
+    label = t("chart.no_data", lang)
+    return go.Choropleth(
+        geojson=geojson, locations=list(codes), z=[0] * len(codes),
+        featureidkey="properties.kode", text=list(names), colorscale=_flat(NO_DATA),
+        showscale=False, marker_line_width=0.4, marker_line_color="white", name=label,
+        showlegend=True, hovertemplate=f"%{{text}}: {label}<extra></extra>")
+
+
+def choropleth_figure(geojson: dict | str, codes: Sequence[str],
+                      values: Sequence[float | None], names: Sequence[str], title: str,
+                      lang: str = "id", percent: bool = False) -> go.Figure:
+    """Regions coloured by ``values`` (joined on the feature property ``kode``). A value None
+    means "no result loaded": such regions are drawn in the grey "no data" category (legend
+    and hover say so), never as 0. ``geojson`` is the boundaries or, better, their URL
+    (``kla.web.geo.geojson_url``): the browser then fetches them once instead of receiving
+    them inside the chart."""
+    have = [i for i, v in enumerate(values) if v is not None]
+    missing = [i for i, v in enumerate(values) if v is None]
+    fig = go.Figure(go.Choropleth(
+        geojson=geojson, locations=[codes[i] for i in have], z=[values[i] for i in have],
+        featureidkey="properties.kode", text=[names[i] for i in have], colorscale="Teal",
+        zmin=0, zmax=max([values[i] for i in have] + [1]), marker_line_width=0.4, marker_line_color="white", showlegend=False,
+        colorbar={"title": title, "ticksuffix": " %" if percent else ""},
+        hovertemplate="%{text}: %{z:.0f}" + (" %" if percent else "") + "<extra></extra>"))
+    if missing:
+        fig.add_trace(_no_data_trace(geojson, [codes[i] for i in missing],
+                                     [names[i] for i in missing], lang))
+    return _geo_layout(fig, lang, legend=bool(missing))
+
+
+def _ladder(bands: Sequence[Band] | None = None) -> list[str]:
+    """Predicate codes from the highest band down to ``none`` (the legend's order)."""
+    return predicate_codes(bands)[::-1]
+
+
+def predicate_map_figure(geojson: dict | str, codes: Sequence[str], names: Sequence[str],
+                         predicates: Sequence[str | None], lang: str = "id",
+                         bands: Sequence[Band] | None = None) -> go.Figure:
+    """Regions coloured by their predicate, one category per predicate in the palette's
+    colours (``palette.band_colours``), the predicate named in the legend and the hover; a
+    predicate None ("no result loaded") is its own grey category. Joined on ``kode``."""
+    colours = band_colours(bands)
+    fig = go.Figure()
+    for code in _ladder(bands):
+        idx = [i for i, p in enumerate(predicates) if p == code]
+        if not idx:
+            continue
+        label = t(f"predicate.{code}", lang)
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, locations=[codes[i] for i in idx], z=[0] * len(idx),
+            featureidkey="properties.kode", text=[names[i] for i in idx],
+            colorscale=_flat(colours.get(code, UNKNOWN)), showscale=False,
+            marker_line_width=0.6, marker_line_color="white", name=label, showlegend=True,
+            hovertemplate=f"%{{text}}: {label}<extra></extra>"))
+    missing = [i for i, p in enumerate(predicates) if p is None]
+    if missing:
+        fig.add_trace(_no_data_trace(geojson, [codes[i] for i in missing],
+                                     [names[i] for i in missing], lang))
+    fig.update_layout(legend_title_text=t("chart.predicate", lang))
+    return _geo_layout(fig, lang, legend=True)
+
+
+def predicate_bar_figure(names: Sequence[str], predicates: Sequence[str | None],
+                         lang: str = "id", bands: Sequence[Band] | None = None) -> go.Figure:
+    """The same data as a predicate map, as a ranked bar (no shape needed): one bar per
+    region up to its step on the predicate ladder (``none`` the first step), in the
+    predicate's colour, highest first. Regions with no result loaded have no step: they are
+    left out (the page names them)."""
+    colours = band_colours(bands)
+    ladder = predicate_codes(bands)  # lowest first: the x axis
+    step = {code: i + 1 for i, code in enumerate(ladder)}
+    # bottom to top (plotly's order of categories): lowest step first, names Z → A, so the
+    # chart reads from the highest predicate down, names A → Z within one
+    ranked = sorted(sorted(((p, n) for p, n in zip(predicates, names) if p is not None),
+                           key=lambda pn: pn[1], reverse=True),
+                    key=lambda pn: step.get(pn[0], 0))
+    fig = go.Figure()
+    for code in _ladder(bands):
+        pts = [n for p, n in ranked if p == code]
+        if not pts:
+            continue
+        label = t(f"predicate.{code}", lang)
+        fig.add_trace(go.Bar(
+            x=[step[code]] * len(pts), y=pts, orientation="h", name=label,
+            marker={"color": colours.get(code, UNKNOWN), "line": {"color": INK, "width": 0.5}},
+            text=[label] * len(pts), textposition="inside", insidetextanchor="start",
+            hovertemplate=f"%{{y}}: {label}<extra></extra>"))
+    fig.update_xaxes(tickvals=list(step.values()),
+                     ticktext=[t(f"predicate.{c}", lang) for c in ladder],
+                     range=[0, len(ladder) + 0.2], title_text=t("chart.predicate", lang))
+    fig.update_yaxes(automargin=True, categoryorder="array",
+                     categoryarray=[n for _, n in ranked])
+    return _layout(fig, lang, 110 + 24 * len(ranked), barmode="overlay", showlegend=True)
+
+
+def ranked_bar_figure(names: Sequence[str], values: Sequence[float | None], title: str,
                       lang: str = "id") -> go.Figure:
-    """The same data as a map, as a ranked bar (always available; no shape needed)."""
-    pairs = sorted(zip(values, names))
+    """The same data as a map, as a ranked bar (always available; no shape needed). A value
+    None ("no result loaded") is left out, never drawn as 0."""
+    pairs = sorted((v, n) for v, n in zip(values, names) if v is not None)
     fig = go.Figure(go.Bar(x=[v for v, _ in pairs], y=[n for _, n in pairs], orientation="h",
                            marker_color=BAR, text=[fmt_num(v, lang, 0) for v, _ in pairs],
                            textposition="outside", cliponaxis=False))

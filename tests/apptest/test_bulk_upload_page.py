@@ -9,12 +9,13 @@ import pytest
 from kla.services import answers as ans
 from kla.services.permissions import SYSTEM
 from kla.store.db import engine_for
+from tests.evidence_files import pdf_bytes
 
 PAGE = "app_pages/unggah_bukti.py"
 
 
 def pdf(tag: str) -> bytes:
-    return b"%PDF-1.4\n%" + tag.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return pdf_bytes(tag)
 
 
 def preview_table(at):

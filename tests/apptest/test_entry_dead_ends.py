@@ -19,8 +19,9 @@ from kla.services.permissions import SYSTEM
 from kla.settings import get_settings
 from kla.store.db import make_engine
 from kla.store.models import Assessment, utcnow
+from tests.evidence_files import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 SERANG, YEAR = "36.73", 2026
 
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from kla.services import registries as reg
 from kla.services.permissions import SYSTEM
 from kla.store.db import make_engine
+from tests.evidence_files import png_bytes
 
 PAGES = {"play_area": ("app_pages/ruang_bermain.py", "play"),
          "kha_training": ("app_pages/pelatihan_kha.py", "kha"),
@@ -125,9 +126,7 @@ def test_edit_an_entry_and_attach_a_photo(app_factory, seeded_sqlite_url, monkey
     assert not at.error, [e.value for e in at.error]
     after = next(r for r in reg.entries(engine, SYSTEM, "18.72", "play_area") if r["id"] == entry["id"])
     assert after["name"].endswith("(baru)") and after["standard"] == "in_process"
-    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f4b547"
-                        "0000000049454e44ae426082")
+    png = png_bytes("taman")
     at.file_uploader(key=f"reg_file_play_area_{entry['id']}").set_value(
         ("foto taman.png", png, "image/png")).run()
     at.button(key="reg_attach_play_area").click().run()

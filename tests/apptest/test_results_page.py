@@ -2,6 +2,8 @@
 
 import json
 
+import pandas as pd
+
 from kla.services.permissions import SYSTEM
 
 
@@ -34,17 +36,28 @@ def test_national_page_views(app_factory, seeded_sqlite_url):
     assert not at.exception and len(at.get("plotly_chart")) == 1  # ranked bar
     bar = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert bar["layout"]["xaxis"]["title"]["text"] == "Kab/kota berpredikat (%)"
+    # 2025: results loaded for a few provinces only; the others are "no result loaded",
+    # not 0: left out of the bars, said in a caption, grey on the map, "–" in the table
+    with_results = len(bar["data"][0]["y"])
+    assert 0 < with_results < 38
+    assert any(f"{38 - with_results} provinsi tanpa hasil yang dimuat untuk 2025" in c.value
+               for c in at.caption)
     at.button_group(key="nasional_measure.id").set_value("count").run()  # counts, not shares
     bar = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert bar["layout"]["xaxis"]["title"]["text"] == "Kab/kota berpredikat"
     _open(at, "Peta", "nasional_province_view")
-    trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert trace["geojson"] == "app/static/geo/provinsi.geojson"  # fetched once, by URL
-    assert len(trace["locations"]) == 38
+    data = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert data[0]["geojson"] == "app/static/geo/provinsi.geojson"  # fetched once, by URL
+    assert len(data[0]["locations"]) == with_results
+    grey = data[-1]
+    assert grey["name"] == "Belum ada data" and len(grey["locations"]) == 38 - with_results
+    assert grey["geojson"] == data[0]["geojson"] and grey["showlegend"]
     _open(at, "Tabel", "nasional_province_view")
     prov = next(d.value for d in at.dataframe if "Berpredikat" in d.value.columns)
-    lampung = prov[prov["Provinsi"] == "Lampung"].iloc[0]
-    assert lampung["Kab/kota"] == 15 and 0 <= lampung["Berpredikat"] <= 15
+    assert prov["Berpredikat"].isna().sum() == 38 - with_results  # shown as "–"
+    lampung = prov[prov["Provinsi"] == "Lampung"].iloc[0]  # no result loaded for 2025
+    assert lampung["Kab/kota"] == 15 and pd.isna(lampung["Berpredikat"])
+    assert pd.isna(lampung["Kab/kota berpredikat (%)"])
     at.selectbox(key="nasional_share_year").select(2023).run()  # award years to choose from
     assert any("139 hasil yang dimuat untuk 2023 (jumlah nasional resmi: 360)" in c.value
                for c in at.caption)
@@ -96,11 +109,29 @@ def test_province_page_shows_published_and_app_side_by_side(app_factory, seeded_
     assert app_cols and all("Data contoh" in metro[c] for c in app_cols)
     assert all(history[c].iloc[0] == "–" for c in app_cols)  # no assessment stored: a dash
     assert any("bukan hasil resmi" in c.value for c in at.caption)  # the source of each column
-    trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert trace["geojson"] == "app/static/geo/kabkota.geojson" and len(trace["locations"]) == 15
+    # the map: one category per predicate in the palette's colours, the predicate named in
+    # the legend; the kab/kota with no result loaded in their own grey category
+    from kla.domain.palette import band_colours
+    from kla.web.charts import NO_DATA
+
+    data = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert all(tr["geojson"] == "app/static/geo/kabkota.geojson" for tr in data)
+    assert sum(len(tr["locations"]) for tr in data) == 15
+    colours = {tr["name"]: tr["colorscale"][0][1] for tr in data}
+    names = {"Belum berpredikat": "none", "Belum ada data": None}
+    for name, c in colours.items():
+        code = names.get(name, name)
+        assert c == (NO_DATA if code is None else band_colours()[code]), name
+    assert "Belum ada data" in colours and "Nindya" in colours
+    no_result = len(next(tr for tr in data if tr["name"] == "Belum ada data")["locations"])
+    assert any(c.value.startswith("Belum ada hasil yang dimuat untuk 20") for c in at.caption)
+    assert not any("Tingkat predikat: 0" in c.value for c in at.caption)  # no 0–4 scale
     _open(at, "Peringkat (tanpa peta)", "province_view")
-    trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert trace["type"] == "bar" and len(trace["y"]) == 15
+    data = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert {tr["type"] for tr in data} == {"bar"}
+    assert sum(len(tr["y"]) for tr in data) == 15 - no_result  # no result: not a bar at 0
+    assert all(tr["marker"]["color"] == band_colours()[names.get(tr["name"], tr["name"])]
+               for tr in data)
 
 
 def test_peer_page(app_factory, seeded_sqlite_url):

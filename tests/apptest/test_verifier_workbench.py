@@ -9,8 +9,9 @@ from kla.services import workflow
 from kla.services.assessments import save_assessment
 from kla.services.permissions import SYSTEM, Actor
 from kla.store.db import make_engine
+from tests.evidence_files import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,28 @@ from kla.services.permissions import SYSTEM, PermissionDenied
 from kla.store.db import engine_for
 from kla.store.evidence import LocalStore
 from kla.store.models import Answer, AuditLog, Evidence
+from tests.evidence_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.store
 PASSWORD = "rahasia-bulk-123"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                    "0000000d4944415478da63f8cfc0f01f0005000201a5f4b5470000000049454e44ae426082")
+PNG = png_bytes()
 # Dinkes answers 12.P1, 12.P2, 1.P2l; JDIH (not Dinkes) answers 1.P1, 1.P2e, 1.P2z, 1.P2za
 DINKES_Q, OTHER_Q = ("12.P1", "12.P2", "1.P2l"), ("1.P1", "1.P2e", "1.P2z", "1.P2za")
 
 
 def pdf(tag: str) -> bytes:
-    return b"%PDF-1.4\n%" + tag.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return pdf_bytes(tag)
+
+
+def noisy_pdf() -> bytes:
+    """A real PDF that hardly compresses (random text on its pages)."""
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.set_font("helvetica", size=6)
+    doc.add_page()
+    doc.multi_cell(0, 3, os.urandom(40_000).hex())
+    return bytes(doc.output())
 
 
 def make_zip(entries, compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -180,10 +191,10 @@ def test_every_refusal_names_its_reason(env, fw):
         "12.P1 sama.pdf": "err.bulk.duplicate_in_zip",
         "laporan tahunan.pdf": "err.bulk.no_question",
         "1.P2e Perda.pdf": "err.bulk.not_yours",
-        "12.P1 web.pdf": "err.bulk.html",
+        "12.P1 web.pdf": "err.file.html",
         "12.P1 program.pdf": "err.bulk.bad_type",
         "12.P1 gambar.pdf": "err.bulk.name_mismatch",
-        "12.P1 potong.pdf": "err.bulk.pdf_incomplete",
+        "12.P1 potong.pdf": "err.file.pdf_incomplete",
         "12.P1 kosong.pdf": "err.bulk.empty",
         "12.P2 lama.pdf": "err.bulk.duplicate",
         "12.P3 baru.pdf": "err.bulk.needs_answer",
@@ -227,7 +238,7 @@ def test_the_archive_is_bounded_before_it_is_read(env, fw, monkeypatch):
     assert len(bomb) < 20_000
     assert refused(bomb) == "err.bulk.archive_ratio"
     # one bomb among incompressible files: that file is refused, the others are checked
-    noise = pdf("noise") + os.urandom(100_000) + b"\n%%EOF\n"
+    noise = noisy_pdf()
     mixed = make_zip([("12.P1 bom.pdf", b"%PDF-1.4\n" + b"\0" * (2 * 1024 * 1024)),
                       ("12.P1 acak.pdf", noise)])
     rows = by_file(bulk.preview(engine, u["bk.koord"], aid, mixed))

@@ -48,6 +48,7 @@ from kla.settings import get_settings
 from kla.store.db import engine_for
 from kla.store.models import Assessment, AuditLog, PublishedResult, Review
 from tests.conftest import BACKENDS, seed
+from tests.evidence_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.store
 
@@ -57,9 +58,8 @@ OTHER_Q = "1.P1"  # assigned to JDIH; Bagian Hukum; DPPPAPPKB — not to Dinkes
 AGENCY_Q = "1.P2a"  # the question whose assignment set_agencies rewrites (to the same agencies)
 DRAFT_YEAR = 2040
 PASSWORD = "rahasia-123"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                    "0000000d4944415478da63f8cfc0f01f0005000201a5f4b5470000000049454e44ae426082")
+PDF = pdf_bytes()
+PNG = png_bytes()
 
 ACTORS = {
     "admin": Actor("t.admin", "admin"),  # national

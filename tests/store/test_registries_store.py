@@ -13,6 +13,7 @@ from kla.services.demo import load_registry_samples
 from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.store.db import engine_for
 from kla.store.models import RegistryEntry
+from tests.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.store
 KOORD = Actor("reg.koord", "coordinator", "18.72")
@@ -104,8 +105,7 @@ def test_another_citys_entry_reads_as_missing(seeded_url):
     other = Actor("x", "coordinator", "36.73")
     calls = {"update": lambda i: reg.update_entry(engine, other, i, {"body": "rira"}),
              "delete": lambda i: reg.delete_entry(engine, other, i),
-             "attach": lambda i: reg.attach_file(engine, other, i, "a.pdf",
-                                                 b"%PDF-1.4\n%%EOF\n")}
+             "attach": lambda i: reg.attach_file(engine, other, i, "a.pdf", pdf_bytes())}
     for name, call in calls.items():
         texts = []
         for i in (eid, 10**9):

@@ -13,9 +13,10 @@ from kla.services.answers import Conflict
 from kla.services.assessments import save_assessment
 from kla.services.permissions import SYSTEM, Actor
 from kla.store.db import engine_for
+from tests.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.store
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 VERIFIER = Actor("rl.verif", "verifier", "36")
 COORD = Actor("rl.koord", "coordinator", "36.73")
 ADMIN = Actor("rl.admin", "admin")

@@ -19,12 +19,12 @@ from kla.settings import get_settings
 from kla.store.db import engine_for
 from kla.store.evidence import EvidenceError, LocalStore
 from kla.store.models import Assessment, AuditLog, Evidence, utcnow
+from tests.evidence_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.store
 PASSWORD = "rahasia-123"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                    "0000000d4944415478da63f8cfc0f01f0005000201a5f4b5470000000049454e44ae426082")
+PDF = pdf_bytes()
+PNG = png_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def test_evidence_checked_stored_once_and_history_kept(env, fw):
             ("virus.pdf", b"MZ\x90\x00" + b"\x00" * 200, "accepted: PDF"),
             ("foto.pdf", PNG, "the name says .pdf but the content is PNG"),
             ("kosong.pdf", b"", "empty"),
-            ("besar.pdf", PDF + b"0" * (26 * 1024 * 1024), "over the limit of 26 MB")]:
+            ("besar.pdf", PDF + b"0" * (26 * 1024 * 1024), "over the limit of 25 MB")]:
         with pytest.raises(EvidenceError, match=reason):
             ans.add_evidence(engine, u["wf.dinkes"], aid, "12.P1", name, data, store)
     assert ans.add_evidence(engine, u["wf.dinkes"], aid, "12.P1", "foto.png", PNG,

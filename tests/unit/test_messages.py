@@ -170,12 +170,12 @@ def test_csv_rows_name_the_field_by_label(fw, tmp_path):
      "catatan.pdf: jenis isi berkas tidak dikenali; yang diterima: PDF, JPG, PNG, XLSX, DOCX",
      "catatan.pdf: the content is an unknown type; accepted: PDF, JPG, PNG, XLSX, DOCX"),
     ("", b"", "(tanpa nama): berkas kosong", "(unnamed): the file is empty"),
-    ("besar.png", PNG * 40_000, "besar.png: 2,9 MB melebihi batas 1 MB",
-     "besar.png: 2.9 MB is over the limit of 1 MB"),
+    ("besar.png", PNG * 40_000, "besar.png: 2,8 MB melebihi batas 1 MB",
+     "besar.png: 2.8 MB is over the limit of 1 MB"),
 ])
 def test_an_evidence_file_with_wrong_content(name, data, id_text, en_text):
     with pytest.raises(EvidenceError) as err:
-        check_upload(name, data, 1_000_000)
+        check_upload(name, data, 1_048_576)  # 1 MB as KLA_MAX_UPLOAD_MB counts it
     assert indonesian(err.value) == id_text
     assert describe(err.value, "en") == en_text == str(err.value)
 

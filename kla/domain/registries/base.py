@@ -12,12 +12,14 @@ the framework does not list gives no proposal.
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
+from kla.domain.numbers import NumberError
+from kla.domain.text import TEXT_MAX, decimal, line_text, shown, text_problem
 from kla.i18n import Msg
 
 # The sub-areas of a kab/kota a coverage credit counts, with their unit names (id, en).
@@ -28,6 +30,19 @@ AREA_LEVELS = tuple(UNITS)
 # A form / Excel column: (field, type, options). Types: text, choice, date, int, bool,
 # kecamatan, desa, area (kecamatan or desa).
 Column = tuple[str, str, tuple[str, ...]]
+
+# Limits every registry value is checked against, on every path (form, Excel, CLI): a text
+# field has at most TEXT_MAX characters unless its registry sets less (``Registry.LIMITS``);
+# a count at most COUNT_MAX unless set; a date lies from DATE_MIN to the end of next year.
+COUNT_MAX = 1_000_000
+DATE_MIN = date(2000, 1, 1)
+KEY_MAX = 255  # the stored identity of an entry (``registry_entry.key``, VARCHAR(255))
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
+
+
+def date_max(today: date | None = None) -> date:
+    """The latest date a registry accepts: 31 December of next year."""
+    return date((today or date.today()).year + 1, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -79,57 +94,86 @@ class Row:
     """One raw row under validation: its field validators clean a value and record every
     problem with the row and the field's label (``row 3, field Village: …``; only the field
     when ``row`` is None, a form), so that all the problems of a row are reported, not only
-    the first."""
+    the first (each once). ``limits``: the registry's ``LIMITS`` (field → maximum)."""
 
-    def __init__(self, raw: Mapping[str, object], row: int | None, errors: list[str]):
+    def __init__(self, raw: Mapping[str, object], row: int | None, errors: list[str],
+                 limits: Mapping[str, int] | None = None):
         self.raw, self.row, self.errors = raw, row, errors
+        self.limits = limits or {}
+        self._reported: set[str] = set()
 
     def error(self, field: str | None, message: Msg) -> None:
         """Record a problem of ``field`` (None: of the row as a whole)."""
-        self.errors.append(at_field(self.row, field, message) if field
-                           else at_row(self.row, message))
+        msg = at_field(self.row, field, message) if field else at_row(self.row, message)
+        if msg not in self._reported:
+            self._reported.add(msg)
+            self.errors.append(msg)
 
     def text(self, field: str) -> str:
-        value = self.raw.get(field)
-        return "" if value is None else str(value).strip()
+        """The value on one line (tabs and line breaks as spaces), at most the field's limit
+        (``TEXT_MAX`` by default) and without control characters — else a recorded problem
+        and "" (so that no check quotes the refused value)."""
+        value = line_text(self.raw.get(field))
+        problem = text_problem(value, self.limits.get(field, TEXT_MAX))
+        if problem is not None:
+            self.error(field, problem)
+            return ""
+        return value
 
     def date(self, field: str, required: bool = True) -> date | None:
+        """A date (an Excel date, or ``YYYY-MM-DD`` in ASCII digits, a time after it ignored)
+        from ``DATE_MIN`` to the end of next year."""
         value = self.raw.get(field)
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.error(field, Msg("err.reg.date_required"))
             return None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            self.error(field, Msg("err.reg.not_a_date", value=str(value)))
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        else:
+            found = _DATE.fullmatch(str(value).strip())
+            try:
+                if not found:
+                    raise ValueError
+                day = date(*map(int, found.groups()))
+            except ValueError:
+                self.error(field, Msg("err.reg.not_a_date", value=shown(value)))
+                return None
+        if not DATE_MIN <= day <= date_max():
+            self.error(field, Msg("err.reg.date_range", value=day.isoformat(),
+                                  low=DATE_MIN.isoformat(), high=date_max().isoformat()))
             return None
+        return day
 
     def choice(self, field: str, options: Sequence[str]) -> str:
-        v = self.text(field).lower().replace(" ", "_")
+        v = line_text(self.raw.get(field)).lower().replace(" ", "_")
         if v not in options:
-            self.error(field, Msg("err.reg.not_one_of", value=str(self.raw.get(field) or ""),
+            self.error(field, Msg("err.reg.not_one_of", value=shown(self.raw.get(field) or ""),
                                   options=tuple(options)))
         return v
 
     def count(self, field: str) -> int:
+        """A whole number from 0 to the field's limit (``COUNT_MAX`` by default): ASCII
+        digits (``parse_decimal``), no ``1e20``, ``0_5`` or full-width digits."""
         value = self.raw.get(field)
+        high = self.limits.get(field, COUNT_MAX)
         try:
-            x = float(value)
-        except (TypeError, ValueError):
-            self.error(field, Msg("err.not_a_number", value="" if value is None else str(value)))
+            x = decimal(value)
+        except NumberError as exc:
+            self.error(field, exc.args[0])
             return 0
-        if not math.isfinite(x) or x < 0 or x != int(x):
-            self.error(field, Msg("err.reg.not_whole", value=str(value)))
+        if x < 0 or x != int(x):
+            self.error(field, Msg("err.reg.not_whole", value=shown(value)))
+            return 0
+        if x > high:
+            self.error(field, Msg("err.reg.count_max", value=shown(value), max=float(high)))
             return 0
         return int(x)
 
     def yes(self, field: str) -> bool:
-        return self.text(field).lower() in ("1", "true", "ya", "yes", "y", "x")
+        return line_text(self.raw.get(field)).lower() in ("1", "true", "ya", "yes", "y", "x")
 
 
 def folded(value: object) -> str:
@@ -187,6 +231,17 @@ class Registry:
     FIELDS: ClassVar[tuple[Column, ...]]
     LINK_KEYS: ClassVar[tuple[str, ...]] = ()  # the keys registry_links.csv may name
     DEFAULTS: ClassVar[dict[str, str]] = {}  # form defaults (field -> option)
+    # Maximum length of a text field / maximum of a count, where below TEXT_MAX / COUNT_MAX.
+    LIMITS: ClassVar[dict[str, int]] = {}
+
+    def limit(self, field: str) -> int | None:
+        """The maximum of a text field (characters) or a count; None for other fields."""
+        kind = next((t for f, t, _ in self.FIELDS if f == field), None)
+        if kind == "text":
+            return self.LIMITS.get(field, TEXT_MAX)
+        if kind == "int":
+            return self.LIMITS.get(field, COUNT_MAX)
+        return None
 
     @property
     def date_fields(self) -> set[str]:
@@ -207,19 +262,24 @@ class Registry:
 
     def validate(self, rows: Sequence[Mapping[str, object]], area: Area,
                  existing_keys: set[tuple] = frozenset(), first_row: int = 2,
-                 form: bool = False) -> list[dict]:
+                 form: bool = False, row_numbers: Sequence[int] | None = None) -> list[dict]:
         """Clean rows, or RegistryError listing every problem, duplicates included. ``form``:
-        the row was typed into a form, so the messages name no row number."""
+        the row was typed into a form, so the messages name no row number. ``row_numbers``:
+        each row's number in its sheet (default: consecutive from ``first_row``)."""
         errors: list[str] = []
         out: list[dict] = []
         seen: dict[tuple, int] = {}
-        for n, raw in enumerate(rows, start=first_row):
+        numbers = row_numbers or range(first_row, first_row + len(rows))
+        for n, raw in zip(numbers, rows):
             where = None if form else n
             before = len(errors)
-            row = self.clean(Row(raw, where, errors), area)
+            row = self.clean(Row(raw, where, errors, self.LIMITS), area)
             if len(errors) > before:
                 continue
             key = self.key(row)
+            if len("|".join(map(str, key))) > KEY_MAX:
+                errors.append(at_row(where, Msg("err.reg.key_too_long", max=KEY_MAX)))
+                continue
             if key in seen:
                 errors.append(at_row(where, Msg("err.reg.duplicate_of", first=seen[key],
                                                 entry=", ".join(map(str, key)))))
