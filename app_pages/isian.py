@@ -60,9 +60,15 @@ widgets.table(table, key="entry_table", height=260)
 if not qids:
     st.stop()
 
+# The labels carry each question's state, which changes on save; a changed label makes a new
+# widget, so the question in hand is remembered apart and stays chosen.
+LAST = f"entry_q_last_{info.id}"
 qid = st.selectbox(t("col.question"), qids, key=session.lang_key(f"entry_q_{info.id}"),
+                   index=qids.index(st.session_state[LAST])
+                   if st.session_state.get(LAST) in qids else 0,
                    format_func=lambda q: f"{STATUS[items[q].problem][:1]} {q} · "
                                          f"{fw.questions[q].text[:90]}")
+st.session_state[LAST] = qid
 q = fw.questions[qid]
 state = states.get(qid)
 st.markdown(f"**{qid}** — {q.text}")
