@@ -74,6 +74,11 @@ def test_agency_answers_its_own_questions(app_factory, seeded_sqlite_url):
     table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
     row = table[table["ID"] == qid].iloc[0]
     assert row["Kredit"] == 0.5 and "belum dijawab" not in row["Status"]
+    # its label changed (○ → !), the question in hand did not: an upload now goes to it
+    sel = next(s for s in at.selectbox if s.key.startswith("entry_q_"))
+    assert sel.value == qid and not sel.options[sel.index].startswith("○")
+    assert any(u.key.startswith("entry_upload_") and f"_{qid}_" in u.key
+               for u in at.get("file_uploader"))
 
 
 def test_submit_is_refused_while_incomplete(app_factory, seeded_sqlite_url):
