@@ -9,7 +9,7 @@ import streamlit as st
 from kla.domain.framework import STAGES, get_framework
 from kla.domain.numbers import NumberError, parse_decimal
 from kla.i18n import fmt_num, fmt_short
-from kla.services import answers, workflow
+from kla.services import workflow
 from kla.services.answers import Conflict
 from kla.services.permissions import PermissionDenied
 from kla.web import cache, session, widgets
@@ -148,15 +148,19 @@ for f in [f for f in files if f["question_id"] == qid]:
                      icon=":material/description:"):
         st.caption(t("verify.uploaded", by=widgets.plain(f["uploaded_by"]),
                      at=widgets.when(f["uploaded_at"])))
-        name, mime, data = answers.read_evidence(engine, who, f["id"])
-        if mime == "application/pdf":
-            st.pdf(data, height=520)
-        elif mime.startswith("image/"):
-            st.image(data, caption=name)
+        # the browser fetches the file from our /evidence route (this signed-in browser
+        # only, checked by the service again), never through Streamlit's /media
+        view = session.evidence_url(f["id"])
+        mime = f["media_type"]
+        if view and view.startswith("http") and mime == "application/pdf":
+            st.pdf(view, height=520, key=f"verify_pdf_{f['id']}")
+        elif view and view.startswith("http") and mime.startswith("image/"):
+            st.image(view, caption=f["name"])
         else:
             st.caption(t("verify.no_preview"))
-        st.download_button(t("verify.download_file"), data, file_name=name, mime=mime,
-                           key=f"verify_dl_{f['id']}", icon=":material/download:")
+        url = session.evidence_url(f["id"], download=True)
+        st.link_button(t("verify.download_file"), url or "#", disabled=url is None,
+                       key=f"verify_dl_{f['id']}", icon=":material/download:")
 if not counts.get(qid):
     st.caption(t("verify.no_files"))
 

@@ -310,11 +310,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from streamlit.web import cli as stcli
+    """app.py behind the evidence gate (kla.web.server), with streamlit's own options."""
+    from kla.web.server import run
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *args.streamlit_args]
-    sys.exit(stcli.main())
+    run(args.streamlit_args)
 
 
 def _safe_url(url: str) -> str:

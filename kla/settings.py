@@ -11,6 +11,9 @@
 - ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
 - ``KLA_TIMEZONE``: the IANA time zone every time and deadline is shown in (default
   ``Asia/Jakarta``, WIB; ``Asia/Makassar`` WITA, ``Asia/Jayapura`` WIT). The store keeps UTC.
+- ``KLA_SECRET_KEY``: the key that signs evidence links (``kla.web.evidence_access``); unset,
+  a random key per process (links end with the process, as the sessions do). Several
+  replicas behind one address need the same value.
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -21,7 +24,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
     frameworks_dir: Path = PROJECT_DIR / "indicators"
     timezone: str = Field(default="Asia/Jakarta",
                           description="IANA time zone of the times shown (e.g. Asia/Makassar)")
+    secret_key: SecretStr = Field(default=SecretStr(""),
+                                  description="signs evidence links (unset: random per process)")
 
     @field_validator("database_url")
     @classmethod

@@ -3,6 +3,8 @@ store: they get the engine here and pass ``actor()`` to the services, which deci
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -10,6 +12,7 @@ from kla.i18n import DEFAULT_LANG, LANGS, describe, lang_from_locale
 from kla.i18n import t as _t
 from kla.services import users
 from kla.services.permissions import Actor, allowed
+from kla.web import evidence_access
 
 
 def engine() -> Engine:
@@ -68,7 +71,52 @@ def current_actor() -> Actor | None:
             username = None
     found = users.get_actor(engine(), username) if username else None
     st.session_state[_ACTOR] = found
+    _note_browser(found)
     return found
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
+
+
+def _browser_cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(evidence_access.COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (bare mode)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _note_browser(found: Actor | None) -> None:
+    """Tell the evidence gate who this session's browser is signed in as (or no longer)."""
+    evidence_access.note_session(_session_id(), _browser_cookie(),
+                                 found.username if found else None)
+
+
+def evidence_url(evidence_id: int, *, download: bool = False) -> str | None:
+    """The URL of an evidence file for the signed-in user in this browser (served by
+    ``kla.web.evidence_access``, never through Streamlit's /media); absolute, as ``st.pdf``
+    and ``st.image`` need. None when this browser has no cookie (nothing could open it)."""
+    who = _actor_now()
+    path = evidence_access.link(evidence_id, who.username, _browser_cookie(),
+                                download=download) if who else None
+    if path is None:
+        return None
+    try:
+        page = st.context.url
+    except Exception:  # noqa: BLE001 - no request context
+        page = None
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}/" if base else "/"
+    if page:
+        parts = urlsplit(page)
+        return f"{parts.scheme}://{parts.netloc}{prefix}{path}"
+    return f"{prefix}{path}"
 
 
 def _actor_now() -> Actor | None:
@@ -100,3 +148,4 @@ def login(username: str) -> None:
 def logout() -> None:
     st.session_state.pop("auth_user", None)
     st.session_state.pop(_ACTOR, None)
+    evidence_access.note_session(_session_id(), None, None)

@@ -118,7 +118,7 @@ def test_a_submitted_assessment_shows_why_instead_of_write_controls(app_factory,
     assert not save_buttons(at)
     assert not at.get("file_uploader")
     assert not [b for b in at.button if b.key.startswith(("entry_del_", "entry_attach"))]
-    assert [b for b in at.get("download_button") if b.key.startswith("entry_dl_")]
+    assert [b for b in at.get("link_button") if b.proto.id and "entry_dl_" in b.proto.id]
     lock = texts(at.info)
     assert "sudah diajukan" in lock and "sampai dikembalikan verifikator" in lock
     assert "koordinator.serang" in lock and "WIB" in lock

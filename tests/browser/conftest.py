@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright wipes test-results/
 SERVER_LOG: dict[str, Path] = {}  # the running app server's log (see app_url)
+SECRET_KEY = "browser-tests-evidence-links"  # the server's KLA_SECRET_KEY (tests sign links)
 # Words of English that must not appear in the Indonesian UI (messages, headers, cells).
 # Streamlit's own uploader text ("Drag and drop file here", "Upload", "Limit … per file") is
 # hard-coded English in its bundle (docs/accessibility.md, stack-notes §1.8): left out.
@@ -76,15 +77,17 @@ def browser_data(seeded_sqlite_copy, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_url(browser_data, tmp_path_factory):
-    """Start `streamlit run app.py` on the seeded database; yield its URL."""
+    """Start the app as `kla run` does (app.py behind the evidence gate, kla.web.server) on
+    the seeded database; yield its URL."""
     url, data_dir = browser_data
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     SERVER_LOG["path"] = log_path
     log = open(log_path, "w")  # noqa: SIM115 - open while the server runs
-    env = {**os.environ, "KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "KLA_DATABASE_URL": url, "KLA_DATA_DIR": str(data_dir),
+           "KLA_SECRET_KEY": SECRET_KEY}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+        [sys.executable, "-m", "kla.cli", "run", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -98,7 +101,7 @@ def app_url(browser_data, tmp_path_factory):
             time.sleep(0.3)
     else:
         proc.terminate()
-        raise RuntimeError(f"streamlit did not start; see {log.name}")
+        raise RuntimeError(f"kla run did not start; see {log.name}")
     yield base
     proc.terminate()
     proc.wait(10)
