@@ -20,6 +20,7 @@ from typing import Any
 from kla.domain.csvtext import CsvTextError, records
 from kla.domain.numbers import NumberError, parse_decimal
 from kla.domain.predicate import NONE, predicate_codes, predicate_rank, tiers
+from kla.domain.text import control_char
 from kla.i18n import Msg
 
 AWARD_YEARS = (2017, 2018, 2019, 2021, 2022, 2023, 2025)  # no ceremony in 2020 and 2024
@@ -105,6 +106,10 @@ class Rejected:
 REQUIRED = ("kab_kota", "province", "award_year", "predicate")
 MAX_ROWS = 20_000  # rows, header included (514 kab/kota × 7 award years is 3,600)
 _YEAR = re.compile(r"[0-9]{4}")
+# The text columns a Result stores, with their maximum length where the store has one
+# (``published_result``: VARCHAR(60), VARCHAR(8); None: TEXT). A longer value or a control
+# character (PostgreSQL refuses NUL) rejects the row.
+STORED_TEXT = {"score_type": 60, "marker": 8, "source": None, "note": None}
 
 
 def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]:
@@ -151,6 +156,10 @@ def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]
             bad.append(Rejected(n, name, f"unknown region '{name}' in {province}" if not codes
                                 else f"ambiguous region '{name}': {', '.join(codes)}"))
             continue
+        problem = _stored_text_problem(row)
+        if problem:
+            bad.append(Rejected(n, name, problem))
+            continue
         score_text = (row.get("score") or "").strip()
         try:
             score = parse_decimal(score_text, 0, 1000) if score_text else None
@@ -161,6 +170,18 @@ def classify(text: str, regions: Regions) -> tuple[list[Result], list[Rejected]]
                          (row.get("score_type") or "").strip(), (row.get("marker") or "").strip(),
                          (row.get("source") or "").strip(), (row.get("note") or "").strip()))
     return _resolve_duplicates(ok, bad)
+
+
+def _stored_text_problem(row: Mapping[str, str]) -> str | None:
+    """Why a row's stored text cannot be stored (too long, a control character), or None."""
+    for column, limit in STORED_TEXT.items():
+        value = (row.get(column) or "").strip()
+        char = control_char(value)
+        if char:
+            return f"control character {char} in {column}"
+        if limit is not None and len(value) > limit:
+            return f"{column} too long ({len(value)} characters; at most {limit})"
+    return None
 
 
 def _resolve_duplicates(ok: list[Result], bad: list[Rejected]

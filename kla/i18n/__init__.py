@@ -92,12 +92,23 @@ def lang_from_locale(locale: str | None) -> str:
 def fmt_num(x: float, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
     """Number in the language's format: ``723,67`` (id), ``723.67`` (en); thousands grouped."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(x, format=pattern, locale=_LOCALE.get(lang, "id_ID"))
+    return _format(x, pattern, lang)
 
 
 def fmt_short(x: float, lang: str = DEFAULT_LANG) -> str:
     """At most two decimals, no trailing zeros: ``0,5``, ``12``, ``1,25``."""
-    return format_decimal(x, format="#,##0.##", locale=_LOCALE.get(lang, "id_ID"))
+    return _format(x, "#,##0.##", lang)
+
+
+def _format(x: float, pattern: str, lang: str) -> str:
+    """``x`` in ``pattern``; a number too large for babel to round (from 1e26: a value typed
+    into a workbook, quoted back in a message) as Python writes it (``1e+26``)."""
+    from decimal import InvalidOperation
+
+    try:
+        return format_decimal(x, format=pattern, locale=_LOCALE.get(lang, "id_ID"))
+    except InvalidOperation:
+        return f"{x:g}"
 
 
 def plotly_separators(lang: str = DEFAULT_LANG) -> str:

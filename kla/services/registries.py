@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
@@ -23,7 +23,12 @@ from kla.domain.registries import (
     validate,
 )
 from kla.i18n import Msg
+from kla.io.excel import XlsxRefused, open_workbook, sheet_rows
 from kla.store.models import Region, RegistryEntry, RegistryTarget, utcnow
+
+# Rows of a registry workbook read, header included (a kab/kota's registry is hundreds of
+# rows); a value below them refuses the workbook, the row named.
+MAX_IMPORT_ROWS = 10_000
 
 __all__ = [
     "add_entries",
@@ -84,12 +89,14 @@ def _key(kind: str, row: dict) -> str:
 
 def add_entries(engine: Engine, actor: Actor, region_kode: str, kind: str, rows: list[dict],
                 *, first_row: int = 2, form: bool = False, is_sample: bool = False,
-                source: str = "form") -> int:
+                source: str = "form", row_numbers: list[int] | None = None) -> int:
     """Validate every row, then insert all in one transaction (with audit) — or nothing.
-    ``form``: one row typed into a form, refused without a row number."""
+    ``form``: one row typed into a form, refused without a row number. ``row_numbers``: each
+    row's number in its sheet (default: consecutive from ``first_row``)."""
     require(actor, "registry.edit", region_kode)
     existing = {key_of(kind, e) for e in _entries(engine, region_kode, kind)}
-    clean = validate(kind, rows, area(engine, region_kode), existing, first_row, form)
+    clean = validate(kind, rows, area(engine, region_kode), existing, first_row, form,
+                     row_numbers)
     with Session(engine) as s:
         now = utcnow()
         for row in clean:
@@ -177,15 +184,24 @@ def template_xlsx(kind: str) -> bytes:
 def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data: bytes,
                 source: str | None = None) -> int:
     """Rows of the first sheet (header in row 1): all-or-nothing, errors with Excel rows and
-    the fields' labels. ``source``: the file's name, shown before every message."""
+    the fields' labels. ``source``: the file's name, shown before every message. The archive
+    is checked before it is parsed and the sheet read with a row cap (``kla.io.excel``:
+    ``open_workbook``, ``sheet_rows``): a zip bomb, data below row ``MAX_IMPORT_ROWS`` or
+    below the sheet's declared dimension is refused or read, never silently dropped."""
     where = source or Msg("err.file.workbook")
     try:
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for bad files
-        raise RegistryError([Msg("err.in_file", source=where,
-                                 problem=Msg("err.file.not_xlsx"))]) from None
-    it = ws.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+        wb = open_workbook(data, data_only=True)
+    except XlsxRefused as exc:
+        raise RegistryError([Msg("err.in_file", source=where, problem=exc.args[0])]) from None
+    try:
+        if not wb.worksheets:
+            raise XlsxRefused(Msg("err.file.not_xlsx"))
+        read = list(sheet_rows(wb.worksheets[0], MAX_IMPORT_ROWS))
+    except XlsxRefused as exc:
+        raise RegistryError([Msg("err.in_file", source=where, problem=exc.args[0])]) from None
+    finally:
+        wb.close()
+    header = [str(h).strip() if h is not None else "" for h in (read[0][1] if read else ())]
     wanted = [f for f, _, _ in FIELDS[kind]]
     missing = [f for f in wanted if f not in header and kind != "ppa_case"]
     if kind == "ppa_case":
@@ -195,11 +211,11 @@ def import_xlsx(engine: Engine, actor: Actor, region_kode: str, kind: str, data:
         raise RegistryError([Msg("err.in_file", source=where, problem=Msg(
             "err.header_missing", columns=tuple(Msg("err.labelled_column", column=f,
                                                     label=Msg(f"reg.f.{f}")) for f in missing)))])
-    rows = [{h: v for h, v in zip(header, values) if h}
-            for values in it if any(v not in (None, "") for v in values)]
+    filled = [(n, values) for n, values in read[1:] if any(v not in (None, "") for v in values)]
+    rows = [{h: v for h, v in zip(header, values) if h} for _, values in filled]
     try:
         return add_entries(engine, actor, region_kode, kind, rows, first_row=2,
-                           source=source or "workbook")
+                           source=source or "workbook", row_numbers=[n for n, _ in filled])
     except RegistryError as exc:
         raise RegistryError([Msg("err.in_file", source=where, problem=e)
                              for e in exc.errors]) from None

@@ -67,12 +67,13 @@ def _registry(kind: str) -> Registry:
 
 def validate(kind: str, rows: Sequence[Mapping[str, object]], area: Area,
              existing_keys: set[tuple] = frozenset(), first_row: int = 2,
-             form: bool = False) -> list[dict]:
+             form: bool = False, row_numbers: Sequence[int] | None = None) -> list[dict]:
     """Check rows of registry ``kind`` for kab/kota ``area``; clean rows or RegistryError.
 
-    Row numbers start at ``first_row`` (2 = the first data row under a header row); a row
-    typed into a form (``form``) is refused without a row number, its fields named."""
-    return _registry(kind).validate(rows, area, existing_keys, first_row, form)
+    Row numbers start at ``first_row`` (2 = the first data row under a header row), or are
+    ``row_numbers`` (each row's number in its sheet, blank rows skipped); a row typed into a
+    form (``form``) is refused without a row number, its fields named."""
+    return _registry(kind).validate(rows, area, existing_keys, first_row, form, row_numbers)
 
 
 def key_of(kind: str, row: Mapping[str, object]) -> tuple:

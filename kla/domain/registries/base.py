@@ -101,9 +101,14 @@ class Row:
         self.raw, self.row, self.errors = raw, row, errors
         self.limits = limits or {}
         self._reported: set[str] = set()
+        self._refused: set[str] = set()  # fields whose value ``text`` refused
 
     def error(self, field: str | None, message: Msg) -> None:
-        """Record a problem of ``field`` (None: of the row as a whole)."""
+        """Record a problem of ``field`` (None: of the row as a whole). A field whose value
+        was refused (too long, a control character) has that one problem: the later checks
+        saw "" and would call it missing."""
+        if field in self._refused:
+            return
         msg = at_field(self.row, field, message) if field else at_row(self.row, message)
         if msg not in self._reported:
             self._reported.add(msg)
@@ -117,6 +122,7 @@ class Row:
         problem = text_problem(value, self.limits.get(field, TEXT_MAX))
         if problem is not None:
             self.error(field, problem)
+            self._refused.add(field)
             return ""
         return value
 
