@@ -79,6 +79,9 @@ class PpaCase(Registry):
                 if not ref:
                     row.error("case_ref", Msg("err.reg.case_ref_pattern", max=CASE_REF_MAX,
                                               digits=CASE_REF_DIGITS))
+                elif (problem := personal_data(ref)) is not None:  # as stored: upper case
+                    row.error("case_ref", problem)
+                    ref = ""
         category = age_band = sex = ""
         if "category" not in refused:
             category = row.choice("category", CASE_CATEGORIES)
