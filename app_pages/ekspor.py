@@ -43,10 +43,13 @@ with c3.container(border=True):
         buf = io.BytesIO()
         with st.spinner(t("export.working")):
             summary = exports.export_zip(engine, who, info, buf)
-        st.session_state["export_zip_file"] = (info.id, buf.getvalue(), summary["files"])
+        st.session_state["export_zip_file"] = (info.id, buf.getvalue(), summary["files"],
+                                               len(summary["missing"]))
     made = st.session_state.get("export_zip_file")
     if made and made[0] == info.id:
         st.caption(t("export.zip_files", n=made[2]))
+        if made[3]:  # rows whose files are gone from the store: listed in the index
+            st.warning(t("export.zip_missing", n=made[3]), icon=":material/report:")
         st.download_button(t("export.download"), made[1], file_name=f"{stem}-dossier.zip",
                            mime="application/zip", key="export_zip", icon=":material/download:")
 

@@ -137,10 +137,13 @@ for f in mine_files:
     size = f"{f['size'] / 1024:.0f} KB" if f["size"] >= 1024 else f"{f['size']} B"
     c1.markdown(f":material/description: {plain(f['name'])} · {size} · {plain(f['uploaded_by'])} · "
                 f"{widgets.when(f['uploaded_at'])} · `{f['sha256'][:12]}`")
-    # served by our /evidence route to this signed-in browser only, never through /media
-    url = session.evidence_url(f["id"], download=True)
-    c2.link_button(t("entry.download"), url or "#", disabled=url is None,
-                   key=f"entry_dl_{f['id']}", icon=":material/download:")
+    if f["missing"]:  # the row is there, its bytes are not (e.g. restored without them)
+        st.warning(t("err.evidence_missing", name=plain(f["name"])), icon=":material/report:")
+    else:
+        # served by our /evidence route to this signed-in browser only, never through /media
+        url = session.evidence_url(f["id"], download=True)
+        c2.link_button(t("entry.download"), url or "#", disabled=url is None,
+                       key=f"entry_dl_{f['id']}", icon=":material/download:")
     if q_lock:
         continue
     if st.session_state.get(DELETING) != f["id"]:

@@ -148,6 +148,10 @@ for f in [f for f in files if f["question_id"] == qid]:
                      icon=":material/description:"):
         st.caption(t("verify.uploaded", by=widgets.plain(f["uploaded_by"]),
                      at=widgets.when(f["uploaded_at"])))
+        if f["missing"]:  # the row is there, its bytes are not (e.g. restored without them)
+            st.warning(t("err.evidence_missing", name=widgets.plain(f["name"])),
+                       icon=":material/report:")
+            continue
         # the browser fetches the file from our /evidence route (this signed-in browser
         # only, checked by the service again), never through Streamlit's /media
         view = session.evidence_url(f["id"])

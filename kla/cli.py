@@ -8,6 +8,8 @@
     kla import xlsx FILE --region KODE --year Y --stage S
     kla user add USERNAME --role ROLE [--region KODE] [--agency NAME …] [--password-stdin]
     kla user list
+    kla backup OUT.zip
+    kla restore IN.zip [--force]
     kla init
     kla demo
     kla run [streamlit options …]
@@ -31,6 +33,7 @@ from kla.domain.workflow import ROLES, STAGES
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
+EXIT_RESTORE_DIFFERS = 4  # `kla restore`: restored, but a check differs from the manifest
 
 
 class CliError(Exception):
@@ -150,6 +153,10 @@ def cmd_export(args: argparse.Namespace) -> None:
     if args.kind == "zip":
         summary = exports.export_zip(_engine(), _actor(args), info, out)
         print(f"{out}: {summary['files']} evidence files, {summary['bytes']} bytes")
+        if summary["missing"]:
+            print(f"warning: {len(summary['missing'])} evidence files are missing from storage "
+                  f"(listed in index.xlsx, sheet 'Berkas hilang'): "
+                  f"{', '.join(summary['missing'])}", file=sys.stderr)
         return
     data = (exports.export_xlsx(_engine(), _actor(args), info) if args.kind == "xlsx"
             else exports.export_pdf(_engine(), _actor(args), info, args.lang))
@@ -226,6 +233,49 @@ def cmd_import_results(args: argparse.Namespace) -> None:
         print(f"  {n:>3} × {reason}")
     for r in report.rejected:
         print(f"  row {r.row}: {r.kab_kota}: {r.reason}")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from kla.services import backup
+    from kla.settings import get_settings
+
+    print(f"database: {_safe_url(get_settings().url)}", file=sys.stderr)
+    try:
+        report = backup.backup(_engine(), _actor(args), Path(args.out))
+    except ValueError as exc:  # refused, or a database tool failed: no archive written
+        raise CliError(str(exc)) from None
+    print(f"{report.path}: {report.kind} database (schema {report.revision}), "
+          f"{report.assessments} assessments, {report.files} evidence files, "
+          f"{report.bytes} bytes")
+    for m in report.missing:
+        print(f"warning: evidence file {m['storage_key']} ({m['reason']}) is referred to by "
+              f"the database but not in the archive", file=sys.stderr)
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from kla.services import backup
+    from kla.settings import get_settings
+
+    print(f"database: {_safe_url(get_settings().url)}", file=sys.stderr)
+    try:
+        report = backup.restore(_engine(), _actor(args), Path(args.archive), force=args.force)
+    except ValueError as exc:  # a bad archive or a refusal: nothing was changed
+        raise CliError(str(exc)) from None
+    upgraded = f", schema upgraded from {report.upgraded_from}" if report.upgraded_from else ""
+    print(f"{args.archive}: {report.kind} database of {report.created_at} restored{upgraded}; "
+          f"{report.assessments} assessments, {report.files} evidence files "
+          f"({report.files_written} written)")
+    if report.missing_before:
+        keys = ", ".join(m["storage_key"] for m in report.missing_before)
+        print(f"warning: {len(report.missing_before)} evidence files were already missing "
+              f"when the backup was taken: {keys}", file=sys.stderr)
+    if report.differences:
+        for d in report.differences:
+            print(f"  {d}", file=sys.stderr)
+        raise CliError(f"restored, but {len(report.differences)} checks differ from the "
+                       f"archive's manifest (listed above)", EXIT_RESTORE_DIFFERS)
+    print("checked: every assessment scores as the manifest says, every evidence file is "
+          "in place")
 
 
 def framework_summary(fw) -> dict:
@@ -397,6 +447,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="act as this local account (its permissions apply); default: the "
                         "system actor")
     s.set_defaults(func=cmd_user)
+
+    s = sub.add_parser("backup", help="archive the database and every evidence file into "
+                                      "one ZIP, consistently while the app runs")
+    s.add_argument("out", metavar="OUT", help="the archive to write (a .zip)")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (an admin); default: the system actor")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="restore a `kla backup` archive (verified first); "
+                                       "SQLite: stop the app first")
+    s.add_argument("archive", metavar="IN", help="the archive to restore (a .zip)")
+    s.add_argument("--force", action="store_true",
+                   help="replace a database that already holds data")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (an admin); default: the system actor")
+    s.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
     s.set_defaults(func=cmd_init)

@@ -3,8 +3,10 @@
 Layout inside the ZIP::
 
     <NN block code - block name>/<indicator code - indicator name>/<question id>/<file name>
-    index.xlsx   one row per file (sheet "Berkas") and a summary sheet "Ringkasan"
-    index.csv    the same rows, UTF-8 with BOM
+    index.xlsx   one row per file (sheet "Berkas") and a summary sheet "Ringkasan"; files whose
+                 bytes are gone from the store (``missing``) are listed on a sheet
+                 "Berkas hilang" ("berkas hilang dari penyimpanan") instead of failing the export
+    index.csv    the rows of "Berkas", UTF-8 with BOM
 
 Pure apart from reading the evidence files and writing ``out``.
 """
@@ -40,6 +42,10 @@ WINDOWS_RESERVED = frozenset(
 _INVALID = re.compile(r'[<>:"|?*/\\]')  # Windows-invalid characters and path separators
 _DOTS = re.compile(r"\.{2,}")
 _EXT = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+MISSING_SHEET = "Berkas hilang"
+MISSING_NOTE = "berkas hilang dari penyimpanan"
+MISSING_HEADER = ("Blok", "Indikator", "ID pertanyaan", "Pertanyaan", "Nama berkas asli",
+                  "SHA-256", "Ukuran (byte)", "Jenis media", "Keterangan")
 INDEX_HEADER = ("Blok", "Nama blok", "Indikator", "Nama indikator", "ID pertanyaan",
                 "Pertanyaan", "Kredit", "Path dalam ZIP", "Nama berkas asli", "SHA-256",
                 "Ukuran (byte)", "Jenis media")
@@ -159,12 +165,25 @@ def _index_rows(fw: Framework, plan: Sequence[tuple[EvidenceFile, str]],
     return rows
 
 
+def _missing_rows(fw: Framework, missing: Sequence[EvidenceFile]) -> list[list[object]]:
+    ordered = sorted(enumerate(missing),
+                     key=lambda p: (fw.questions[p[1].question_id].order, p[0]))
+    rows = []
+    for _, f in ordered:
+        q = fw.questions[f.question_id]
+        rows.append([neutralise(v) for v in (
+            q.block, q.indicator, f.question_id, q.text, f.original_filename, f.sha256,
+            int(f.size), f.media_type, MISSING_NOTE)])
+    return rows
+
+
 def _xlsx_text(value: object) -> object:
     """openpyxl refuses control characters in cells."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _index_xlsx(rows: Sequence[Sequence[object]], summary: Sequence[tuple[str, object]]) -> bytes:
+def _index_xlsx(rows: Sequence[Sequence[object]], summary: Sequence[tuple[str, object]],
+                missing: Sequence[Sequence[object]] = ()) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Berkas"
@@ -179,6 +198,13 @@ def _index_xlsx(rows: Sequence[Sequence[object]], summary: Sequence[tuple[str, o
         info.append([key, _xlsx_text(neutralise(value))])
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 40
+    if missing:
+        gone = wb.create_sheet(MISSING_SHEET)
+        gone.append(list(MISSING_HEADER))
+        for row in missing:
+            gone.append([_xlsx_text(v) for v in row])
+        for col, width in zip("ABCDEFGHI", (6, 9, 14, 60, 40, 66, 12, 20, 32)):
+            gone.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -206,18 +232,26 @@ def _write_zip(target: BinaryIO, plan: Sequence[tuple[EvidenceFile, str]], xlsx:
 
 def build_dossier_zip(fw: Framework, *, region_kode: str, region_nama: str, year: int,
                       stage: str, answers: dict[str, float], files: list[EvidenceFile],
-                      out: str | os.PathLike[str] | BinaryIO) -> dict:
+                      out: str | os.PathLike[str] | BinaryIO,
+                      missing: Sequence[EvidenceFile] = ()) -> dict:
     """Write the evidence ZIP to ``out`` (a path, written atomically, or a binary file
-    object). Raises FileNotFoundError naming the question and file when a file is missing.
-    Returns {"files": n, "bytes": total size of the evidence files}."""
+    object). ``missing``: files known to be gone from the store, listed in the index (sheet
+    "Berkas hilang") instead of packed. Raises FileNotFoundError naming the question and file
+    when a file of ``files`` is missing. Returns {"files": n, "bytes": total size of the
+    evidence files packed}."""
     plan = _plan(fw, files)
+    for f in missing:
+        if f.question_id not in fw.questions:
+            raise ValueError(f"unknown question id '{f.question_id}' for "
+                             f"'{f.original_filename}' in framework {fw.code}")
     rows = _index_rows(fw, plan, answers)
     total = sum(int(f.size) for f in files)
     summary = [("Wilayah", region_nama), ("Kode wilayah", region_kode), ("Tahun", year),
                ("Tahap", stage), ("Instrumen", fw.code), ("Jumlah berkas", len(plan)),
-               ("Total ukuran (byte)", total),
+               ("Total ukuran (byte)", total), ("Berkas hilang", len(missing)),
                ("Dibuat pada", datetime.now().isoformat(timespec="seconds"))]
-    xlsx, csv_data = _index_xlsx(rows, summary), _index_csv(rows)
+    xlsx = _index_xlsx(rows, summary, _missing_rows(fw, missing))
+    csv_data = _index_csv(rows)
     if not isinstance(out, (str, os.PathLike)):
         _write_zip(out, plan, xlsx, csv_data)
     else:

@@ -28,9 +28,15 @@ from kla.services.permissions import (
     visible,
 )
 from kla.settings import get_settings
-from kla.store.evidence import EvidenceError, LocalStore, check_upload, display_name  # noqa: F401
+from kla.store.evidence import EvidenceError, LocalStore, check_upload, display_name
 from kla.store.models import Answer, Assessment, Assignment, Evidence, Question, utcnow
 from kla.store.models import Framework as FrameworkRow
+
+
+class EvidenceMissing(Refusal):
+    """The evidence row is there but its file is gone from the store (a database restored
+    without its evidence files, a damaged disk): there is nothing to read. Pages show it as
+    "berkas hilang dari penyimpanan" (``list_evidence`` marks such files ``missing``)."""
 
 
 class Conflict(Exception):
@@ -289,6 +295,12 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                                              Evidence.sha256 == sha,
                                              Evidence.deleted_at.is_(None))).scalars().first()
         if same is not None:  # e.g. a second click on "Lampirkan"
+            store = files or evidence_store()
+            if not _stored(store, same.storage_key):  # its file was gone: it comes back
+                store.put(data)
+                a.updated_at = utcnow()  # the pages' caches see it again
+                s.add(a)
+                s.commit()
             return {"id": same.id, "sha256": sha, "new_file": False,
                     "media_type": same.media_type, "name": same.original_filename,
                     "duplicate": True}
@@ -309,19 +321,31 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                 "media_type": mime, "name": shown, "duplicate": False}
 
 
+def _stored(store: LocalStore, key: str) -> bool:
+    """The file of ``key`` is in the store."""
+    try:
+        return store.path(key).is_file()
+    except EvidenceError:  # a key that points outside the store
+        return False
+
+
 def list_evidence(engine: Engine, actor: Actor, assessment_id: int,
                   include_deleted: bool = False) -> list[dict]:
+    """The files of an assessment; ``missing`` is True for a file whose row is there but
+    whose bytes are gone from the store (``read_evidence`` raises ``EvidenceMissing``)."""
     stmt = (select(Evidence, Question.qid).join(Answer, Answer.id == Evidence.answer_id)
             .join(Question, Question.id == Answer.question_id)
             .where(Answer.assessment_id == assessment_id).order_by(Evidence.id))
     if not include_deleted:
         stmt = stmt.where(Evidence.deleted_at.is_(None))
+    store = evidence_store()
     with Session(engine) as s:
         require_assessment(s, actor, assessment_id)
         return [{"id": e.id, "question_id": qid, "name": e.original_filename, "sha256": e.sha256,
                  "size": e.size, "media_type": e.media_type, "storage_key": e.storage_key,
                  "uploaded_by": e.uploaded_by, "uploaded_at": e.uploaded_at,
-                 "deleted_at": e.deleted_at, "deleted_by": e.deleted_by}
+                 "deleted_at": e.deleted_at, "deleted_by": e.deleted_by,
+                 "missing": not _stored(store, e.storage_key)}
                 for e, qid in s.exec(stmt).all()]
 
 
@@ -351,7 +375,8 @@ def delete_evidence(engine: Engine, actor: Actor, evidence_id: int) -> None:
 
 
 def read_evidence(engine: Engine, actor: Actor, evidence_id: int) -> tuple[str, str, bytes]:
-    """(name, media type, bytes) of a file the actor may see."""
+    """(name, media type, bytes) of a file the actor may see. ``EvidenceMissing`` when its
+    bytes are gone from the store."""
     with Session(engine) as s:
         row = s.exec(select(Evidence, Assessment.region_kode)
                      .join(Answer, Answer.id == Evidence.answer_id)
@@ -360,4 +385,8 @@ def read_evidence(engine: Engine, actor: Actor, evidence_id: int) -> tuple[str, 
         if row is None or not visible(actor).allows(row[1]):  # no existence oracle
             raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
         ev, _region = row
-    return ev.original_filename, ev.media_type, evidence_store().read(ev.storage_key)
+    try:
+        data = evidence_store().read(ev.storage_key)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, EvidenceError):
+        raise EvidenceMissing(Msg("err.evidence_missing", name=ev.original_filename)) from None
+    return ev.original_filename, ev.media_type, data

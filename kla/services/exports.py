@@ -121,17 +121,24 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
 
 def export_zip(engine: Engine, actor: Actor, info: AssessmentInfo,
                out: str | Path | BinaryIO) -> dict:
+    """The evidence dossier ZIP. A file whose bytes are gone from the store (a database
+    restored without its evidence) does not fail the export: it is listed in the index
+    (sheet "Berkas hilang") and in the result's ``missing`` (file names)."""
     require_visible(actor, info.region_kode)
     fw = get_framework(info.framework)
     ev_store = evidence_store()
-    files = [EvidenceFile(e["question_id"], e["name"], e["sha256"], e["size"],
-                          e["media_type"], ev_store.path(e["storage_key"]))
-             for e in list_evidence(engine, actor, info.id)]
+    files, missing = [], []
+    for e in list_evidence(engine, actor, info.id):
+        path = None if e["missing"] else ev_store.path(e["storage_key"])
+        f = EvidenceFile(e["question_id"], e["name"], e["sha256"], e["size"], e["media_type"],
+                         path if path is not None else Path(e["storage_key"]))
+        (missing if path is None else files).append(f)
     answers = answer_details(engine, actor, info.id).credits
-    return build_dossier_zip(fw, region_kode=info.region_kode,
-                             region_nama=_region_name(engine, info.region_kode), year=info.year,
-                             stage=info.stage, answers=answers,
-                             files=files, out=out)
+    summary = build_dossier_zip(fw, region_kode=info.region_kode,
+                                region_nama=_region_name(engine, info.region_kode),
+                                year=info.year, stage=info.stage, answers=answers,
+                                files=files, out=out, missing=missing)
+    return {**summary, "missing": [f.original_filename for f in missing]}
 
 
 def export_pdf(engine: Engine, actor: Actor, info: AssessmentInfo, lang: str = "id") -> bytes:

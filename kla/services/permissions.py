@@ -104,6 +104,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "audit.read": ("admin", "coordinator", "verifier"),
     "user.manage": ("admin",),  # add, deactivate, change role/scope
     "results.import": ("admin",),  # published award results (national reference)
+    "backup.make": ("admin",),  # the whole database and every evidence file, into one archive
+    "backup.restore": ("admin",),  # replaces the whole database
 }
 
 

@@ -34,6 +34,7 @@ from kla.services import (
     answers,
     assessments,
     audit,
+    backup,
     demo,
     exports,
     planning,
@@ -118,10 +119,12 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "assessments.save_assessment": ADMIN_ONLY,
     "demo.load_demo": ADMIN_ONLY,
     "demo.load_registry_samples": ADMIN_ONLY,
+    "backup.restore": ADMIN_ONLY,
 }
 ANSWER_WRITES = {"answers.save_answer", "answers.add_evidence", "answers.delete_evidence",
                  "exports.import_xlsx"}
-NATIONAL = {"results.import_results", "demo.load_demo", "demo.load_registry_samples"}
+NATIONAL = {"results.import_results", "demo.load_demo", "demo.load_registry_samples",
+            "backup.restore"}
 NOT_AUDITED = {
     "assessments.save_assessment",  # the bulk writer of sample data and the bench: no audit row
     "results.import_results",  # the shipped file again: nothing changes, nothing to record
@@ -395,6 +398,13 @@ def _load_registry_samples(w: World, actor: Actor, scope: str) -> Call:
     return lambda: demo.load_registry_samples(w.engine, actor)
 
 
+def _restore(w: World, actor: Actor, scope: str) -> Call:
+    # a permitted restore stops at the archive check (ValueError): the world stays as it is
+    path = get_settings().data_dir / "not-an-archive.zip"
+    path.write_bytes(b"not an archive")
+    return lambda: backup.restore(w.engine, actor, path)
+
+
 SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "answers.save_answer": _save_answer,
     "answers.add_evidence": _add_evidence,
@@ -425,6 +435,7 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "assessments.save_assessment": _save_assessment,
     "demo.load_demo": _load_demo,
     "demo.load_registry_samples": _load_registry_samples,
+    "backup.restore": _restore,
 }
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every
@@ -448,7 +459,8 @@ def outcome(call: Call) -> tuple[str, Exception | None]:
 
 
 # services that check a permission but only read
-READ_CHECKS = {"users.list_users", "audit.audit_frame"}
+READ_CHECKS = {"users.list_users", "audit.audit_frame",
+               "backup.backup"}  # reads the database (writes an archive file, not the store)
 
 
 def _checking_services() -> set[str]:
