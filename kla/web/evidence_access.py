@@ -242,8 +242,8 @@ class EvidenceGate:
             return
         try:
             found = await run_in_threadpool(_read, evidence_id, user)
-        except PermissionError:  # the service's PermissionDenied: not visible, or gone
-            found = None
+        except (PermissionError, ValueError):  # PermissionDenied: not visible, or deleted;
+            found = None  # EvidenceMissing (a Refusal): the row is there, its file is not
         if found is None:
             await _plain(404, b"Not found")(scope, receive, send)
             return
