@@ -190,7 +190,7 @@ def show_flash() -> None:
     else:
         icon = ":material/check:"
     if message:
-        st.toast(message, icon=icon)
+        st.toast(message, icon=icon, duration="long")  # 10 s: time to read it
 
 
 def sample_badge() -> None:
