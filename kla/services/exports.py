@@ -119,16 +119,29 @@ def import_xlsx(engine: Engine, actor: Actor, info: AssessmentInfo, data: bytes,
     return {"changed": len(changed), "unchanged": len(rows) - len(changed)}
 
 
+def evidence_source(engine: Engine, actor: Actor, info: AssessmentInfo) -> int:
+    """The assessment whose files are the evidence of ``info``: itself for the
+    self-assessment (EM); for a verification stage (VA, VL, FINAL), which holds credits but no
+    files, the city's self-assessment of that year — the files the verifier judged."""
+    if info.stage == "EM":
+        return info.id
+    try:
+        return find_assessment(engine, actor, info.region_kode, info.year, "EM").id
+    except ValueError:  # no self-assessment in the app (an imported stage): no files
+        return info.id
+
+
 def export_zip(engine: Engine, actor: Actor, info: AssessmentInfo,
                out: str | Path | BinaryIO) -> dict:
-    """The evidence dossier ZIP. A file whose bytes are gone from the store (a database
+    """The evidence dossier ZIP: the stage's credits with the city's files
+    (``evidence_source``). A file whose bytes are gone from the store (a database
     restored without its evidence) does not fail the export: it is listed in the index
     (sheet "Berkas hilang") and in the result's ``missing`` (file names)."""
     require_visible(actor, info.region_kode)
     fw = get_framework(info.framework)
     ev_store = evidence_store()
     files, missing = [], []
-    for e in list_evidence(engine, actor, info.id):
+    for e in list_evidence(engine, actor, evidence_source(engine, actor, info)):
         path = None if e["missing"] else ev_store.path(e["storage_key"])
         f = EvidenceFile(e["question_id"], e["name"], e["sha256"], e["size"], e["media_type"],
                          path if path is not None else Path(e["storage_key"]))
@@ -146,8 +159,13 @@ def export_pdf(engine: Engine, actor: Actor, info: AssessmentInfo, lang: str = "
     fw = get_framework(info.framework)
     details = answer_details(engine, actor, info.id)
     result = score(fw, details.credits)
-    gaps = gap_rows(fw, details.credits, result, details.notes,
-                    details.evidence if details.has_evidence else None, lang)
+    source = evidence_source(engine, actor, info)
+    if source != info.id:  # a verification stage: the city's files, as the verifier saw them
+        claim = answer_details(engine, actor, source)
+        evidence = claim.evidence if claim.has_evidence else None
+    else:
+        evidence = details.evidence if details.has_evidence else None
+    gaps = gap_rows(fw, details.credits, result, details.notes, evidence, lang)
     missing = [{"question_id": i.question_id, "agency": "; ".join(i.agencies),
                 "problem": i.problem}  # a completeness code: the report names it in ``lang``
                for i in completeness(engine, actor, info.id) if i.problem]

@@ -289,7 +289,7 @@ def test_submission_journey(browser, app_url, serang_2024, tmp_path):
         .get_by_role("img").first
     expect(image).to_be_visible()
     assert image.evaluate("i => i.naturalWidth") == 480
-    verifier.get_by_text("disesuaikan", exact=True).click()
+    verifier.get_by_test_id("stRadioGroup").get_by_text("disesuaikan", exact=True).click()
     verifier.get_by_role("textbox", name="Kredit (0–1, untuk disesuaikan)", exact=True).fill("0,4")
     verifier.get_by_role("textbox", name="Alasan (wajib untuk sesuaikan/tolak)", exact=True).fill(ADJUST_REASON)
     click(verifier, "Simpan keputusan")
@@ -298,7 +298,7 @@ def test_submission_journey(browser, app_url, serang_2024, tmp_path):
     step("verifier-adjusted", verifier)
 
     pick(verifier, "Pertanyaan yang ditinjau", f"{REJECTED} ·")
-    verifier.get_by_text("ditolak", exact=True).click()
+    verifier.get_by_test_id("stRadioGroup").get_by_text("ditolak", exact=True).click()
     verifier.get_by_role("textbox", name="Alasan (wajib untuk sesuaikan/tolak)", exact=True).fill(REASON)
     click(verifier, "Simpan keputusan")
     toast(verifier, f"Keputusan untuk {REJECTED} disimpan.")
@@ -359,7 +359,7 @@ def test_submission_journey(browser, app_url, serang_2024, tmp_path):
     pick(verifier, "Pertanyaan yang ditinjau", f"{REJECTED} ·")
     expect(verifier.get_by_text("kredit kota 1 · kredit tahap ini 0", exact=False)) \
         .to_be_visible()
-    verifier.get_by_text("diterima", exact=True).click()
+    verifier.get_by_test_id("stRadioGroup").get_by_text("diterima", exact=True).click()
     click(verifier, "Simpan keputusan")
     toast(verifier, f"Keputusan untuk {REJECTED} disimpan.")
     expect(verifier.get_by_text("kredit kota 1 · kredit tahap ini 1", exact=False)) \

@@ -60,3 +60,28 @@ def test_pdf_says_attached_for_a_question_with_evidence(engine):
     assert "bukti dukung belum diunggah" in gaps["1.P2e"]
     assert "terlampir" not in gaps["1.P2e"]
     assert "bukti dukung belum diunggah" in missing["1.P2e"]
+
+
+def test_a_verification_stage_exports_the_citys_files(engine):
+    """FINAL holds credits, not files: its dossier and report carry the files of the city's
+    self-assessment (what the verifier judged), with the stage's credits."""
+    import zipfile
+
+    fw = get_framework()
+    year = 2062
+    answers = {**dict.fromkeys(fw.questions, 1.0), "1.P1": 0.5}
+    em = save_assessment(engine, SYSTEM, region_kode="36.73", year=year, stage="EM",
+                         answers=answers, framework=fw, status="draft")
+    ans.add_evidence(engine, ADMIN, em, "1.P1", "perda-kla.pdf", PDF)
+    save_assessment(engine, SYSTEM, region_kode="36.73", year=year, stage="FINAL",
+                    answers={**answers, "1.P1": 0.25}, framework=fw, status="final")
+    info = exports.find_assessment(engine, SYSTEM, "36.73", year, "FINAL")
+    buf = io.BytesIO()
+    summary = exports.export_zip(engine, SYSTEM, info, buf)
+    names = zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()
+    assert summary["files"] == 1
+    assert [n.rsplit("/", 1)[1] for n in names if "/1.P1/" in n] == ["perda-kla.pdf"]
+    data = exports.export_pdf(engine, SYSTEM, info)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    gaps = rows_of(text.split("Kesenjangan terbesar", 1)[1].split("Bukti yang belum lengkap")[0])
+    assert "1 berkas bukti terlampir" in gaps["1.P1"]
