@@ -52,7 +52,8 @@ table = pd.DataFrame({
     t("col.credit"): [states[q].credit if q in states else None for q in qids],
     t("entry.evidence"): [counts.get(q, 0) for q in qids],
     t("common.state"): [STATUS[items[q].problem] for q in qids],
-    t("entry.verifier"): [f"{t('decision.' + reviews[q]['decision'])}: {reviews[q]['reason']}"
+    t("entry.verifier"): [": ".join(filter(None, (t("decision." + reviews[q]["decision"]),
+                                                  reviews[q]["reason"])))
                           if q in reviews else "" for q in qids],
 })
 st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
