@@ -20,7 +20,7 @@ widgets.header("entry")
 
 info = widgets.pick_assessment("entry", prefer_stage="EM")  # a city account: its editable stage
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 lock = widgets.edit_lock(info)  # why this user cannot change the assessment now (None: may)
 widgets.status_banner(info, lock)
 

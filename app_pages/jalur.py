@@ -18,7 +18,7 @@ widgets.header("path")
 
 info = widgets.pick_assessment("path")
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 result = cache.score(info, version)
 credits = cache.answer_details(info.id, version).credits
 who = session.actor()

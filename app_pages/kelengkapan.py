@@ -20,7 +20,7 @@ widgets.header("complete")
 
 info = widgets.pick_assessment("complete", prefer_stage="EM")
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 lock = widgets.edit_lock(info)  # why the city cannot change (or submit) it now; None: it can
 widgets.status_banner(info, lock)
 agencies = cache.agencies_of(info.region_kode, info.framework, version)

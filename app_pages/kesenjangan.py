@@ -17,7 +17,7 @@ widgets.header("gaps")
 
 info = widgets.pick_assessment("gaps")
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 result = cache.score(info, version)
 details = cache.answer_details(info.id, version)
 

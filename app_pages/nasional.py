@@ -1,8 +1,10 @@
 """Nasional: published KLA results per award year beside the national counts, per province,
 movers, the assessments stored in the app, every row with its source.
 
-One view at a time (lazy tabs): everything is computed once per data version and cached, so a
-rerun draws only the open view.
+One view at a time (lazy tabs): the published views are computed once per version of the
+published results and the app's view once per version of the user's scope (from the stored
+scores), and cached, so a rerun draws only the open view and a saved answer recomputes only
+the app's view.
 """
 
 import pandas as pd
@@ -15,7 +17,7 @@ from kla.web.geo import geojson_url
 
 t, lang = session.t, session.lang()
 widgets.header("results")
-version = cache.data_version()
+version = cache.results_version()  # the published results only: answers do not move it
 overview = cache.national_overview(version)
 if not overview["counts"]:
     st.info(t("results.empty"), icon=":material/info:")
@@ -106,11 +108,12 @@ if tab.open:
         st.caption(t("results.app_caption"))
         if scope:  # the app's assessments are not published: only the user's own scope
             st.caption(t("common.app_scope", region=cache.region_names().get(scope, scope)))
-        summary = cache.app_summary(version)
+        scoped = cache.scope_version()  # the stored scores of the assessments in view
+        summary = cache.app_summary(scoped)
         if not summary:
             st.caption(t("results.app_none"))
         else:
-            st.plotly_chart(cache.figure("national_app", version, lang), config=PLAIN)
+            st.plotly_chart(cache.figure("national_app", scoped, lang), config=PLAIN)
             stored = widgets.labelled(summary, {
                 "year": "common.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
                 "sample": "results.app_sample"})

@@ -9,8 +9,7 @@ from kla.web import cache, session, widgets
 
 t, lang = session.t, session.lang()
 widgets.header("peers")
-version = cache.data_version()
-frame = cache.cached_results(version)
+frame = cache.cached_results(cache.results_version())
 regions = cache.region_names()
 who = session.actor()
 codes = sorted(set(frame["kode"]))
@@ -37,9 +36,10 @@ st.caption(t("peers.rank_caption"))
 st.subheader(t("peers.sources"))
 rows = [{t("common.award_year"): y, t("common.predicate"): t(f"predicate.{p}"),
          t("peers.source"): t("peers.published")} for y, p in b["history"]]
+version = cache.region_version(kode)
 for info in cache.assessments(kode, version):  # the app's own: only within the user's scope
     if info.stage == "FINAL":
-        r = cache.score(info, version)
+        r = cache.stored_score(info, version)
         rows.append({t("common.award_year"): info.year,
                      t("common.predicate"): t(f"predicate.{r.predicate}"),
                      t("peers.source"): t("peers.app") + (f" · {t('common.sample_mark')}"

@@ -14,7 +14,7 @@ t, lang = session.t, session.lang()
 widgets.header("progress")
 
 kode = widgets.pick_region("progress")
-history = cache.city_history(kode, cache.data_version())
+history = cache.city_history(kode, cache.region_version(kode))  # stored scores
 if any(info.is_sample for info, _ in history):
     widgets.sample_badge()
 rows = [row for info, row in history if info.status != "draft"]  # drafts are still in progress

@@ -13,7 +13,7 @@ widgets.header("posisi")
 
 info = widgets.pick_assessment("posisi")
 fw = get_framework(info.framework)
-result = cache.score(info, cache.data_version())
+result = cache.stored_score(info, cache.region_version(info.region_kode))  # the stored score
 
 m1, m2, m3 = st.columns([1, 1.4, 1])  # room for "Belum berpredikat"
 m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)

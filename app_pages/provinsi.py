@@ -12,8 +12,7 @@ from kla.web.geo import geojson_url, without_boundary
 
 t, lang = session.t, session.lang()
 widgets.header("province")
-version = cache.data_version()
-frame = cache.cached_results(version)
+frame = cache.cached_results(cache.results_version())
 regions = cache.region_names()
 provinces = {k: n for k, n in regions.items() if "." not in k}
 who = session.actor()
@@ -23,7 +22,7 @@ prov = st.selectbox(t("province.pick"), options, key="province_pick",
 kabkota = {k: n for k, n in regions.items() if k.count(".") == 1 and k.startswith(prov + ".")}
 rows = frame[frame["kode"].str.startswith(prov + ".")]
 years = sorted(rows["award_year"].unique()) if len(rows) else []
-app = cache.app_scores(version)  # the app's own: the service keeps to the user's scope
+app = cache.app_scores(cache.scope_version())  # the app's own, stored: the user's scope
 app = app[app["region_kode"].str.startswith(prov + ".")]
 if not years and app.empty:
     st.info(t("province.none"), icon=":material/info:")

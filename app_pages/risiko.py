@@ -14,7 +14,7 @@ widgets.header("risiko")
 
 info = widgets.pick_assessment("risk", prefer_stage="EM")
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 result = cache.score(info, version)
 details = cache.answer_details(info.id, version)
 history = cache.city_history(info.region_kode, version)

@@ -17,7 +17,7 @@ widgets.header("sim")
 
 info = widgets.pick_assessment("sim")
 fw = get_framework(info.framework)
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 details = cache.answer_details(info.id, version)
 base = details.credits
 all_changes = st.session_state.setdefault("sim_changes", {})

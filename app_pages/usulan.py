@@ -23,7 +23,7 @@ widgets.header("reg.proposals")
 info = widgets.pick_assessment("prop", prefer_stage="EM")
 fw = get_framework(info.framework)
 engine = session.engine()
-version = cache.data_version()
+version = cache.region_version(info.region_kode)
 credits = cache.answer_details(info.id, version).credits
 props = reg.proposals(engine, who, info.region_kode, framework=fw)
 area = reg.area(engine, info.region_kode)

@@ -20,7 +20,7 @@ widgets.header("verify")
 engine = session.engine()
 
 kode = widgets.pick_region("verify")
-version = cache.data_version()
+version = cache.region_version(kode)
 infos = cache.assessments(kode, version)
 years = sorted({a.year for a in infos}, reverse=True)
 year = st.selectbox(t("common.year"), years, key=f"verify_year_{kode}")
@@ -32,7 +32,8 @@ cols = st.columns(len(STAGES))
 for col, stage in zip(cols, STAGES):
     a = by_stage.get(stage)
     with col.container(border=True):
-        st.metric(t(f"stage.{stage}"), fmt_num(cache.score(a, version).total, lang) if a else "–")
+        st.metric(t(f"stage.{stage}"),
+                  fmt_num(cache.stored_score(a, version).total, lang) if a else "–")
         st.caption(t(f"status.{a.status}") if a else t("verify.not_open"))
 
 

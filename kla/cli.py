@@ -12,6 +12,7 @@
     kla restore IN.zip [--force]
     kla init
     kla demo
+    kla rescore [--check]
     kla run [streamlit options …]
 """
 
@@ -31,6 +32,7 @@ from kla.domain.framework import (
 )
 from kla.domain.workflow import ROLES, STAGES
 
+EXIT_DIFFERS = 1  # `kla rescore --check`: a stored score differs from its answers
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
 EXIT_RESTORE_DIFFERS = 4  # `kla restore`: restored, but a check differs from the manifest
@@ -278,6 +280,25 @@ def cmd_restore(args: argparse.Namespace) -> None:
           "in place")
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Recompute every stored score from the answers (``--check``: change nothing, exit 1
+    when a stored score differs, each such assessment listed)."""
+    from kla.services.scores import rescore
+
+    report = rescore(_engine(), _actor(args), check=args.check)
+    for line in report.unscored:
+        print(f"warning: framework {line}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        for d in report.differences:
+            print(d.line())
+        done = (f"{len(report.differences)} differ" if args.check
+                else f"{len(report.differences)} differed, {report.written} written")
+        print(f"{report.checked} assessments checked: {done}")
+    return EXIT_DIFFERS if args.check and report.differences else 0
+
+
 def framework_summary(fw) -> dict:
     return {
         "code": fw.code, "version": fw.version, "year": fw.year, "name": fw.name_id,
@@ -464,6 +485,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="act as this local account (an admin); default: the system actor")
     s.set_defaults(func=cmd_restore)
 
+    s = sub.add_parser("rescore", help="recompute every stored score from the answers "
+                                       "(--check: change nothing, exit 1 listing differences)")
+    s.add_argument("--check", action="store_true",
+                   help="only compare the stored scores with the answers; exit 1 when any "
+                        "differs")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (an admin); default: the system actor")
+    s.set_defaults(func=cmd_rescore)
+
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
     s.set_defaults(func=cmd_init)
 
@@ -486,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out = extra[0]  # OUT after the options: argparse leaves an optional positional
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    code = 0
     try:
-        args.func(args)
+        code = args.func(args)
     except CliError as exc:
         print(f"kla {args.command}: {exc}", file=sys.stderr)
         return exc.code
@@ -499,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from kla.domain.framework import Framework, get_framework
 from kla.domain.scoring import check_credits
 from kla.domain.text import NOTE_MAX, control_char, note_text
 from kla.i18n import Msg, Refusal
-from kla.services import audit
+from kla.services import audit, scores
 from kla.services.assessments import require_assessment
 from kla.services.permissions import (
     Actor,
@@ -210,6 +210,7 @@ def _write_answer(s: Session, actor: Actor, a: Assessment, question_id: int, qid
         new_version = expected_version + 1
     a.updated_at = now
     s.add(a)
+    scores.touch(s, a.id)  # its stored score is recomputed before this transaction commits
     audit.record(s.connection(), actor, action, "answer", qid, region_kode=a.region_kode,
                  assessment_id=a.id, credit=[old[0], float(credit)], note=[old[1], note],
                  version=[expected_version, new_version], **audit_detail)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy import Engine, and_, case, delete, func, or_, select
 from sqlmodel import Session
 
 from kla.domain.framework import Framework, get_framework
 from kla.domain.scoring import ScoreResult, score, score_matrix
 from kla.i18n import Msg, Refusal
+from kla.services import scores
 from kla.services.permissions import Actor, require, require_visible, visible
-from kla.store.models import STAGES, Answer, Assessment, Question, Region, utcnow
+from kla.store.models import (
+    STAGES,
+    Answer,
+    Assessment,
+    AssessmentScore,
+    Assignment,
+    PublishedResult,
+    Question,
+    Region,
+    utcnow,
+)
 from kla.store.models import Framework as FrameworkRow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,8 +51,6 @@ def data_version(engine: Engine) -> str:
     would cost a tenth of a second per page at national scale). The app never deletes these
     rows without writing another; a deletion made outside the app shows when the caches
     expire (10 minutes)."""
-    from kla.store.models import Assignment, PublishedResult
-
     parts = [select(agg).scalar_subquery()
              for table, stamp in ((Assessment, Assessment.updated_at),
                                   (Assignment, Assignment.updated_at),
@@ -47,6 +59,56 @@ def data_version(engine: Engine) -> str:
     with engine.connect() as conn:  # one round trip
         values = conn.execute(select(*parts)).one()
     return ":".join(str(v) for v in values)
+
+
+def _maxima(conn, *where) -> str:
+    """max(id) and max(updated_at) of the assessments matching ``where`` (one query)."""
+    row = conn.execute(select(func.max(Assessment.id), func.max(Assessment.updated_at))
+                       .where(*where)).one()
+    return f"{row[0]}:{row[1]}"
+
+
+def _in_scope(prefix: str):
+    """``region_kode`` is ``prefix`` or below it, as a range the region index can use (the
+    character after ``.`` is ``/``)."""
+    return or_(Assessment.region_kode == prefix,
+               and_(Assessment.region_kode > prefix + ".", Assessment.region_kode < prefix + "/"))
+
+
+def region_version(engine: Engine, actor: Actor, region_kode: str) -> str:
+    """The cache key of one kab/kota's pages: changes with every write to its assessments
+    (answers, evidence, reviews, stages, statuses, stored scores: each bumps its assessment's
+    ``updated_at``; a new or replaced assessment has a new id) and to its agency assignment,
+    and with nothing written anywhere else: a write in Kota Serang leaves Kota Metro's pages
+    cached. Reads a handful of rows through the region indexes. A region ``actor`` may not see
+    has one constant version (its pages show nothing of it)."""
+    if not visible(actor).allows(region_kode):
+        return "-"
+    with engine.connect() as conn:
+        assigned = conn.execute(select(func.max(Assignment.id), func.max(Assignment.updated_at))
+                                .where(Assignment.region_kode == region_kode)).one()
+        return f"{_maxima(conn, Assessment.region_kode == region_kode)}:" \
+               f"{assigned[0]}:{assigned[1]}"
+
+
+def scope_version(engine: Engine, actor: Actor) -> str:
+    """The cache key of views across every assessment ``actor`` may see (the stored-score
+    analytics, the list of assessed kab/kota): changes with a write to any of them, and only
+    to them (a province account's key ignores other provinces)."""
+    seen = visible(actor)
+    with engine.connect() as conn:
+        if seen.prefix is None:
+            return _maxima(conn)
+        return _maxima(conn, _in_scope(seen.prefix))
+
+
+def results_version(engine: Engine) -> str:
+    """The cache key of the published results (public): changes when results are imported,
+    never with an assessment write."""
+    with engine.connect() as conn:
+        row = conn.execute(select(func.max(PublishedResult.id),
+                                  func.max(PublishedResult.loaded_at))).one()
+    return f"{row[0]}:{row[1]}"
 
 
 def assessed_regions(engine: Engine, actor: Actor) -> list[dict]:
@@ -99,8 +161,42 @@ def answers_of(engine: Engine, actor: Actor, assessment_id: int) -> dict[str, fl
 
 def score_assessment(engine: Engine, actor: Actor, info: AssessmentInfo,
                      framework: Framework | None = None) -> ScoreResult:
-    """Score one stored assessment (its framework is looked up in ``indicators/`` by default)."""
+    """Score one stored assessment from its answers (its framework is looked up in
+    ``indicators/`` by default): the answer-level pages, and the reference the stored
+    score is checked against."""
     return score(framework or get_framework(info.framework), answers_of(engine, actor, info.id))
+
+
+def stored_score(engine: Engine, actor: Actor, info: AssessmentInfo,
+                 framework: Framework | None = None) -> ScoreResult:
+    """The stored score of one assessment (one row, no answers read): what the standing
+    views show. An assessment without a current stored row (its framework changed and `kla
+    init` / `kla rescore` has not run yet) is scored from its answers."""
+    return stored_results(engine, actor, [info], framework)[info.id]
+
+
+def stored_results(engine: Engine, actor: Actor, infos: list[AssessmentInfo],
+                   framework: Framework | None = None) -> dict[int, ScoreResult]:
+    """``stored_score`` of several assessments (one kab/kota's history) in one query."""
+    ids = [i.id for i in infos]
+    with engine.connect() as conn:
+        region = dict(conn.execute(select(Assessment.id, Assessment.region_kode)
+                                   .where(Assessment.id.in_(ids))).all()) if ids else {}
+        rows = scores._stored_rows(conn, ids)
+    out = {}
+    for info in infos:
+        if info.id not in region:
+            raise Refusal(Msg("err.assessment_unknown", id=info.id))
+        require_visible(actor, region[info.id])  # the row's own region, not the caller's word
+        fw = framework or get_framework(info.framework)
+        row = rows.get(info.id)
+        if row is None or not scores._is_current(fw, row):
+            log.warning("assessment %s has no current stored score: scored from its answers "
+                        "(run `kla rescore`)", info.id)
+            out[info.id] = score_assessment(engine, actor, info, fw)
+        else:
+            out[info.id] = scores.result_of(fw, row)
+    return out
 
 
 def save_assessment(engine: Engine, actor: Actor, *, region_kode: str, year: int, stage: str,
@@ -132,6 +228,7 @@ def save_assessment(engine: Engine, actor: Actor, *, region_kode: str, year: int
                 raise Refusal(Msg("err.assessment_exists", region=region_kode, year=year,
                                   stage=stage))
             s.exec(delete(Answer).where(Answer.assessment_id == existing.id))
+            s.exec(delete(AssessmentScore).where(AssessmentScore.assessment_id == existing.id))
             s.delete(existing)
             s.flush()
         a = Assessment(region_kode=region_kode, framework_id=fw_id, year=year, stage=stage,
@@ -141,11 +238,13 @@ def save_assessment(engine: Engine, actor: Actor, *, region_kode: str, year: int
         qids = dict(s.exec(select(Question.qid, Question.id)
                            .where(Question.framework_id == fw_id)).all())
         now = utcnow()
-        s.connection().execute(Answer.__table__.insert(), [
-            {"assessment_id": a.id, "question_id": qids[q], "credit": c,
-             "note": (notes or {}).get(q, ""),
-             "version": 1, "updated_by": user, "updated_at": now}
-            for q, c in answers.items()])
+        if answers:  # an empty list would be one row of defaults
+            s.connection().execute(Answer.__table__.insert(), [
+                {"assessment_id": a.id, "question_id": qids[q], "credit": c,
+                 "note": (notes or {}).get(q, ""),
+                 "version": 1, "updated_by": user, "updated_at": now}
+                for q, c in answers.items()])
+        scores.touch(s, a.id, framework)  # its stored score, in this transaction
         s.commit()
         return a.id
 
@@ -216,18 +315,84 @@ def score_all(engine: Engine, actor: Actor, framework: Framework) -> pd.DataFram
     return out
 
 
+def stored_scores(engine: Engine, actor: Actor, framework: Framework) -> pd.DataFrame:
+    """The stored scores of every assessment of ``framework`` that ``actor`` may see (no
+    answers read): the columns of ``score_all``. An assessment without a current stored row
+    is scored from its answers (and logged: `kla rescore` repairs it)."""
+    blocks = list(framework.blocks)
+    st = AssessmentScore.__table__
+    stmt = (select(Assessment.id, st.c.total, st.c.predicate, st.c.all_implemented,
+                   st.c.blocks, st.c.framework_code, st.c.framework_version)
+            .join(FrameworkRow, FrameworkRow.id == Assessment.framework_id)
+            .outerjoin(st, st.c.assessment_id == Assessment.id)
+            .where(FrameworkRow.code == framework.code,
+                   visible(actor).clause(Assessment.region_kode))
+            .order_by(Assessment.id))
+    rows, stale = [], []
+    with engine.connect() as conn:
+        for a, total, pred, impl, blk, code, version in conn.execute(stmt).all():
+            if total is None or (code, version) != (framework.code, framework.version):
+                stale.append(a)
+                continue
+            rows.append((a, float(total), pred, bool(impl),
+                         *(float((blk or {}).get(c, 0.0)) for c in blocks)))
+    if stale:
+        for a, r in _scored_from_answers(engine, framework, stale).items():
+            rows.append((a, r.total, r.predicate, bool(r.all_implemented),
+                         *(r.blocks[c][0] for c in blocks)))
+        rows.sort()
+    out = pd.DataFrame(rows, columns=["assessment_id", "total", "predicate", "all_implemented",
+                                      *blocks])
+    return out.astype({"assessment_id": "int64", "total": "float64", "all_implemented": bool,
+                       **{c: "float64" for c in blocks}})
+
+
+def _scored_from_answers(engine: Engine, framework: Framework, ids: list[int]
+                         ) -> dict[int, ScoreResult]:
+    """The fallback for assessments without a current stored row (the caller checked that
+    its actor may read them): scored from their answers, and logged."""
+    log.warning("%d assessments have no current stored score: scored from their answers "
+                "(run `kla rescore`)", len(ids))
+    stmt = (select(Answer.assessment_id, Question.qid, Answer.credit)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.assessment_id.in_(ids)))
+    credits: dict[int, dict[str, float]] = {a: {} for a in ids}
+    with engine.connect() as conn:
+        for a, qid, c in conn.execute(stmt).all():
+            credits[a][qid] = float(c)
+    return {a: score(framework, cr) for a, cr in credits.items()}
+
+
+LATEST_COLUMNS = ["region_kode", "year", "assessment_id", "stage", "status", "is_sample",
+                  "total", "predicate"]
+
+
 def latest_stage_scores(engine: Engine, actor: Actor, framework: Framework) -> pd.DataFrame:
     """Per kab/kota visible to ``actor`` and year, the total and predicate of its most verified
-    stage (FINAL over VL over VA over EM), scored in one vectorised pass; drafts left out."""
-    scored = score_all(engine, actor, framework)
+    stage (FINAL over VL over VA over EM), from the stored scores (one query, no JSON read);
+    drafts left out. Columns: ``LATEST_COLUMNS``, sorted by region and year."""
+    st = AssessmentScore.__table__
+    stmt = (select(Assessment.region_kode, Assessment.year, Assessment.id, Assessment.stage,
+                   Assessment.status, Assessment.is_sample, st.c.total, st.c.predicate,
+                   st.c.framework_code, st.c.framework_version)
+            .join(FrameworkRow, FrameworkRow.id == Assessment.framework_id)
+            .outerjoin(st, st.c.assessment_id == Assessment.id)
+            .where(FrameworkRow.code == framework.code, Assessment.status != "draft",
+                   visible(actor).clause(Assessment.region_kode)))
+    rank = {s: i for i, s in enumerate(STAGES)}
+    latest: dict[tuple[str, int], list] = {}
     with engine.connect() as conn:
-        meta = pd.DataFrame(conn.execute(
-            select(Assessment.id, Assessment.region_kode, Assessment.year, Assessment.stage,
-                   Assessment.status, Assessment.is_sample)
-            .where(visible(actor).clause(Assessment.region_kode))).all(),
-            columns=["assessment_id", "region_kode", "year", "stage", "status", "is_sample"])
-    frame = meta.merge(scored[["assessment_id", "total", "predicate"]], on="assessment_id")
-    frame = frame[frame["status"] != "draft"]
-    frame["rank"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)})
-    frame = frame.sort_values("rank").groupby(["region_kode", "year"], as_index=False).last()
-    return frame.drop(columns=["rank"]).reset_index(drop=True)
+        for r in conn.execute(stmt).all():
+            key = (r[0], r[1])
+            if key not in latest or rank[r[3]] > rank[latest[key][3]]:
+                latest[key] = list(r)
+    stale = [r[2] for r in latest.values()
+             if r[6] is None or (r[8], r[9]) != (framework.code, framework.version)]
+    if stale:
+        fixed = _scored_from_answers(engine, framework, stale)
+        for r in latest.values():
+            if r[2] in fixed:
+                r[6], r[7] = fixed[r[2]].total, fixed[r[2]].predicate
+    rows = [(*r[:5], bool(r[5]), float(r[6]), r[7]) for _, r in sorted(latest.items())]
+    return pd.DataFrame(rows, columns=LATEST_COLUMNS).astype(
+        {"year": "int64", "assessment_id": "int64", "is_sample": bool, "total": "float64"})

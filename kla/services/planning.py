@@ -17,7 +17,7 @@ from kla.services.assessments import (
     AssessmentInfo,
     list_assessments,
     require_assessment,
-    score_assessment,
+    stored_results,
 )
 from kla.services.permissions import Actor, require, require_visible
 from kla.services.reference import upsert
@@ -62,9 +62,10 @@ def answer_details(engine: Engine, actor: Actor, assessment_id: int) -> AnswerDe
 
 def city_history(engine: Engine, actor: Actor, region_kode: str
                  ) -> list[tuple[AssessmentInfo, Row]]:
-    """Every assessment of a kab/kota, scored: (info, (year, stage, result))."""
-    return [(a, (a.year, a.stage, score_assessment(engine, actor, a)))
-            for a in list_assessments(engine, actor, region_kode)]
+    """Every assessment of a kab/kota with its stored score: (info, (year, stage, result))."""
+    infos = list_assessments(engine, actor, region_kode)
+    results = stored_results(engine, actor, infos)
+    return [(a, (a.year, a.stage, results[a.id])) for a in infos]
 
 
 def _framework_id(s: Session, fw: Framework) -> int:

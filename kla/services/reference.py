@@ -14,9 +14,19 @@ from sqlmodel import Session
 
 from kla.domain.framework import Framework, FrameworkError, available_frameworks, load_framework
 from kla.domain.framework import frameworks_root as default_frameworks_root
+from kla.services import scores
 from kla.settings import PROJECT_DIR
 from kla.store import migrate
-from kla.store.models import Answer, Block, Indicator, Question, RefData, Region, utcnow
+from kla.store.models import (
+    Answer,
+    Assessment,
+    Block,
+    Indicator,
+    Question,
+    RefData,
+    Region,
+    utcnow,
+)
 from kla.store.models import Framework as FrameworkRow
 
 REGIONS_DIR = PROJECT_DIR / "data" / "regions"
@@ -66,7 +76,9 @@ def init_db(engine: Engine, progress: Progress | None = None,
 
 
 def load_framework_rows(engine: Engine, fw: Framework) -> str:
-    """Insert or update framework ``fw`` (matched by codes). Never deletes answered questions."""
+    """Insert or update framework ``fw`` (matched by codes). Never deletes answered questions.
+    An update scores every assessment of the framework again (its stored score) in the same
+    transaction."""
     with Session(engine) as s:
         row = s.exec(select(FrameworkRow).where(FrameworkRow.code == fw.code)).scalars().first()
         if row is not None and row.checksum == fw.checksum:
@@ -125,6 +137,9 @@ def load_framework_rows(engine: Engine, fw: Framework) -> str:
             r.for_kecamatan, r.for_desa = q.for_kecamatan, q.for_desa
             r.opds, r.text = ";".join(q.opds), q.text
             s.add(r)
+        for a in s.exec(select(Assessment.id).where(Assessment.framework_id == row.id)
+                        ).scalars().all():  # maxima may have moved: scored again, same commit
+            scores.touch(s, a, fw)
         s.commit()
         return status
 

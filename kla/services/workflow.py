@@ -19,7 +19,7 @@ from sqlmodel import Session
 from kla.domain.completeness import Item, checklist, is_complete
 from kla.domain.framework import STAGES
 from kla.i18n import Msg, Refusal
-from kla.services import audit
+from kla.services import audit, scores
 from kla.services.answers import (
     _agencies_for_session,
     _assessment,
@@ -115,6 +115,7 @@ def open_stage(engine: Engine, actor: Actor, region_kode: str, year: int, stage:
                 {"assessment_id": new.id, "question_id": q, "credit": c, "note": n,
                  "version": 1, "updated_by": actor.username, "updated_at": now}
                 for q, c, n in rows])
+        scores.touch(s, new.id)  # the copy's stored score, in this transaction
         audit.record(s.connection(), actor, "stage.open", "assessment", new.id,
                      region_kode=region_kode, assessment_id=new.id, stage=stage,
                      copied_from=prev.id, answers=len(rows))

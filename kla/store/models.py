@@ -140,6 +140,28 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class AssessmentScore(SQLModel, table=True):
+    """The stored score of one assessment: ``kla.domain.scoring.score`` of its answers, kept
+    by the store, never computed here. Written in the same transaction as every change that
+    moves it (``kla.services.scores``); the analytics and standing views read it instead of
+    the answers. ``blocks`` and ``indicators``: code → score (their maxima are the
+    framework's). ``kla rescore --check`` compares every row with its answers."""
+
+    __tablename__ = "assessment_score"
+    assessment_id: int = Field(primary_key=True, foreign_key="assessment.id",
+                               ondelete="CASCADE")
+    framework_code: str = Field(max_length=40)
+    framework_version: str = Field(max_length=40)
+    total: float
+    predicate: str = Field(max_length=16)
+    next_predicate: str | None = Field(default=None, max_length=16)
+    points_to_next: float | None = None
+    all_implemented: bool
+    blocks: dict = Field(default_factory=dict, sa_type=JSON)
+    indicators: dict = Field(default_factory=dict, sa_type=JSON)
+    computed_at: datetime = _ts()
+
+
 class Evidence(SQLModel, table=True):
     """An evidence file, stored once by sha256; the original name is for display only."""
 

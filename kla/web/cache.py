@@ -1,9 +1,16 @@
 """Versioned, cached service reads for the pages.
 
 Every loader passes the signed-in actor to the service, which decides what it may read; the
-cache key holds the actor's ``read_key`` (role and scope) and the store's data version, so a
-write invalidates them (also across replicas) and two users share a result only when they
+cache key holds the actor's ``read_key`` (role and scope) and a version of the data it shows,
+so a write invalidates it (also across replicas) and two users share a result only when they
 may read the same rows. Results are plain data.
+
+Versions (cheap fingerprints of indexed maxima, read on every rerun):
+- ``region_version(kode)``: one kab/kota (its assessments and agency assignment) — every page
+  that shows one city; a write in Kota Serang leaves Kota Metro's pages cached;
+- ``scope_version()``: every assessment the user may see — the views across many of them (the
+  app's assessments on Nasional and Provinsi, read from the stored scores; the region list);
+- ``results_version()``: the published results — never moved by an assessment write.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from kla.services import analytics, answers, planning, workflow
 from kla.services import assessments as svc
 from kla.services.permissions import Actor, read_key
 from kla.services.results import national_reference, results_frame
-from kla.web.session import actor, engine, t
+from kla.web.session import actor, engine
 
 _BY_READ_KEY = {Actor: read_key}  # cache entries are shared by actors with the same role+scope
 
@@ -28,7 +35,24 @@ def _cached(**kw):
 
 
 def data_version() -> str:
+    """Everything at once (assessments, assignments, published results): for a view that
+    shows all of them; the pages use the narrower versions below."""
     return svc.data_version(engine())
+
+
+def region_version(region_kode: str) -> str:
+    """The version of one kab/kota's data (for the signed-in user)."""
+    return svc.region_version(engine(), actor(), region_kode)
+
+
+def scope_version() -> str:
+    """The version of every assessment the signed-in user may see."""
+    return svc.scope_version(engine(), actor())
+
+
+def results_version() -> str:
+    """The version of the published results (public)."""
+    return svc.results_version(engine())
 
 
 def for_actor(max_entries: int):
@@ -54,7 +78,7 @@ def assessed_regions(who: Actor, version: str) -> list[dict]:
 
 
 def assessed_codes() -> set[str]:
-    return {r["kode"] for r in assessed_regions(data_version())}
+    return {r["kode"] for r in assessed_regions(scope_version())}
 
 
 @for_actor(256)
@@ -64,7 +88,14 @@ def assessments(who: Actor, region_kode: str, version: str) -> list[svc.Assessme
 
 @for_actor(512)
 def score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreResult:
+    """Scored from the answers (the answer-level pages, which read them anyway)."""
     return svc.score_assessment(engine(), who, info)
+
+
+@for_actor(512)
+def stored_score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreResult:
+    """The stored score (the standing views: Posisi, Pembanding, Verifikasi's stages)."""
+    return svc.stored_score(engine(), who, info)
 
 
 @for_actor(256)
@@ -138,8 +169,9 @@ def region_names() -> dict[str, str]:
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def national_overview(version: str) -> dict:
-    """What the national page shows of the published results, computed once per data
-    version: a rerun only draws."""
+    """What the national page shows of the published results, computed once per version of
+    the published results (``results_version``): a rerun only draws, and an answer saved
+    anywhere leaves it cached."""
     return analytics.national_overview(engine(), cached_results(version), region_names())
 
 
@@ -153,31 +185,16 @@ def _app_summary(who: Actor, version: str) -> list[dict]:
     return analytics.app_summary(engine(), who, _app_scores(who, version))
 
 
-_SCORED: set[str] = set()  # (read key, data version) this process has scored
-
-
-def _scoring(version: str, fn):
-    """``fn(actor, version)`` with a spinner while the first call scores every assessment."""
-    who = actor()
-    key = f"{read_key(who)}@{version}"
-    if key in _SCORED:
-        return fn(who, version)
-    with st.spinner(t("common.scoring"), show_time=True):
-        out = fn(who, version)
-    if len(_SCORED) > 256:  # versions change on every write: keep the set small
-        _SCORED.clear()
-    _SCORED.add(key)
-    return out
-
-
 def app_scores(version: str):
-    """Most verified stage per kab/kota and year of the app's assessments the user may see."""
-    return _scoring(version, _app_scores)
+    """Most verified stage per kab/kota and year of the app's assessments the user may see,
+    from the stored scores (``version``: ``scope_version()``)."""
+    return _app_scores(actor(), version)
 
 
 def app_summary(version: str) -> list[dict]:
-    """The app's own assessments per year and predicate, within the user's view."""
-    return _scoring(version, _app_summary)
+    """The app's own assessments per year and predicate, within the user's view (``version``:
+    ``scope_version()``)."""
+    return _app_summary(actor(), version)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

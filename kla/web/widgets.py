@@ -212,7 +212,7 @@ def _pick(label: str, options: list, key: str, memory: str, default_index: int,
 
 def pick_region(prefix: str, container=None) -> str:
     """Kab/kota picker (only those with assessments); stops the page when there are none."""
-    regions = cache.assessed_regions(cache.data_version())  # the user's scope: the service
+    regions = cache.assessed_regions(cache.scope_version())  # the user's scope: the service
     if not regions:
         st.info(t("common.no_assessments"), icon=":material/info:")
         st.stop()
@@ -230,7 +230,7 @@ def pick_assessment(prefix: str, prefer_stage: str | None = None) -> AssessmentI
     (a verifier keeps its verification stage)."""
     c1, c2, c3 = st.columns([2, 1, 1.4])
     kode = pick_region(prefix, c1)
-    infos = cache.assessments(kode, cache.data_version())
+    infos = cache.assessments(kode, cache.region_version(kode))
     years = sorted({a.year for a in infos}, reverse=True)
     year = _pick(t("common.year"), years, f"{prefix}_year_{kode}", "sel_year", 0,
                  container=c2)

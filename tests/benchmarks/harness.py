@@ -9,6 +9,11 @@ Each is the best of ``repeat`` runs; ``ratio`` = score_all_s / raw_select_s.
 Planner timings (median of many runs, milliseconds):
 - ``whatif_ms``: one city's what-if recompute (baseline and scenario, one credit changed);
 - ``plan_ms``: one city's exact cheapest-path solve to its next predicate.
+Stored scores (``kla.services.scores``; the generated answers are written in bulk, so their
+stored scores are written afterwards by ``kla rescore``):
+- ``rescore_s``: `kla rescore` filling every stored score of the data set;
+- ``rescore_check_s`` / ``rescore_differences``: `kla rescore --check` on it (0 expected);
+- ``save_answer_ms``: one answer saved through the service with its stored score (median).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from kla.domain.whatif import what_if
 from kla.services.assessments import _raw_answer_rows, score_all
 from kla.services.permissions import SYSTEM
 from kla.services.reference import init_db
+from kla.services.scores import rescore
 from kla.store.db import make_engine
 from kla.store.models import STAGES, Answer, Assessment, Question, Region, utcnow
 from kla.store.models import Framework as FrameworkRow
@@ -63,6 +69,66 @@ def populate(engine: Engine, year: int = 2025, stages: tuple[str, ...] = STAGES,
         for start in range(0, len(rows), 50_000):
             conn.execute(Answer.__table__.insert(), rows[start:start + 50_000])
     return len(rows)
+
+
+def bench_assessments(engine: Engine, n: int) -> list[int]:
+    """The first ``n`` generated assessments (by id): where the timed writes go."""
+    with engine.connect() as conn:
+        return conn.execute(select(Assessment.id).order_by(Assessment.id).limit(n)
+                            ).scalars().all()
+
+
+class Writer:
+    """Saves one answer at a time through the service (``answers.save_answer``, as the system
+    actor: the bench's data are final stages), each a real change (the credit flips), each on
+    the next question of the next of a few assessments."""
+
+    def __init__(self, engine: Engine, assessments: int = 5):
+        self.engine = engine
+        self.ids = bench_assessments(engine, assessments)
+        self.qids = get_framework(DEFAULT_FRAMEWORK).question_ids
+        self.n = 0
+
+    def prepare(self) -> Callable[[], object]:
+        """The next write, its current version read (not part of the write)."""
+        from kla.services import answers
+
+        a = self.ids[self.n % len(self.ids)]
+        qid = self.qids[(self.n * 7) % len(self.qids)]
+        self.n += 1
+        state = answers.answer_states(self.engine, SYSTEM, a)[qid]
+        credit = 1.0 if state.credit < 1.0 else 0.0
+        return lambda: answers.save_answer(self.engine, SYSTEM, a, qid, credit, "",
+                                           state.version)
+
+    def __call__(self) -> None:
+        self.prepare()()
+
+
+def save_answer_timing(engine: Engine, runs: int = 31) -> float:
+    """``save_answer_ms``: median time of one answer saved with its stored score update
+    (the page's read of the current version before it is not timed)."""
+    write = Writer(engine)
+    times = []
+    for _ in range(runs):
+        save = write.prepare()
+        t = time.perf_counter()
+        save()
+        times.append(time.perf_counter() - t)
+    return round(statistics.median(times) * 1000, 3)
+
+
+def stored_score_timings(engine: Engine) -> dict:
+    """`kla rescore` filling the stored scores of the bulk-generated data set, then `kla
+    rescore --check` on it."""
+    t = time.perf_counter()
+    rescore(engine, SYSTEM)
+    fill = time.perf_counter() - t
+    t = time.perf_counter()
+    report = rescore(engine, SYSTEM, check=True)
+    check = time.perf_counter() - t
+    return {"rescore_s": round(fill, 3), "rescore_check_s": round(check, 3),
+            "rescore_checked": report.checked, "rescore_differences": len(report.differences)}
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -134,11 +200,14 @@ def page_timings(url: str, repeat: int = 7) -> dict:
     empty page, in the same process. The database must hold the national data set.
 
     ``national_first_s``: first visit (fills the caches of the first view);
-    ``national_app_first_s``: first opening of the view of stored assessments (scores them
-    all, once per data version);
+    ``national_app_first_s``: first opening of the view of stored assessments (reads their
+    stored scores, once per version of the user's scope);
     ``national_views_s``: rerun of each view of the page (best of ``repeat``: a rerun takes
     milliseconds, so a few more runs steady the baseline), and
-    ``national_page_s``: the slowest of them; ``empty_page_s``: an empty page in the same app
+    ``national_page_s``: the slowest of them;
+    ``national_after_write_views_s``: each view rerun right after one answer was saved in one
+    city (through the service: its stored score and its city's version move), and
+    ``national_after_write_s``: the slowest of them; ``empty_page_s``: an empty page in the same app
     frame; ``page_ratio`` = national_page_s / empty_page_s; ``national_overview``: what the
     page shows, to compare databases (predicates per award year loaded, assessments in the app
     per year and predicate)."""
@@ -174,11 +243,12 @@ def page_timings(url: str, repeat: int = 7) -> dict:
         at.session_state[key] = t(label)
         t0 = time.perf_counter()
         at.run()
-        if label == "results.tab_app":  # first opening: scores every stored assessment
+        if label == "results.tab_app":  # first opening: reads every stored score
             app_first = time.perf_counter() - t0
         if at.exception:
             raise RuntimeError(f"national page ({label}) failed: {at.exception[0].message}")
         views[label.split(".")[-1]] = round(_best(lambda: at.run(), repeat), 4)
+    after_write = _after_write_timings(at, make_engine(url))
     overview = _overview_check()
     empty = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
     empty.session_state["auth_user"] = "bench.admin"
@@ -187,8 +257,38 @@ def page_timings(url: str, repeat: int = 7) -> dict:
     national = max(views.values())
     return {"national_first_s": round(first, 3), "national_app_first_s": round(app_first, 3),
             "national_page_s": national,
+            "national_after_write_s": max(after_write.values()),
+            "national_after_write_views_s": after_write,
             "national_views_s": views, "empty_page_s": empty_s,
             "page_ratio": round(national / empty_s, 2), "national_overview": overview}
+
+
+def _after_write_timings(at, engine: Engine, repeat: int = 3) -> dict[str, float]:
+    """Per view of the Nasional page: one answer saved in one city, then the view rerun,
+    timed (the first rerun after the write; the median of ``repeat`` such pairs)."""
+    from kla.i18n import t
+
+    write = Writer(engine)
+    out: dict[str, float] = {}
+    try:
+        for key, label in NATIONAL_VIEWS:
+            if key != "nasional_view":
+                at.session_state["nasional_view"] = t("results.tab_provinces")
+            at.session_state[key] = t(label)
+            at.run()  # the view open, caches warm
+            times = []
+            for _ in range(repeat):
+                write()
+                t0 = time.perf_counter()
+                at.run()
+                times.append(time.perf_counter() - t0)
+                if at.exception:
+                    raise RuntimeError(f"national page ({label}) after a write failed: "
+                                       f"{at.exception[0].message}")
+            out[label.split(".")[-1]] = round(statistics.median(times), 4)
+    finally:
+        engine.dispose()
+    return out
 
 
 def _overview_check() -> dict:
@@ -197,8 +297,7 @@ def _overview_check() -> dict:
     from kla.services import analytics
     from kla.web import cache
 
-    version = cache.data_version()
-    ov = cache.national_overview(version)
+    ov = cache.national_overview(cache.results_version())
     summary = analytics.app_summary(cache.engine(), SYSTEM)
     return {"published": {f"{c['award_year']}:{c['predicate']}": c["n"] for c in ov["counts"]},
             "app": {str(r["year"]): {k: v for k, v in r.items() if k != "year"}
@@ -231,6 +330,10 @@ def run_bench(url: str | None = None, repeat: int = 3,
                 for year in bench_years[:-1]:
                     populate(engine, year=year, seed=year, cities=cities)
                 result["national_rows"] = rows * len(bench_years)
+            say("stored scores: kla rescore, kla rescore --check, one answer saved …")
+            result.update(stored_score_timings(engine))
+            result["save_answer_ms"] = save_answer_timing(engine)
+            if national:
                 engine.dispose()
                 say("timing the national page (AppTest) …")
                 result.update(page_timings(db_url))

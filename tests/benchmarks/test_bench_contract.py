@@ -16,7 +16,9 @@ from tests.conftest import PG_URL, ROOT
 pytestmark = pytest.mark.bench
 KEYS = {"rows", "raw_select_s", "score_all_s", "ratio", "whatif_ms", "plan_ms", "national_rows",
         "national_first_s", "national_app_first_s", "national_page_s", "national_views_s",
-        "empty_page_s", "page_ratio", "national_overview"}
+        "empty_page_s", "page_ratio", "national_overview", "national_after_write_s",
+        "national_after_write_views_s", "save_answer_ms", "rescore_s", "rescore_check_s",
+        "rescore_checked", "rescore_differences"}
 CITIES, YEARS = 40, 2
 
 
@@ -42,6 +44,11 @@ def _contract(d: dict) -> None:
     assert set(d["national_views_s"]) == {"tab_years", "tab_provinces", "tab_map", "tab_table",
                                           "tab_movers", "tab_app", "tab_rows"}
     assert d["national_page_s"] == max(d["national_views_s"].values()) > 0
+    assert set(d["national_after_write_views_s"]) == set(d["national_views_s"])
+    assert d["national_after_write_s"] == max(d["national_after_write_views_s"].values()) > 0
+    assert d["save_answer_ms"] > 0
+    # stored scores: filled by `kla rescore`, then `kla rescore --check` finds no difference
+    assert d["rescore_checked"] == CITIES * 4 * YEARS and d["rescore_differences"] == 0
     assert d["empty_page_s"] > 0
     assert d["page_ratio"] == pytest.approx(d["national_page_s"] / d["empty_page_s"], rel=0.02)
     # what the page showed: every generated kab/kota scored in each year

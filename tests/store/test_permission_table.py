@@ -40,6 +40,7 @@ from kla.services import (
     planning,
     registries,
     results,
+    scores,
     users,
     workflow,
 )
@@ -120,14 +121,16 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "demo.load_demo": ADMIN_ONLY,
     "demo.load_registry_samples": ADMIN_ONLY,
     "backup.restore": ADMIN_ONLY,
+    "scores.rescore": ADMIN_ONLY,
 }
 ANSWER_WRITES = {"answers.save_answer", "answers.add_evidence", "answers.delete_evidence",
                  "exports.import_xlsx"}
 NATIONAL = {"results.import_results", "demo.load_demo", "demo.load_registry_samples",
-            "backup.restore"}
+            "backup.restore", "scores.rescore"}
 NOT_AUDITED = {
     "assessments.save_assessment",  # the bulk writer of sample data and the bench: no audit row
     "results.import_results",  # the shipped file again: nothing changes, nothing to record
+    "scores.rescore",  # every stored score is right: nothing written, nothing to record
 }
 
 
@@ -405,6 +408,10 @@ def _restore(w: World, actor: Actor, scope: str) -> Call:
     return lambda: backup.restore(w.engine, actor, path)
 
 
+def _rescore(w: World, actor: Actor, scope: str) -> Call:
+    return lambda: scores.rescore(w.engine, actor)
+
+
 SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "answers.save_answer": _save_answer,
     "answers.add_evidence": _add_evidence,
@@ -436,6 +443,7 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "demo.load_demo": _load_demo,
     "demo.load_registry_samples": _load_registry_samples,
     "backup.restore": _restore,
+    "scores.rescore": _rescore,
 }
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every
@@ -855,6 +863,12 @@ READS: dict[str, tuple[Callable, Callable]] = {
     "assessments.score_assessment": (
         lambda w, a: assessments.score_assessment(w.engine, a, _sample_info(w)),
         lambda r: r.total > 0),
+    "assessments.stored_score": (
+        lambda w, a: assessments.stored_score(w.engine, a, _sample_info(w)),
+        lambda r: r.total > 0),
+    "assessments.stored_scores": (
+        lambda w, a: set(assessments.stored_scores(w.engine, a, w.fw)["assessment_id"])
+        & _serang_ids(w), lambda r: len(r) > 0),
     "assessments.assessed_regions": (
         lambda w, a: assessments.assessed_regions(w.engine, a),
         lambda r: any(x["kode"] == SERANG for x in r)),

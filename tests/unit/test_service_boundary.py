@@ -23,6 +23,11 @@ CONN_FIRST = {
 ALLOW_LIST = {
     # a fingerprint of indexed maxima for cache keys: no rows, no city values
     "assessments.data_version": "fingerprint of maxima, no rows",
+    "assessments.results_version": "fingerprint of the published results' maxima (public)",
+    # stored scores: pure conversions, and the mark a writer sets inside its own checked write
+    "scores.row_of": "pure: a ScoreResult as the stored columns",
+    "scores.result_of": "pure: stored columns as a ScoreResult",
+    "scores.touch": "marks an assessment for rescoring in the caller's (checked) transaction",
     # published award results and national reference counts: public
     "results.results_frame": "published results (public)",
     "results.national_reference": "national reference counts shipped with the app (public)",
