@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 
 from kla.services.permissions import SYSTEM
 from tests.browser.conftest import login, screenshot, wait_for_app
+from tests.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.browser
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 REASON = "SK Dinkes belum ditandatangani"
 
 
