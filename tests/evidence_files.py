@@ -31,3 +31,16 @@ def png_bytes(tag: str = "", size: tuple[int, int] = (24, 16)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (shade, 120, 200)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+@lru_cache(maxsize=1)
+def xlsx_bytes() -> bytes:
+    """A small workbook openpyxl wrote (a table of data, as evidence)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Tahun", "Jumlah anak"])
+    wb.active.append([2023, 1200])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -136,14 +136,9 @@ def image(fmt: str) -> bytes:
 
 @cache
 def xlsx() -> bytes:
-    from openpyxl import Workbook
+    from tests.evidence_files import xlsx_bytes
 
-    wb = Workbook()
-    wb.active.append(["Tahun", "Jumlah anak"])
-    wb.active.append([2023, 1200])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes()
 
 
 DOCX_PARTS = {

@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 from fpdf import FPDF
-from openpyxl import Workbook
 from PIL import Image
 
 from kla.i18n import describe
@@ -20,6 +19,7 @@ from kla.store.evidence import (
     check_upload,
     display_name,
 )
+from tests.evidence_files import xlsx_bytes
 
 LIMIT = 25 * 1024 * 1024
 
@@ -36,15 +36,6 @@ def pdf_bytes(pages: int = 1) -> bytes:
 def image_bytes(fmt: str, size=(40, 30)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buf, format=fmt)
-    return buf.getvalue()
-
-
-def xlsx_bytes() -> bytes:
-    wb = Workbook()
-    wb.active.append(["Tahun", "Jumlah anak"])
-    wb.active.append([2023, 1200])
-    buf = io.BytesIO()
-    wb.save(buf)
     return buf.getvalue()
 
 
