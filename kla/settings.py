@@ -2,6 +2,8 @@
 
 - ``KLA_DATA_DIR``: runtime folder (default ``var/`` in the project, git-ignored): the default
   SQLite database and the evidence files.
+- ``KLA_EVIDENCE_DIR``: where evidence files are stored (default ``<KLA_DATA_DIR>/evidence``).
+  Several replicas (``deploy/``) must all point at the same folder, e.g. a network mount.
 - ``KLA_MAX_UPLOAD_MB``: evidence upload limit (default 25); ``KLA_REVISION_HOURS``: revision
   window after a verifier sends answers back (default 48, 1–720).
 - ``KLA_LOGIN_MAX_FAILURES``: wrong passwords in a row before an account is locked (default 5,
@@ -24,7 +26,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +36,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KLA_", extra="ignore")
 
     data_dir: Path = PROJECT_DIR / "var"
+    evidence_dir: Path | None = Field(default=None,
+                                      description="evidence files (default <data_dir>/evidence)")
     database_url: str = ""
     sqlite_busy_timeout_ms: int = 30_000
     max_upload_mb: int = 25
@@ -76,13 +80,20 @@ class Settings(BaseSettings):
     def _default_frameworks(cls, v: object) -> object:
         return PROJECT_DIR / "indicators" if v is None or str(v).strip() == "" else v
 
+    @field_validator("evidence_dir", mode="before")
+    @classmethod
+    def _unset_evidence(cls, v: object) -> object:
+        return None if v is None or str(v).strip() == "" else v
+
+    @model_validator(mode="after")
+    def _default_evidence(self) -> Settings:
+        if self.evidence_dir is None:
+            self.evidence_dir = self.data_dir / "evidence"
+        return self
+
     @property
     def url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kla.db'}"
-
-    @property
-    def evidence_dir(self) -> Path:
-        return self.data_dir / "evidence"
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

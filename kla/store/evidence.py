@@ -44,6 +44,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from xml.parsers import expat
 
 import filetype
@@ -510,6 +511,22 @@ class Stored:
     created: bool  # False when the same bytes were already stored
 
 
+class EvidenceStorage(Protocol):
+    """What evidence storage offers: content-addressed bytes under a key. ``LocalStore`` (a
+    folder, ``KLA_EVIDENCE_DIR``, which may be a network mount shared by every replica) is
+    the backend today; an S3-compatible one would implement these four methods, with the key
+    as its object key. Callers that still reach for ``LocalStore.path`` (a local file) are
+    listed in docs/deploy.md."""
+
+    def key_for(self, sha256: str) -> str: ...
+
+    def put(self, data: bytes) -> Stored: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
 class LocalStore:
     """Content-addressed files under ``root``: ``ab/cd/<sha256>``."""
 
@@ -547,3 +564,10 @@ class LocalStore:
 
     def read(self, key: str) -> bytes:
         return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        """The file of ``key`` is stored (False for a key that points outside the store)."""
+        try:
+            return self.path(key).is_file()
+        except EvidenceError:
+            return False

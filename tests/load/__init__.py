@@ -1,0 +1,1 @@
+"""The real-browser load test (`make loadtest`; not part of `make test`)."""

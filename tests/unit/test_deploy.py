@@ -1,0 +1,121 @@
+"""The pieces of the multi-replica deployment that need no running server: the shared
+evidence folder setting, the storage interface, deploy/local.py's nginx configuration and
+secrets, the load test's percentile."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kla.settings import Settings, get_settings
+from kla.store.evidence import EvidenceStorage, LocalStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _local():
+    spec = importlib.util.spec_from_file_location("deploy_local", ROOT / "deploy" / "local.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evidence_dir_defaults_under_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KLA_EVIDENCE_DIR", raising=False)
+    assert Settings().evidence_dir == tmp_path / "evidence"
+    monkeypatch.setenv("KLA_EVIDENCE_DIR", "  ")
+    assert Settings().evidence_dir == tmp_path / "evidence"
+
+
+def test_evidence_dir_is_configurable_and_used_by_the_services(monkeypatch, tmp_path):
+    from kla.services.answers import evidence_store
+
+    shared = tmp_path / "mount" / "evidence"
+    monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KLA_EVIDENCE_DIR", str(shared))
+    get_settings.cache_clear()
+    assert get_settings().evidence_dir == shared
+    get_settings().ensure_dirs()
+    assert shared.is_dir()
+    store = evidence_store()
+    assert store.root == shared
+    stored = store.put(b"%PDF-1.4 bytes")
+    assert (shared / stored.key).is_file()
+
+
+def test_local_store_offers_the_storage_interface(tmp_path):
+    store = LocalStore(tmp_path)
+    wanted = {name for name in vars(EvidenceStorage) if not name.startswith("_")}
+    assert wanted == {"key_for", "put", "read", "exists"}
+    assert all(callable(getattr(store, name)) for name in wanted)
+    stored = store.put(b"hello")
+    assert store.exists(stored.key) and store.read(stored.key) == b"hello"
+    assert stored.key == store.key_for(stored.sha256)
+    assert not store.exists(store.key_for("0" * 64))
+    assert not store.exists("../../etc/passwd")  # outside the store: not there, no error
+
+
+def test_nginx_config_is_sticky_and_passes_the_websocket(tmp_path):
+    local = _local()
+    conf = local.render_nginx(tmp_path, 8580, [8601, 8602, 8603])
+    assert "listen 127.0.0.1:8580;" in conf
+    assert conf.count("server 127.0.0.1:86") == 3
+    assert "hash $kla_affinity consistent;" in conf
+    assert "@" not in conf.replace("$request_id", "")  # every placeholder filled in
+    maps = (ROOT / "deploy" / "nginx" / "kla-maps.conf").read_text()
+    locations = (ROOT / "deploy" / "nginx" / "kla-locations.conf").read_text()
+    assert "kla_affinity=$request_id; Path=/; HttpOnly" in maps
+    for line in ("proxy_http_version 1.1;", "proxy_set_header Upgrade $http_upgrade;",
+                 "proxy_set_header Connection $kla_connection;", "proxy_read_timeout 1d;"):
+        assert line in locations
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+                    reason="nginx not installed")
+def test_nginx_accepts_the_generated_config(tmp_path):
+    local = _local()
+    for sub in ("run", "logs", "nginx"):
+        (tmp_path / sub).mkdir()
+    conf = tmp_path / "nginx" / "nginx.conf"
+    conf.write_text(local.render_nginx(tmp_path, 8580, [8601, 8602]))
+    done = subprocess.run([local.nginx_binary(), "-t", "-p", str(tmp_path / "nginx"), "-c",
+                           str(conf), "-e", str(tmp_path / "logs" / "error.log")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_secrets_are_made_once_and_shared(monkeypatch, tmp_path):
+    local = _local()
+    for key in local.SECRET_VARS:
+        monkeypatch.delenv(key, raising=False)
+    first = local.secrets_env(tmp_path)
+    assert set(first) == set(local.SECRET_VARS) and all(len(v) >= 32 for v in first.values())
+    assert (tmp_path / "secrets.env").stat().st_mode & 0o777 == 0o600
+    assert local.secrets_env(tmp_path) == first  # the next start: the same values
+    monkeypatch.setenv("KLA_SECRET_KEY", "from-the-environment")
+    assert local.secrets_env(tmp_path)["KLA_SECRET_KEY"] == "from-the-environment"
+
+
+def test_database_names_are_checked():
+    local = _local()
+    with pytest.raises(local.DeployError):
+        local.create_database("postgresql+psycopg://x@127.0.0.1:1/postgres", 'kla"; DROP')
+
+
+def test_nearest_rank_percentile():
+    from tests.load.loadtest import pct
+
+    assert pct([3.0, 1.0, 2.0, 4.0], 50) == 2.0
+    assert pct([float(i) for i in range(1, 101)], 95) == 95.0
+    assert pct([5.0], 95) == 5.0
+
+
+def test_proc_readings_of_this_process():
+    from tests.load.loadtest import cpu_seconds, rss_mb
+
+    assert cpu_seconds(os.getpid()) > 0
+    assert 10 < rss_mb(os.getpid()) < 10_000
