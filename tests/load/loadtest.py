@@ -498,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     args.runtime = Path(args.runtime or ROOT / "var" / ("loadtest" if own else "deploy"))
     if own:
         args.replicas = args.replicas or 1
+        deploy(args, "stop")  # what a run that was killed left running in its own folder
         state = start_deployment(args)
     else:
         path = args.runtime / "state.json"
@@ -538,7 +539,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sessions closed; memory is read again in {args.settle:g} s (Streamlit keeps "
               f"a closed session for server.disconnectedSessionTTL, 120 s) …", file=sys.stderr,
               flush=True)
-        time.sleep(args.settle)
+        try:
+            time.sleep(args.settle)
+        except KeyboardInterrupt:  # stopped while waiting: read memory now, say so
+            print("settle cut short: memory after close read early", file=sys.stderr)
         mark("after")
         start, end, after = marks["start"], marks["end"], marks["after"]
         args.load_before = start["load"]
@@ -551,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         result = summarise(sessions, replicas, cpu, rss, busy, end["t"] - start["t"], args)
     finally:
         if own:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not stop the stop
             deploy(args, "stop")
     print(report(result))
     append_results(Path(args.out), result)
