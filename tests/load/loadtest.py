@@ -337,7 +337,8 @@ def deploy(args: argparse.Namespace, *extra: str) -> subprocess.CompletedProcess
 
 def start_deployment(args: argparse.Namespace) -> dict:
     extra = ["start", "--replicas", str(args.replicas), "--port", "0", "--app-port", "0",
-             "--database", f"kla_load_{args.dataset}", "--dataset", args.dataset,
+             "--database", args.database or f"kla_load_{args.dataset}",
+             "--dataset", args.dataset,
              "--server-url", args.server_url, "--json"]
     if args.fresh:
         extra.append("--fresh")
@@ -471,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", choices=("sample", "national"), default="sample")
     p.add_argument("--server-url", default=os.environ.get(
         "KLA_DEPLOY_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument("--database", default=None,
+                   help="with --replicas: the database (default kla_load_<dataset>, kept for "
+                        "the next run)")
     p.add_argument("--fresh", action="store_true", help="recreate the load-test database")
     p.add_argument("--streamlit", action="append", default=[], metavar="OPTION",
                    help="with --replicas: one more `kla run` option for every replica, e.g. "
