@@ -65,7 +65,7 @@ actions = pd.DataFrame({
 st.subheader(t("path.plan_title", target=t(f"predicate.{target}")))
 widgets.table(actions, hide_index=True, key="path_actions", column_config={
     t("col.question"): st.column_config.TextColumn(width="large")})
-st.download_button(t("common.download_csv"), csv_bytes(actions),
+st.download_button(t("common.download_csv"), lambda: csv_bytes(actions),  # built on click
                    file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
                    mime="text/csv", icon=":material/download:")
 

@@ -91,6 +91,6 @@ tables.table(table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table
     t("col.indicator"): st.column_config.TextColumn(width="medium"),
     t("col.block"): small,
 })
-st.download_button(t("common.download_csv"), csv_bytes(table),
+st.download_button(t("common.download_csv"), lambda: csv_bytes(table),  # built on click
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",
                    mime="text/csv", icon=":material/download:")

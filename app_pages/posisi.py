@@ -24,7 +24,8 @@ if result.next_predicate:
 else:
     m3.metric(t("common.top"), t(f"predicate.{result.predicate}"), border=True)
 
-st.plotly_chart(standing_figure(result.total, result.predicate, fw.bands, fw.total_max, lang),
+st.plotly_chart(cache.chart(standing_figure, result.total, result.predicate, fw.bands,
+                             fw.total_max, lang),
                 config={"displayModeBar": False})
 if result.unimplemented:
     codes = ", ".join(result.unimplemented)
@@ -35,7 +36,7 @@ if result.unimplemented:
 
 st.subheader(t("posisi.blocks"))
 rows = [(fw.blocks[c].name(lang), s, m) for c, (s, m) in result.blocks.items()]
-st.plotly_chart(blocks_figure(rows, lang), config={"displayModeBar": False})
+st.plotly_chart(cache.chart(blocks_figure, rows, lang), config={"displayModeBar": False})
 with st.expander(t("posisi.blocks_table")):
     table = pd.DataFrame({
         t("col.block"): [r[0] for r in rows],

@@ -77,7 +77,8 @@ views = widgets.lazy_tabs("province_view", ["province.tab_map", "province.tab_ba
 if views["province.tab_map"].open:
     with views["province.tab_map"]:
         if shapes:
-            st.plotly_chart(predicate_map_figure(shapes, codes, names, predicates, lang),
+            st.plotly_chart(cache.chart(predicate_map_figure, shapes, codes, names, predicates,
+                                        lang),
                             config=MAP_CONFIG)
             missing = [f"{n} ({k})" for k, n in without_boundary().items() if k in kabkota]
             if missing:
@@ -85,7 +86,8 @@ if views["province.tab_map"].open:
         else:
             st.info(t("common.no_geo"), icon=":material/map:")
 if views["province.tab_bar"].open:
-    views["province.tab_bar"].plotly_chart(predicate_bar_figure(names, predicates, lang),
+    views["province.tab_bar"].plotly_chart(cache.chart(predicate_bar_figure, names, predicates,
+                                                      lang),
                                            config={"displayModeBar": False})
 st.caption(t("province.level_caption"))
 no_result = [kabkota[k] for k in codes if k not in latest]

@@ -248,3 +248,40 @@ _FIGURES = {"national_years": _national_years, "national_provinces": _national_p
             "national_app": _national_app}
 _SCOPED_FIGURES = {"national_app"}
 
+
+
+# --- figures of plain data, shared by the sessions -------------------------------------------
+
+_CHARTS: dict = {}
+_CHARTS_LOCK = __import__("threading").Lock()
+_CHARTS_MAX = 256
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+def chart(fn, *args: object, **kw: object):
+    """``fn(*args, **kw)`` — a pure figure function of ``kla.web.charts`` — built once per
+    distinct arguments in this process and shared by every session (``st.plotly_chart`` reads
+    a figure, never changes it). A rerun of Posisi or Simulasi otherwise spent a third of its
+    time building the same plotly figure again (docs/deploy.md). The arguments are plain data
+    the page already shows, so sharing the figure shares nothing a user may not see."""
+    key = (fn.__module__, fn.__qualname__, _frozen(args), _frozen(kw))
+    try:
+        hash(key)
+    except TypeError:  # an argument that is not plain data: build it every time
+        return fn(*args, **kw)
+    with _CHARTS_LOCK:
+        fig = _CHARTS.get(key)
+    if fig is None:
+        fig = fn(*args, **kw)
+        with _CHARTS_LOCK:
+            if len(_CHARTS) >= _CHARTS_MAX:
+                _CHARTS.pop(next(iter(_CHARTS)))
+            _CHARTS[key] = fig
+    return fig

@@ -46,16 +46,19 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
                     marks: Sequence[tuple[str, float]] = ()) -> go.Figure:
     """The total on a 0–total_max axis, the predicate bands shaded and labelled; ``marks``
     adds labelled vertical lines (e.g. a baseline or a forecast)."""
-    fig = go.Figure()
     colours = band_colours(bands)
+    shapes, notes = [], []
     for code, lo, hi in band_ranges(bands, total_max):
-        fig.add_shape(type="rect", x0=lo, x1=hi, y0=0, y1=1, yref="paper", layer="below",
-                      line_width=0, fillcolor=colours.get(code, UNKNOWN),
-                      opacity=1.0 if code == predicate else 0.45)
-        fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", yanchor="bottom",
-                           text=f"<b>{t('predicate.' + code, lang)}</b>" if code == predicate
-                           else t("predicate." + code, lang),
-                           showarrow=False, font={"size": 12, "color": INK})
+        shapes.append(dict(type="rect", x0=lo, x1=hi, y0=0, y1=1, yref="paper", layer="below",
+                           line_width=0, fillcolor=colours.get(code, UNKNOWN),
+                           opacity=1.0 if code == predicate else 0.45))
+        notes.append(dict(x=(lo + hi) / 2, y=1.0, yref="paper", yanchor="bottom",
+                          text=f"<b>{t('predicate.' + code, lang)}</b>" if code == predicate
+                          else t("predicate." + code, lang),
+                          showarrow=False, font={"size": 12, "color": INK}))
+    # shapes and annotations in one layout: one validated call, not one per band (a rerun
+    # spent 0.04 s in add_shape / add_annotation here, docs/deploy.md)
+    fig = go.Figure(layout={"shapes": shapes, "annotations": notes})
     fig.add_trace(go.Bar(
         x=[total], y=[t("chart.total", lang)], orientation="h", marker_color=BAR, width=0.35,
         text=[fmt_num(total, lang)], textposition="outside", cliponaxis=False,
@@ -110,12 +113,16 @@ def _layout(fig: go.Figure, lang: str, height: int, **kw) -> go.Figure:
 def _band_backdrop(fig: go.Figure, bands: Sequence[Band], total_max: float, lang: str) -> None:
     """Predicate bands as horizontal stripes behind a chart whose y axis is the total."""
     colours = band_colours(bands)
+    shapes, notes = [], []
     for code, lo, hi in band_ranges(bands, total_max):
-        fig.add_hrect(y0=lo, y1=hi, line_width=0, layer="below", opacity=0.45,
-                      fillcolor=colours.get(code, UNKNOWN))
-        fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=(lo + hi) / 2,
-                           text=t("predicate." + code, lang), showarrow=False,
-                           font={"size": 11, "color": INK})
+        shapes.append(dict(type="rect", xref="x domain", x0=0, x1=1, y0=lo, y1=hi,
+                           line_width=0, layer="below", opacity=0.45,
+                           fillcolor=colours.get(code, UNKNOWN)))
+        notes.append(dict(x=1.0, xref="paper", xanchor="left", y=(lo + hi) / 2,
+                          text=t("predicate." + code, lang), showarrow=False,
+                          font={"size": 11, "color": INK}))
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes],
+                      annotations=[*fig.layout.annotations, *notes])
 
 
 def gaps_figure(rows: Sequence[dict], lang: str = "id", top: int = 15) -> go.Figure:

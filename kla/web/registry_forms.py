@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -170,7 +171,7 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
                     widgets.refused(exc)
     with st.expander(t("reg.import"), icon=":material/upload_file:"):
         st.caption(t("reg.import_caption"))
-        st.download_button(t("reg.template"), reg.template_xlsx(kind),
+        st.download_button(t("reg.template"), partial(reg.template_xlsx, kind),  # on click
                            file_name=f"registri-{kind}.xlsx", key=f"reg_tpl_{kind}",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet", icon=":material/download:")
