@@ -4,6 +4,7 @@ import io
 
 import streamlit as st
 
+from kla.i18n import fmt_bytes
 from kla.io.csv import InputError
 from kla.services import exports
 from kla.services.permissions import PermissionDenied
@@ -41,8 +42,14 @@ with c3.container(border=True):
     st.caption(t("export.zip_caption"))
     if st.button(t("export.prepare"), key="export_zip_make", icon=":material/folder_zip:"):
         buf = io.BytesIO()
-        with st.spinner(t("export.working")):
-            summary = exports.export_zip(engine, who, info, buf)
+        bar = st.progress(0.0, text=t("export.working"))
+
+        def packed(done: int, total: int) -> None:  # a dossier can be hundreds of MB
+            bar.progress(min(done / total, 1.0) if total else 1.0, text=t(
+                "export.zip_progress", done=fmt_bytes(done, lang), total=fmt_bytes(total, lang)))
+
+        summary = exports.export_zip(engine, who, info, buf, progress=packed)
+        bar.empty()
         st.session_state["export_zip_file"] = (info.id, buf.getvalue(), summary["files"],
                                                len(summary["missing"]))
     made = st.session_state.get("export_zip_file")
@@ -54,7 +61,7 @@ with c3.container(border=True):
                            mime="application/zip", key="export_zip", icon=":material/download:")
 
 if session.can("assessment.submit", info.region_kode):  # coordinator or admin imports
-    st.subheader(t("export.import_title"))
+    st.header(t("export.import_title"))
     st.caption(t("export.import_caption"))
     upload = st.file_uploader(t("export.import_file"), type=["xlsx"], key="export_import_file")
     if upload is not None and st.button(t("export.import"), key="export_import",

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.framework import get_framework
 from kla.domain.planner import Unreachable, candidates, plan, rank_open_questions
 from kla.domain.predicate import predicate_codes
@@ -62,7 +63,7 @@ actions = pd.DataFrame({
     t("path.gain"): [a.points for a in p.actions],
     t("path.effort"): [a.effort for a in p.actions],
 })
-st.subheader(t("path.plan_title", target=t(f"predicate.{target}")))
+st.header(t("path.plan_title", target=t(f"predicate.{target}")))
 widgets.table(actions, hide_index=True, key="path_actions", column_config={
     t("col.question"): st.column_config.TextColumn(width="large")})
 st.download_button(t("common.download_csv"), lambda: csv_bytes(actions),  # built on click
@@ -79,6 +80,7 @@ if p.actions:
     st.markdown(f"**{t('path.by_opd')}**")
     st.plotly_chart(by_agency_figure(list(per_opd.values()), lang),
                     config={"displayModeBar": False})
+    st.caption(chart_text.by_agency_text(list(per_opd.values()), lang))
     with st.expander(t("path.by_opd_table")):
         widgets.table(pd.DataFrame({
             t("col.opd"): [r["opd"] for r in per_opd.values()],
@@ -86,7 +88,7 @@ if p.actions:
             t("path.effort"): [float(r["effort"]) for r in per_opd.values()],
         }), key="path_by_opd")
 
-st.subheader(t("path.rank_title"))
+st.header(t("path.rank_title"))
 st.caption(t("path.rank_caption"))
 rank = rank_open_questions(fw, credits, stored)
 widgets.table(pd.DataFrame({

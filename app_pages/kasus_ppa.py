@@ -5,6 +5,7 @@ import statistics
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.registries import time_to_handling
 from kla.i18n import fmt_short
 from kla.web import registry_forms as rui
@@ -26,6 +27,7 @@ m2.metric(t("reg.median_days"), fmt_short(statistics.median(days), lang) if days
 m3.metric(t("reg.not_handled"), len(rows) - len(handled), border=True)
 if months:
     st.plotly_chart(handling_figure(months, lang), config={"displayModeBar": False})
+    st.caption(chart_text.handling_text(months, lang))
     with st.expander(t("reg.per_month")):
         tables.table(pd.DataFrame({
             t("reg.month"): [m["month"] for m in months],

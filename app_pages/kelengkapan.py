@@ -71,7 +71,7 @@ if (info.stage == "EM" and lock is None
                 st.session_state.pop(CONFIRM, None)
                 st.rerun()
 
-st.subheader(t("complete.flagged"))
+st.header(t("complete.flagged"))
 if not flagged:
     st.success(t("complete.all_done"), icon=":material/task_alt:")
 else:

@@ -5,8 +5,9 @@ import textwrap
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.framework import get_framework
-from kla.domain.gaps import all_opds, capped_indicators, filter_rows, gap_rows, indicator_gaps
+from kla.domain.gaps import all_opds, capped_indicators, filter_rows, indicator_gaps
 from kla.i18n import fmt_num
 from kla.io.export import csv_bytes
 from kla.web import cache, session, tables, widgets
@@ -21,15 +22,14 @@ version = cache.region_version(info.region_kode)
 result = cache.score(info, version)
 details = cache.answer_details(info.id, version)
 
-rows = gap_rows(fw, details.credits, result, details.notes,
-                details.evidence if details.has_evidence else None, lang)
+rows = cache.gap_rows(info, version, lang)  # once per data version and language
 open_rows = filter_rows(rows, below_full_only=True)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("gaps.at_stake_total"), fmt_num(fw.total_max - result.total, lang), border=True)
 m3.metric(t("gaps.open_questions"), f"{len(open_rows)} / {len(rows)}", border=True)
 
-st.subheader(t("gaps.by_block"))
+st.header(t("gaps.by_block"))
 blocks = sorted(result.blocks.items(), key=lambda kv: kv[1][0] - kv[1][1])
 ind_rows = indicator_gaps(fw, result, details.credits)  # the same losses the questions add up to
 block_lost = {c: sum(r["at_stake"] for r in ind_rows if r["block"] == c) for c in fw.blocks}
@@ -40,19 +40,23 @@ tables.table(pd.DataFrame({
     t("col.missing"): [round(block_lost[c], 2) for c, _ in blocks],
 }), lang, decimals={t("col.max"): 0}, key="gaps_blocks")
 
-st.subheader(t("gaps.by_indicator"))
-st.plotly_chart(gaps_figure(ind_rows, lang), config={"displayModeBar": False})
-with st.expander(t("gaps.by_indicator_table")):
-    tables.table(pd.DataFrame({
-        t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
-        t("col.missing"): [r["at_stake"] for r in ind_rows],
-        t("col.score"): [r["points"] for r in ind_rows],
-        t("col.max"): [r["max"] for r in ind_rows],
-        t("col.block"): [r["block"] for r in ind_rows],
-    }), lang, decimals={t("col.max"): 0}, key="gaps_indicators", column_config={
-        t("col.indicator"): st.column_config.TextColumn(width="large")})
+st.header(t("gaps.by_indicator"))
+st.plotly_chart(cache.chart(gaps_figure, ind_rows, lang), config={"displayModeBar": False})
+st.caption(chart_text.gaps_text(ind_rows, lang))
+by_indicator = st.expander(t("gaps.by_indicator_table"), key=session.lang_key("gaps_by_indicator"),
+                           on_change="rerun")
+if by_indicator.open:  # drawn only while open
+    with by_indicator:
+        tables.table(pd.DataFrame({
+            t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
+            t("col.missing"): [r["at_stake"] for r in ind_rows],
+            t("col.score"): [r["points"] for r in ind_rows],
+            t("col.max"): [r["max"] for r in ind_rows],
+            t("col.block"): [r["block"] for r in ind_rows],
+        }), lang, decimals={t("col.max"): 0}, key="gaps_indicators", column_config={
+            t("col.indicator"): st.column_config.TextColumn(width="large")})
 
-st.subheader(t("gaps.questions"))
+st.header(t("gaps.questions"))
 ALL = "__all__"
 f1, f2, f3 = st.columns([1.2, 1.2, 1])
 block = f1.selectbox(t("common.filter_block"), [ALL, *fw.blocks], key=session.lang_key("gaps_block"),

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.registries import BODIES, coverage_by_kecamatan
 from kla.web import registry_forms as rui
 from kla.web import session, widgets
@@ -22,6 +23,7 @@ for col, body in zip(cols, BODIES):
     coverage += [{**c, "body": body} for c in per]
 st.plotly_chart(coverage_figure(coverage, {b: t(f"reg.o.{b}") for b in BODIES}, lang),
                 config={"displayModeBar": False})
+st.caption(chart_text.coverage_text(coverage, {b: t(f"reg.o.{b}") for b in BODIES}, lang))
 with st.expander(t("reg.coverage_table")):
     widgets.table(pd.DataFrame({
         t("reg.f.kecamatan_kode"): [f"{c['kecamatan']} {c['name']}" for c in coverage],

@@ -10,6 +10,7 @@ the app's view.
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.published import TIERS
 from kla.web import cache, session, tables, widgets
 from kla.web.charts import MAP_CONFIG
@@ -30,6 +31,8 @@ tab = views["results.tab_years"]
 if tab.open:
     with tab:
         st.plotly_chart(cache.figure("national_years", version, lang), config=PLAIN)
+        st.caption(chart_text.results_text(overview["counts"], {
+            r["award_year"]: {"total": r["national"]} for r in overview["coverage"]}, lang))
         st.caption(t("results.coverage_caption"))
         coverage = widgets.labelled(overview["coverage"], {
             "award_year": "common.award_year", "loaded": "results.loaded",
@@ -65,11 +68,15 @@ if tab.open:
             kinds["province.tab_bar"].plotly_chart(
                 cache.figure("national_provinces", version, lang, "bar", year, measure),
                 config=PLAIN)
+            kinds["province.tab_bar"].caption(chart_text.province_measure_text(
+                overview["provinces"][year], measure, year, lang))
         if kinds["province.tab_map"].open:
             if shapes:
                 kinds["province.tab_map"].plotly_chart(
                     cache.figure("national_provinces", version, lang, "map", year, measure),
                     config=MAP_CONFIG)
+                kinds["province.tab_map"].caption(chart_text.province_measure_text(
+                    overview["provinces"][year], measure, year, lang))
             else:
                 kinds["province.tab_map"].info(t("common.no_geo"), icon=":material/map:")
         if kinds["results.tab_table"].open:
@@ -114,6 +121,9 @@ if tab.open:
             st.caption(t("results.app_none"))
         else:
             st.plotly_chart(cache.figure("national_app", scoped, lang), config=PLAIN)
+            st.caption(chart_text.results_text([
+                {"award_year": r["year"], "predicate": p, "n": r[p]}
+                for r in summary for p in (*TIERS, "none")], {}, lang))
             stored = widgets.labelled(summary, {
                 "year": "common.year", **{p: f"predicate.{p}" for p in (*TIERS, "none")},
                 "sample": "results.app_sample"})

@@ -1,12 +1,14 @@
 """Pelatihan KHA: service providers trained in the Convention on the Rights of the Child."""
 
+import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.registries import PROVIDER_KINDS
 from kla.services import registries as reg
 from kla.services.permissions import PermissionDenied
 from kla.web import registry_forms as rui
-from kla.web import session, widgets
+from kla.web import session, tables, widgets
 from kla.web.charts import kha_figure
 
 t, lang = session.t, session.lang()
@@ -31,6 +33,17 @@ for kind in PROVIDER_KINDS:
                         "uncertified": len(names_u), "target": targets.get(kind, 0)})
 if summary:
     st.plotly_chart(kha_figure(summary, lang), config={"displayModeBar": False})
+    st.caption(chart_text.kha_text(summary, lang))
+    data = st.expander(t("chart.table"), key=session.lang_key("kha_chart_table"),
+                       on_change="rerun")
+    if data.open:  # the chart's numbers per provider kind
+        with data:
+            tables.table(pd.DataFrame({  # no target: "–", not 0
+                t("reg.f.provider_kind"): [r["kind"] for r in summary],
+                t("reg.kha_certified"): [r["certified"] for r in summary],
+                t("reg.kha_outstanding"): [r["uncertified"] for r in summary],
+                t("reg.target"): [float(r["target"]) if r["target"] else None for r in summary],
+            }), lang, decimals={t("reg.target"): 0}, key="kha_chart_data")
 rui.table("kha_training", rows, area)
 rui.add_form("kha_training", kode, area, rows)
 who = session.actor()

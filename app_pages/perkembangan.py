@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.framework import get_framework
 from kla.domain.progress import predicate_history, stage_deltas, years_at_current
 from kla.domain.risk import average, verification_falls
@@ -36,11 +37,12 @@ m2.metric(t("common.years_at_current"), years_at_current(rows), border=True)
 m3.metric(t("common.avg_fall"), fmt_num(avg_fall, lang) if avg_fall is not None else "–",
           border=True)
 
-st.subheader(t("progress.totals"))
+st.header(t("progress.totals"))
 em = [(y, r.total) for y, s, r in rows if s == "EM"]
 st.plotly_chart(progress_figure(hist, em, fw.bands, fw.total_max, lang),
                 config={"displayModeBar": False})
-st.subheader(t("progress.history"))
+st.caption(chart_text.progress_text(hist, lang))
+st.header(t("progress.history"))
 widgets.table(pd.DataFrame({
     t("common.year"): [h["year"] for h in hist],
     t("common.stage"): [t(f"stage.{h['stage']}") for h in hist],
@@ -48,9 +50,10 @@ widgets.table(pd.DataFrame({
     t("common.predicate"): [t(f"predicate.{h['predicate']}") for h in hist],
 }), hide_index=True, key="progress_history")
 
-st.subheader(t("progress.stages"))
+st.header(t("progress.stages"))
 st.plotly_chart(stages_figure([(y, s, r.total) for y, s, r in rows], lang),
                 config={"displayModeBar": False})
+st.caption(chart_text.stages_text([(y, s, r.total) for y, s, r in rows], lang))
 with st.expander(t("progress.stages_table")):
     tables.table(pd.DataFrame({
         t("common.year"): [y for y, _, _ in rows],

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.published import provila
 from kla.i18n import fmt_num
 from kla.services.analytics import home_first
-from kla.web import cache, session, widgets
+from kla.web import cache, league_view, session, widgets
 from kla.web.charts import MAP_CONFIG, predicate_bar_figure, predicate_map_figure
 from kla.web.geo import geojson_url, without_boundary
 
@@ -65,8 +66,9 @@ if status["blocking"]:
         })
         widgets.table(blocking, key="province_blocking")
         widgets.downloads(blocking, f"provila-{prov}-{year}", "province_blocking", f"Provila {year}")
+league_view.province_section(prov, int(year), frame, regions)  # ranked, downloadable
 
-st.subheader(t("province.map", year=year))
+st.header(t("province.map", year=year))
 latest = dict(zip(rows[rows["award_year"] == year]["kode"],
                   rows[rows["award_year"] == year]["predicate"]))
 codes = sorted(kabkota)
@@ -80,6 +82,7 @@ if views["province.tab_map"].open:
             st.plotly_chart(cache.chart(predicate_map_figure, shapes, codes, names, predicates,
                                         lang),
                             config=MAP_CONFIG)
+            st.caption(chart_text.predicates_text(names, predicates, lang))
             missing = [f"{n} ({k})" for k, n in without_boundary().items() if k in kabkota]
             if missing:
                 st.caption(t("province.no_shape", names=", ".join(missing)))
@@ -89,6 +92,7 @@ if views["province.tab_bar"].open:
     views["province.tab_bar"].plotly_chart(cache.chart(predicate_bar_figure, names, predicates,
                                                       lang),
                                            config={"displayModeBar": False})
+    views["province.tab_bar"].caption(chart_text.predicates_text(names, predicates, lang))
 st.caption(t("province.level_caption"))
 no_result = [kabkota[k] for k in codes if k not in latest]
 if no_result:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.framework import get_framework
 from kla.domain.risk import buffer, critical_questions, forecast
 from kla.i18n import fmt_num
@@ -34,8 +35,10 @@ if info.stage == "EM" and fc.forecast_total is not None:
     marks.append((t("risiko.forecast"), fc.forecast_total))
 st.plotly_chart(standing_figure(result.total, result.predicate, fw.bands, fw.total_max, lang,
                                 marks), config={"displayModeBar": False})
+st.caption(chart_text.standing_text(result.total, result.predicate, result.next_predicate,
+                                    result.points_to_next, lang, info.region_nama, marks))
 
-st.subheader(t("risiko.forecast_title"))
+st.header(t("risiko.forecast_title"))
 if info.stage != "EM":
     st.info(t("risiko.not_em"), icon=":material/info:")
 elif fc.average_fall is None:
@@ -49,11 +52,12 @@ else:
         st.warning(t("risiko.forecast_drop", predicate=t("predicate." + fc.forecast_predicate)))
     st.plotly_chart(falls_figure(fc.falls, fc.average_fall, lang),
                     config={"displayModeBar": False})
+    st.caption(chart_text.falls_text(fc.falls, fc.average_fall, lang))
     widgets.table(pd.DataFrame({t("common.year"): [y for y, _ in fc.falls],
                                t("chart.fall"): [fmt_num(f, lang) for _, f in fc.falls]}),
                  hide_index=True, key="risk_falls")
 
-st.subheader(t("risiko.critical_title"))
+st.header(t("risiko.critical_title"))
 if not crit:
     st.success(t("risiko.no_critical"), icon=":material/verified:")
 else:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kla.domain import chart_text
 from kla.domain.framework import get_framework
 from kla.domain.gaps import gap_rows
 from kla.domain.whatif import indicator_change, what_if
@@ -81,11 +82,15 @@ else:
 st.plotly_chart(cache.chart(standing_figure, s.total, s.predicate, fw.bands, fw.total_max, lang,
                              [(t("chart.baseline"), b.total)] if w.delta else []),
                 config={"displayModeBar": False})
+st.caption(chart_text.standing_text(s.total, s.predicate, s.next_predicate, s.points_to_next,
+                                    lang, t("chart.scenario") if w.delta else None,
+                                    [(t("chart.baseline"), b.total)] if w.delta else []))
 
 st.markdown(f"**{t('sim.blocks')}**")
 labels = {c: blk.name(lang) for c, blk in fw.blocks.items()}
 st.plotly_chart(cache.chart(compare_blocks_figure, w.block_rows(), labels, lang),
                 config={"displayModeBar": False})
+st.caption(chart_text.compare_blocks_text(w.block_rows(), labels, lang))
 left, right = st.columns([1.4, 1])
 with left:
     widgets.table(pd.DataFrame({
@@ -109,7 +114,7 @@ with right:
     st.button(t("sim.reset"), key="sim_reset", icon=":material/restart_alt:", on_click=reset,
               disabled=not changes)
 
-st.subheader(t("sim.scenarios"))
+st.header(t("sim.scenarios"))
 who = session.actor()
 may_write = session.can("planning.write", info.region_kode)  # viewers, agencies: read only
 if may_write:

@@ -41,7 +41,7 @@ tables.table(pd.DataFrame({
 
 usable = [p for p in props if p.credit is not None]
 if usable and session.can("proposal.apply", info.region_kode):
-    st.subheader(t("reg.decide"))
+    st.header(t("reg.decide"))
     qid = st.selectbox(t("col.question"), [p.question_id for p in usable], key="prop_q",
                        format_func=lambda q: textwrap.shorten(f"{q} · {fw.questions[q].text}",
                                                               90, placeholder=" …"))
@@ -68,7 +68,7 @@ if usable and session.can("proposal.apply", info.region_kode):
         except NumberError as exc:
             st.error(t(f"verify.credit_{exc.reason}", value=exc.text), icon=":material/block:")
 
-st.subheader(t("reg.rollup"))
+st.header(t("reg.rollup"))
 kd = [p for p in usable if fw.questions[p.question_id].block == "KD"]
 changes = changed_credits(credits, {p.question_id: p.credit for p in kd})  # only real changes
 w = what_if(fw, credits, changes)

@@ -64,7 +64,7 @@ if review is None:
     st.stop()
 
 fw = get_framework(review.framework)
-st.subheader(t("verify.review_title", stage=t(f"stage.{review.stage}")))
+st.header(t("verify.review_title", stage=t(f"stage.{review.stage}")))
 em = by_stage.get("EM")
 files = cache.evidence_of(em.id, version) if em else []
 counts = cache.evidence_counts(files)
@@ -160,7 +160,7 @@ for f in [f for f in files if f["question_id"] == qid]:
         if view and view.startswith("http") and mime == "application/pdf":
             st.pdf(view, height=520, key=f"verify_pdf_{f['id']}")
         elif view and view.startswith("http") and mime.startswith("image/"):
-            st.image(view, caption=f["name"])
+            st.image(view, caption=f["name"], alt=f["name"])
         else:
             st.caption(t("verify.no_preview"))
         url = session.evidence_url(f["id"], download=True)

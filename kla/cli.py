@@ -285,7 +285,17 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     when a stored score differs, each such assessment listed)."""
     from kla.services.scores import rescore
 
-    report = rescore(_engine(), _actor(args), check=args.check)
+    tenths: set[int] = set()
+
+    def shown(done: int, total: int) -> None:  # on stderr: stdout stays the report (--json)
+        line = f"scoring: {done} of {total} assessments compared"
+        if sys.stderr.isatty():
+            print("\r" + line, end="\n" if done == total else "", file=sys.stderr)
+        elif done * 10 // total not in tenths:  # a log: a line per tenth
+            tenths.add(done * 10 // total)
+            print(line, file=sys.stderr)
+
+    report = rescore(_engine(), _actor(args), check=args.check, progress=shown)
     for line in report.unscored:
         print(f"warning: framework {line}", file=sys.stderr)
     if args.json:

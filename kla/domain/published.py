@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -257,16 +258,49 @@ def provila(rows: list[Mapping], kabkota: Mapping[str, str], year: int) -> dict:
             "with_predicate": len(kabkota) - len(blocking), "total": len(kabkota)}
 
 
-def _rank_key(r: Mapping, order: Mapping[str, int]) -> tuple:
+def published_score(r: Mapping) -> float | None:
+    """A row's published score, or None when none was published (NaN from a frame too)."""
     score = r.get("score")
-    has = score is not None and score == score  # NaN-safe
-    return (-order[r["predicate"]], 0 if has else 1, -(score if has else 0), r["nama"])
+    return float(score) if score is not None and score == score else None
+
+
+def _rank_key(r: Mapping, order: Mapping[str, int]) -> tuple:
+    """Higher predicate first; at the same predicate a published score before none (its
+    score is unknown), higher scores first. Equal keys share a rank."""
+    score = published_score(r)
+    return (-order.get(r["predicate"], 0), 0 if score is not None else 1, -(score or 0.0))
+
+
+def shared_ranks(rows: list[Mapping]) -> dict[str, int]:
+    """Rank per kode among ``rows`` (one result each): 1 + the number of rows strictly ahead
+    (``_rank_key``), so equals share a rank (1, 1, 3): six Nindya without a published score
+    are all first, never ordered by their names."""
+    order = predicate_rank()
+    keys = {r["kode"]: _rank_key(r, order) for r in rows}
+    ordered = sorted(keys.values())
+    return {kode: bisect_left(ordered, key) + 1 for kode, key in keys.items()}
+
+
+def streak(by_year: Mapping[int, str], year: int) -> tuple[int, int]:
+    """(award years in a row at the predicate of ``year``, the first of them): counted back
+    over the award years (2020 and 2024 had no ceremony, so 2019 → 2021 and 2023 → 2025 are
+    consecutive); an award year without a loaded result ends the count (unknown, not the
+    same). ``by_year``: award year → predicate of one kab/kota; ``year`` must be in it."""
+    predicate = by_year[year]
+    years = sorted(set(AWARD_YEARS) | set(by_year))
+    count, since = 1, year
+    for y in reversed([y for y in years if y < year]):
+        if by_year.get(y) != predicate:
+            break
+        count, since = count + 1, y
+    return count, since
 
 
 def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
     """Where a kab/kota stands in its latest award year among peers of the same province,
-    the same type (kabupaten / kota) and the same predicate; years at the current predicate;
-    how many province peers moved up in the last cycle."""
+    the same type (kabupaten / kota) and the same predicate (``shared_ranks``: equals share
+    a rank); award years in a row at the current predicate (``streak``); how many province
+    peers moved up in the last cycle."""
     mine = sorted((r for r in rows if r["kode"] == kode), key=lambda r: r["award_year"])
     if not mine:
         return None
@@ -275,21 +309,14 @@ def peer_benchmark(rows: list[Mapping], kode: str) -> dict | None:
     same_year = [r for r in rows if r["award_year"] == year]
     kind = me["nama"].split()[0]
 
-    order = predicate_rank()
-
     def rank(group: list[Mapping]) -> tuple[int, int]:
-        ordered = sorted(group, key=lambda r: _rank_key(r, order))
-        return next(i for i, r in enumerate(ordered, 1) if r["kode"] == kode), len(ordered)
+        return shared_ranks(group)[kode], len(group)
 
     groups = {"province": [r for r in same_year if r["kode"].split(".")[0]
                            == kode.split(".")[0]],
               "type": [r for r in same_year if r["nama"].split()[0] == kind],
               "predicate": [r for r in same_year if r["predicate"] == me["predicate"]]}
-    years_at = 0
-    for r in reversed(mine):
-        if r["predicate"] != me["predicate"]:
-            break
-        years_at += 1
+    years_at, _ = streak({r["award_year"]: r["predicate"] for r in mine}, year)
     prov = kode.split(".")[0]
     moved = [m for m in movers([r for r in rows if r["kode"].split(".")[0] == prov])
              if m["to_year"] == year and m["kode"] != kode]

@@ -108,6 +108,17 @@ def fmt_short(x: float, lang: str = DEFAULT_LANG) -> str:
     return _format(x, "#,##0.##", lang)
 
 
+
+def fmt_bytes(n: int, lang: str = DEFAULT_LANG) -> str:
+    """A size as people read it: ``850 B``, ``12,5 KB``, ``3,2 MB`` (1 KB = 1,024 bytes)."""
+    size, unit = float(n), "B"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(size) < 1024 or unit == "TB":
+            break
+        size /= 1024
+    return f"{fmt_num(size, lang, 0 if unit == 'B' else 1)} {unit}"
+
+
 _SWAP_MARKS = str.maketrans(",.", ".,")
 
 

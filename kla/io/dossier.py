@@ -20,9 +20,9 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kla.domain.framework import Framework
+from kla.i18n import fmt_time
 from kla.io.export import neutralise
 
 FALLBACK_NAME = "berkas"
@@ -59,6 +60,9 @@ class EvidenceFile:
     size: int
     media_type: str
     path: Path  # where the bytes are on disk
+
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
 def _char(ch: str) -> str:
@@ -219,13 +223,17 @@ def _index_csv(rows: Sequence[Sequence[object]]) -> bytes:
 
 
 def _write_zip(target: BinaryIO, plan: Sequence[tuple[EvidenceFile, str]], xlsx: bytes,
-               csv_data: bytes) -> None:
+               csv_data: bytes, progress: Progress | None = None) -> None:
+    total, done = sum(int(f.size) for f, _ in plan), 0
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, strict_timestamps=False) as zf:
         for f, arcname in plan:
             try:
                 zf.write(f.path, arcname)
             except FileNotFoundError:
                 raise _missing(f) from None
+            done += int(f.size)
+            if progress is not None:
+                progress(done, total)
         zf.writestr("index.xlsx", xlsx)
         zf.writestr("index.csv", csv_data)
 
@@ -233,9 +241,10 @@ def _write_zip(target: BinaryIO, plan: Sequence[tuple[EvidenceFile, str]], xlsx:
 def build_dossier_zip(fw: Framework, *, region_kode: str, region_nama: str, year: int,
                       stage: str, answers: dict[str, float], files: list[EvidenceFile],
                       out: str | os.PathLike[str] | BinaryIO,
-                      missing: Sequence[EvidenceFile] = ()) -> dict:
+                      missing: Sequence[EvidenceFile] = (),
+                      progress: Progress | None = None) -> dict:
     """Write the evidence ZIP to ``out`` (a path, written atomically, or a binary file
-    object). ``missing``: files known to be gone from the store, listed in the index (sheet
+    object); ``progress(bytes_done, bytes_total)`` is called after each file packed. ``missing``: files known to be gone from the store, listed in the index (sheet
     "Berkas hilang") instead of packed. Raises FileNotFoundError naming the question and file
     when a file of ``files`` is missing. Returns {"files": n, "bytes": total size of the
     evidence files packed}."""
@@ -249,17 +258,17 @@ def build_dossier_zip(fw: Framework, *, region_kode: str, region_nama: str, year
     summary = [("Wilayah", region_nama), ("Kode wilayah", region_kode), ("Tahun", year),
                ("Tahap", stage), ("Instrumen", fw.code), ("Jumlah berkas", len(plan)),
                ("Total ukuran (byte)", total), ("Berkas hilang", len(missing)),
-               ("Dibuat pada", datetime.now().isoformat(timespec="seconds"))]
+               ("Dibuat pada", fmt_time(datetime.now(UTC), "id"))]  # in WIB, as the pages
     xlsx = _index_xlsx(rows, summary, _missing_rows(fw, missing))
     csv_data = _index_csv(rows)
     if not isinstance(out, (str, os.PathLike)):
-        _write_zip(out, plan, xlsx, csv_data)
+        _write_zip(out, plan, xlsx, csv_data, progress)
     else:
         dest = Path(out)
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                _write_zip(fh, plan, xlsx, csv_data)
+                _write_zip(fh, plan, xlsx, csv_data, progress)
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -16,9 +16,20 @@ from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from kla.domain import explain
 from kla.domain.completeness import NO_EVIDENCE, UNANSWERED
 from kla.domain.framework import Framework
-from kla.domain.palette import BAR, INK, MUTED, UNKNOWN, band_colours, band_ranges
+from kla.domain.palette import (
+    BACKDROP,
+    BAR,
+    INK,
+    MUTED,
+    UNKNOWN,
+    WHITE,
+    band_colours,
+    band_ranges,
+    tint,
+)
 from kla.domain.scoring import ScoreResult
 from kla.i18n import fmt_num, t
 
@@ -29,6 +40,17 @@ MAX_TEXT = 260  # characters of a question text shown in the gap table
 MAX_REASON = 180
 PROBLEMS = (UNANSWERED, NO_EVIDENCE)  # each named by the catalogue key pdf.problem.<code>
 
+
+def _today() -> date:
+    """Today where the deployment is (``KLA_TIMEZONE``, WIB by default), not the server's
+    own zone: a report made at 06:30 WIB is dated that day, not the day before (UTC)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kla.settings import get_settings
+
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     h = hex_colour.lstrip("#")
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
@@ -36,8 +58,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def _tint(hex_colour: str, keep: float) -> tuple[int, int, int]:
     """The colour blended with white (``keep`` = share of the colour), like plotly's opacity."""
-    r, g, b = (round(255 - (255 - c) * keep) for c in _rgb(hex_colour))
-    return r, g, b
+    return _rgb(tint(hex_colour, keep))
 
 
 def _short(text: str, limit: int) -> str:
@@ -95,7 +116,7 @@ def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str)
     colours = band_colours(fw.bands)
     for code, lo, hi in ranges:
         current = code == result.predicate
-        pdf.set_fill_color(*_tint(colours.get(code, UNKNOWN), 1.0 if current else 0.45))
+        pdf.set_fill_color(*_tint(colours.get(code, UNKNOWN), 1.0 if current else BACKDROP))
         pdf.rect(x_of(lo), y_band, x_of(hi) - x_of(lo), band_h, style="F")
         name, size = t(f"predicate.{code}", lang), 8.0
         pdf.set_font(FONT, "B" if current else "", size)
@@ -104,10 +125,15 @@ def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str)
             pdf.set_font_size(size)
         pdf.set_xy(x_of(lo), y_label)
         pdf.cell(x_of(hi) - x_of(lo), 5, name, align="C")
-    # The total: a bar from 0 with a marker line and its value.
+    # The total: a bar from 0 with a marker line and its value. The bar has a white outline
+    # and the line a white edge, the value a white box: they read on any band, light or dark.
     xt = x_of(result.total)
     pdf.set_fill_color(*_rgb(BAR))
-    pdf.rect(x0, y_band + band_h / 2 - 2.5, xt - x0, 5, style="F")
+    pdf.set_draw_color(*_rgb(WHITE))
+    pdf.set_line_width(0.3)
+    pdf.rect(x0, y_band + band_h / 2 - 2.5, xt - x0, 5, style="DF")
+    pdf.set_line_width(1.1)
+    pdf.line(xt, y_band - 1, xt, y_band + band_h + 1)
     pdf.set_draw_color(*_rgb(INK))
     pdf.set_line_width(0.5)
     pdf.line(xt, y_band - 1, xt, y_band + band_h + 1)
@@ -116,7 +142,9 @@ def _standing_chart(pdf: _Report, result: ScoreResult, fw: Framework, lang: str)
     vw = pdf.get_string_width(value) + 2
     vx = xt + 1 if xt + vw < x0 + w else xt - vw - 1
     pdf.set_xy(vx, y_band + 0.5)
-    pdf.cell(vw, 4.5, value, align="L")
+    pdf.set_fill_color(*_rgb(WHITE))
+    pdf.set_text_color(*_rgb(INK))
+    pdf.cell(vw, 4.5, value, align="L", fill=True)
     # Axis with tick labels at band edges.
     y_axis = y_band + band_h
     pdf.set_line_width(0.2)
@@ -171,10 +199,13 @@ def _table(pdf: _Report, header: Sequence[str], rows: Sequence[Sequence[str]],
 
 def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year: int,
                      stage: str, result: ScoreResult, gaps: list[dict], missing: list[dict],
-                     is_sample: bool, lang: str = "id") -> bytes:
-    """The assessment report as PDF bytes: header, standing chart, block table, the largest
-    gaps (``gap_rows``) and the incomplete evidence (``missing``: question_id, agency, problem —
-    a completeness code, ``unanswered`` or ``no_evidence``, named in ``lang`` here)."""
+                     is_sample: bool, lang: str = "id",
+                     explanation: explain.TotalExplanation | None = None) -> bytes:
+    """The assessment report as PDF bytes: header, standing chart, block table, how the score
+    is computed (``explanation``, when given: the indicator with the most points missing walked
+    through, and the rule chain to the predicate), the largest gaps (``gap_rows``) and the
+    incomplete evidence (``missing``: question_id, agency, problem — a completeness code,
+    ``unanswered`` or ``no_evidence``, named in ``lang`` here)."""
     pdf = _Report(lang)
     lab = pdf.label
     pdf.set_title(f"{lab('title')} — {region_nama} {year}")
@@ -188,7 +219,7 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 6, f"{region_nama} ({region_kode})", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
-    today = format_date(date.today(), "long", locale="en_US" if lang == "en" else "id_ID")
+    today = format_date(_today(), "long", locale="en_US" if lang == "en" else "id_ID")
     pdf.multi_cell(0, 5, f"{lab('year')}: {year} · {lab('stage')}: {t(f'stage.{stage}', lang)}"
                          f" · {lab('generated')}: {today}", new_x="LMARGIN", new_y="NEXT")
     if is_sample:
@@ -222,6 +253,9 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
                  lab("col_lost")], rows, (88, 22, 20, 22, 28), ("LEFT", "RIGHT", "RIGHT",
                                                                  "RIGHT", "RIGHT"), bold_last=True)
 
+    if explanation is not None:
+        _formula_section(pdf, fw, explanation, lang)
+
     # Largest gaps.
     pdf.heading(lab("gaps"))
     top = [g for g in gaps if g.get("at_stake", 0) > 0][:TOP_GAPS]
@@ -253,3 +287,59 @@ def _block_row(name: str, score: float, maximum: float, lang: str) -> list[str]:
     pct = f"{fmt_num(100 * score / maximum, lang, 1)} %" if maximum else "–"
     return [name, fmt_num(score, lang), fmt_num(maximum, lang), pct,
             fmt_num(max(0.0, maximum - score), lang)]
+
+
+def _steps(pdf: _Report, lines: Sequence[explain.Line], lang: str) -> None:
+    """The walk-through lines, each with its rule and where docs/scoring.md states it."""
+    for line in lines:
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*_rgb(INK))
+        width = pdf.epw - 4
+        rows = len(pdf.multi_cell(width, 4.6, line.text, dry_run=True, output="LINES"))
+        if pdf.will_page_break(rows * 4.6 + 4.2):  # a step and its rule stay together
+            pdf.add_page()
+        pdf.cell(4, 4.6, "•")
+        pdf.multi_cell(width, 4.6, line.text, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 7.5)
+        pdf.set_text_color(*_rgb(MUTED))
+        pdf.set_x(pdf.l_margin + 4)
+        pdf.multi_cell(width, 3.8, f"{explain.rule_name(line.source, lang)}: {line.source.ref}",
+                       align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_rgb(INK))
+    pdf.set_font(FONT, "", 9)
+    pdf.ln(1)
+
+
+def _subheading(pdf: _Report, text: str) -> None:
+    """A bold line, never left alone at the foot of a page."""
+    if pdf.will_page_break(25):
+        pdf.add_page()
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+
+
+def _formula_section(pdf: _Report, fw: Framework, expl: explain.TotalExplanation,
+                     lang: str) -> None:
+    """The "Cara menghitung nilai" section: the indicator with the most points missing,
+    question by question to its score, then the chain from the indicators to the predicate."""
+    code = expl.most_missing
+    ind = expl.indicator(code)
+    pdf.heading(pdf.label("formula"))
+    pdf.multi_cell(0, 5, pdf.label("formula_intro", code=code, name=ind.name), align="L",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    _subheading(pdf, pdf.label("formula_questions", code=code))
+    head, rows = explain.question_table(ind, lang)
+    _table(pdf, head, [[r[0], _short(r[1], 90), *r[2:]] for r in rows],
+           (18, 80, 22, 14, 46), ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
+    _subheading(pdf, pdf.label("formula_steps", code=code))
+    _steps(pdf, explain.indicator_lines(expl, code, lang), lang)
+    _subheading(pdf, pdf.label("formula_chain"))
+    head, rows = explain.block_table(expl, fw, lang)
+    _table(pdf, head, rows, (92, 46, 22, 20), ("LEFT", "LEFT", "RIGHT", "RIGHT"),
+           bold_last=True)
+    _steps(pdf, explain.chain_lines(expl, lang), lang)
+    head, rows = explain.band_table(expl, lang)
+    _table(pdf, head, rows, (36, 26, 26, 50, 42), ("LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"))

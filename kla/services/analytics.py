@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from kla.domain.explain import TotalExplanation, explain_total
 from kla.domain.framework import get_framework
 from kla.domain.published import national_overview as _overview
 from kla.domain.published import stage_summary as _summary
-from kla.services.assessments import latest_stage_scores
+from kla.services.assessments import AssessmentInfo, answers_of, latest_stage_scores
 from kla.services.permissions import Actor, visible
 from kla.services.results import national_reference, results_frame
 from kla.store.models import Region
@@ -49,3 +50,10 @@ def home_first(actor: Actor, codes: list[str]) -> list[str]:
     seen, scope = visible(actor), actor.region_kode or ""
     mine = [k for k in codes if seen.allows(k) or scope.startswith(k + ".")]  # or its province
     return mine + [k for k in codes if k not in mine]
+
+
+def score_explanation(engine: Engine, actor: Actor, info: AssessmentInfo) -> TotalExplanation:
+    """The score of one assessment walked through from its answers, rule by rule (Posisi's
+    "Cara menghitung nilai") (``kla.domain.explain``). Only for those who may see the
+    assessment: its own region is checked, not the caller's word."""
+    return explain_total(get_framework(info.framework), answers_of(engine, actor, info.id))

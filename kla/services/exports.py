@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from kla.domain.explain import explain_total
 from kla.domain.framework import get_framework
 from kla.domain.gaps import gap_rows
 from kla.domain.scoring import score
@@ -132,11 +133,12 @@ def evidence_source(engine: Engine, actor: Actor, info: AssessmentInfo) -> int:
 
 
 def export_zip(engine: Engine, actor: Actor, info: AssessmentInfo,
-               out: str | Path | BinaryIO) -> dict:
+               out: str | Path | BinaryIO, progress=None) -> dict:
     """The evidence dossier ZIP: the stage's credits with the city's files
     (``evidence_source``). A file whose bytes are gone from the store (a database
     restored without its evidence) does not fail the export: it is listed in the index
-    (sheet "Berkas hilang") and in the result's ``missing`` (file names)."""
+    (sheet "Berkas hilang") and in the result's ``missing`` (file names).
+    ``progress(bytes_done, bytes_total)``: called after each file packed (the page's bar)."""
     require_visible(actor, info.region_kode)
     fw = get_framework(info.framework)
     ev_store = evidence_store()
@@ -150,7 +152,7 @@ def export_zip(engine: Engine, actor: Actor, info: AssessmentInfo,
     summary = build_dossier_zip(fw, region_kode=info.region_kode,
                                 region_nama=_region_name(engine, info.region_kode),
                                 year=info.year, stage=info.stage, answers=answers,
-                                files=files, out=out, missing=missing)
+                                files=files, out=out, missing=missing, progress=progress)
     return {**summary, "missing": [f.original_filename for f in missing]}
 
 
@@ -172,4 +174,5 @@ def export_pdf(engine: Engine, actor: Actor, info: AssessmentInfo, lang: str = "
     return build_report_pdf(fw, region_kode=info.region_kode,
                             region_nama=_region_name(engine, info.region_kode), year=info.year,
                             stage=info.stage, result=result, gaps=gaps, missing=missing,
-                            is_sample=info.is_sample, lang=lang)
+                            is_sample=info.is_sample, lang=lang,
+                            explanation=explain_total(fw, details.credits))

@@ -20,7 +20,7 @@ millions of answers on every data change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, event, select, update
@@ -227,22 +227,29 @@ def _frameworks(conn: Connection, report: RescoreReport) -> Iterable[tuple[Frame
         yield fw, ids
 
 
-def rescore(engine: Engine, actor: Actor, check: bool = False) -> RescoreReport:
+def rescore(engine: Engine, actor: Actor, check: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> RescoreReport:
     """Compare every stored score with the score of its assessment's answers (``kla rescore
     --check``: nothing is changed) or, with ``check`` False, also write every differing or
     missing row (``kla rescore``: each assessment scored again under its lock, in one
     transaction, audited). Admin (national) only. With ``check``, a difference is read again
     before it is reported (a writer may have committed between the two reads of one
-    comparison)."""
+    comparison). ``progress(checked, total)``: called after each chunk of assessments
+    compared (the national data set has thousands: ``kla rescore`` shows how far it is)."""
     require(actor, "assessment.write")
     report = RescoreReport()
     found: dict[int, tuple[Framework, Difference]] = {}
     with engine.connect() as conn:
-        for fw, ids in _frameworks(conn, report):
+        groups = list(_frameworks(conn, report))
+        total, done = sum(len(ids) for _, ids in groups), 0
+        for fw, ids in groups:
             report.checked += len(ids)
             for start in range(0, len(ids), CHUNK):
                 for d in _compare(conn, fw, ids[start:start + CHUNK]):
                     found[d.assessment_id] = (fw, d)
+                done += len(ids[start:start + CHUNK])
+                if progress is not None:
+                    progress(done, total)
         # --check: once more for those that differ (a writer may have committed between two
         # reads); a repair scores them again under their locks anyway
         for fw in ({id(f): f for f, _ in found.values()}.values() if check else ()):

@@ -98,9 +98,26 @@ def stored_score(who: Actor, info: svc.AssessmentInfo, version: str) -> ScoreRes
     return svc.stored_score(engine(), who, info)
 
 
+@for_actor(128)
+def score_explanation(who: Actor, info: svc.AssessmentInfo, version: str):
+    """Posisi's "Cara menghitung nilai": the score walked through from the answers."""
+    return analytics.score_explanation(engine(), who, info)
+
+
 @for_actor(256)
 def answer_details(who: Actor, assessment_id: int, version: str) -> planning.AnswerDetails:
     return planning.answer_details(engine(), who, assessment_id)
+
+
+@for_actor(128)
+def gap_rows(who: Actor, info: svc.AssessmentInfo, version: str, lang: str) -> list[dict]:
+    """Kesenjangan's question rows (``kla.domain.gaps.gap_rows``) of the cached score and
+    answers, computed once per data version and language, not on every rerun."""
+    from kla.domain.gaps import gap_rows as rows_of
+
+    details = answer_details(info.id, version)
+    return rows_of(get_framework(info.framework), details.credits, score(info, version),
+                   details.notes, details.evidence if details.has_evidence else None, lang)
 
 
 @for_actor(64)

@@ -10,21 +10,29 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from kla.domain.framework import Band
-from kla.domain.palette import BAR, BAR_BG, INK, MUTED, UNKNOWN, band_colours, band_ranges
+from kla.domain.palette import (
+    AT_STAKE,
+    BACKDROP,
+    BAR,
+    BAR_BG,
+    EFFORT,
+    INK,
+    LOSS,
+    MUTED,
+    NO_DATA,
+    SEQUENTIAL,
+    STAGE_COLOURS,
+    UNKNOWN,
+    WHITE,
+    band_colours,
+    band_ranges,
+    ink_on,
+)
 from kla.domain.predicate import predicate_codes
 from kla.i18n import fmt_num, plotly_separators, t
 
-
-def _blend(hex_colour: str, keep: float) -> str:
-    """The colour blended with white (``keep`` = share of the colour)."""
-    h = hex_colour.lstrip("#")
-    return "#" + "".join(f"{round(255 - (255 - int(h[i:i + 2], 16)) * keep):02x}"
-                         for i in (0, 2, 4))
-
-
-# "No result loaded": a mid grey of the palette's muted ink, darker than the light grey of
-# "no predicate" (``palette.NO_PREDICATE``), so the two never read as the same thing.
-NO_DATA = _blend(MUTED, 0.45)
+# Text drawn over band colours (a mark's label) sits on this, whatever the band.
+LABEL_BG = "rgba(255,255,255,0.85)"
 
 
 def short_label(text: str, width: int = 48) -> str:
@@ -51,7 +59,7 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
     for code, lo, hi in band_ranges(bands, total_max):
         shapes.append(dict(type="rect", x0=lo, x1=hi, y0=0, y1=1, yref="paper", layer="below",
                            line_width=0, fillcolor=colours.get(code, UNKNOWN),
-                           opacity=1.0 if code == predicate else 0.45))
+                           opacity=1.0 if code == predicate else BACKDROP))
         notes.append(dict(x=(lo + hi) / 2, y=1.0, yref="paper", yanchor="bottom",
                           text=f"<b>{t('predicate.' + code, lang)}</b>" if code == predicate
                           else t("predicate." + code, lang),
@@ -59,16 +67,24 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
     # shapes and annotations in one layout: one validated call, not one per band (a rerun
     # spent 0.04 s in add_shape / add_annotation here, docs/deploy.md)
     fig = go.Figure(layout={"shapes": shapes, "annotations": notes})
+    # a white outline and the value in white on the bar's own teal: both read on any band
+    # behind them, light or dark
     fig.add_trace(go.Bar(
-        x=[total], y=[t("chart.total", lang)], orientation="h", marker_color=BAR, width=0.35,
-        text=[fmt_num(total, lang)], textposition="outside", cliponaxis=False,
-        hovertemplate=f"{t('chart.total', lang)}: {fmt_num(total, lang)}<extra></extra>",
+        x=[total], y=[t("chart.total", lang)], orientation="h", width=0.35,
+        marker={"color": BAR, "line": {"color": WHITE, "width": 1.5}},
+        text=[fmt_num(total, lang)], textposition="auto", cliponaxis=False,
+        insidetextanchor="end", insidetextfont={"color": WHITE},
+        outsidetextfont={"color": INK},
+        hovertemplate=(f"{t('chart.total', lang)}: {fmt_num(total, lang)} · "
+                       f"{t('predicate.' + predicate, lang)}<extra></extra>"),
         name=t("chart.total", lang), showlegend=False,
     ))
     for label, value in marks:
+        fig.add_vline(x=value, line_color=WHITE, line_width=4)  # the dashed line on dark bands
         fig.add_vline(x=value, line_dash="dash", line_color=INK, line_width=2,
                       annotation_text=f"{label}: {fmt_num(value, lang)}",
-                      annotation_position="bottom right")
+                      annotation_position="bottom right", annotation_bgcolor=LABEL_BG,
+                      annotation_font_color=INK)
     fig.update_xaxes(range=[0, total_max], title_text=t("chart.axis_total", lang),
                      tickvals=[0] + [b.min for b in bands] + [total_max], showgrid=False)
     fig.update_yaxes(showticklabels=False)
@@ -116,7 +132,7 @@ def _band_backdrop(fig: go.Figure, bands: Sequence[Band], total_max: float, lang
     shapes, notes = [], []
     for code, lo, hi in band_ranges(bands, total_max):
         shapes.append(dict(type="rect", xref="x domain", x0=0, x1=1, y0=lo, y1=hi,
-                           line_width=0, layer="below", opacity=0.45,
+                           line_width=0, layer="below", opacity=BACKDROP,
                            fillcolor=colours.get(code, UNKNOWN)))
         notes.append(dict(x=1.0, xref="paper", xanchor="left", y=(lo + hi) / 2,
                           text=t("predicate." + code, lang), showarrow=False,
@@ -130,7 +146,7 @@ def gaps_figure(rows: Sequence[dict], lang: str = "id", top: int = 15) -> go.Fig
     rows = [r for r in rows if r["at_stake"] > 0][:top][::-1]
     fig = go.Figure(go.Bar(
         y=[wrap_label(f"{r['indicator']} · {r['name']}") for r in rows],
-        x=[r["at_stake"] for r in rows], orientation="h", marker_color="#b45309",
+        x=[r["at_stake"] for r in rows], orientation="h", marker_color=AT_STAKE,
         text=[fmt_num(r["at_stake"], lang) for r in rows], textposition="outside",
         customdata=[f"{r['indicator']} · {r['name']}" for r in rows],
         cliponaxis=False, hovertemplate="%{customdata}: %{x:.2f}<extra></extra>"))
@@ -150,7 +166,8 @@ def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
     fig.add_trace(go.Scatter(
         x=[h["year"] for h in history], y=[h["total"] for h in history], mode="lines+markers+text",
         name=t("chart.verified", lang), line={"color": BAR, "width": 3},
-        text=[fmt_num(h["total"], lang) for h in history], textposition="top center"))
+        text=[fmt_num(h["total"], lang) for h in history], textposition="top center",
+        textfont={"color": INK}))  # ink on the shaded bands (palette.BACKDROP)
     fig.update_xaxes(type="category", title_text=t("common.year", lang))
     fig.update_yaxes(range=[0, total_max], title_text=t("chart.points", lang))
     return _layout(fig, lang, 380, margin={"l": 10, "r": 110, "t": 30, "b": 40})
@@ -159,7 +176,7 @@ def progress_figure(history: Sequence[dict], em: Sequence[tuple[int, float]],
 def stages_figure(rows: Sequence[tuple[int, str, float]], lang: str = "id") -> go.Figure:
     """Total per stage, grouped by year: ``rows`` = (year, stage, total)."""
     stages = [s for s in ("EM", "VA", "VL", "FINAL") if any(r[1] == s for r in rows)]
-    colours = {"EM": "#9ca3af", "VA": "#60a5fa", "VL": "#2563eb", "FINAL": BAR}
+    colours = STAGE_COLOURS
     fig = go.Figure()
     for stage in stages:
         pts = [(y, v) for y, s, v in rows if s == stage]
@@ -197,7 +214,7 @@ def by_agency_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
                          text=[fmt_num(r["points"], lang) for r in rows],
                          textposition="outside", cliponaxis=False))
     fig.add_trace(go.Bar(y=[r["opd"] for r in rows], x=[r["effort"] for r in rows],
-                         orientation="h", name=t("chart.effort", lang), marker_color="#f59e0b"))
+                         orientation="h", name=t("chart.effort", lang), marker_color=EFFORT))
     fig.update_yaxes(automargin=True)
     return _layout(fig, lang, 100 + 44 * len(rows), barmode="group")
 
@@ -206,7 +223,7 @@ def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
                  lang: str = "id") -> go.Figure:
     """Points lost between self-assessment and verification, per past year."""
     fig = go.Figure(go.Bar(x=[str(y) for y, _ in falls], y=[f for _, f in falls],
-                           marker_color="#dc2626", text=[fmt_num(f, lang) for _, f in falls],
+                           marker_color=LOSS, text=[fmt_num(f, lang) for _, f in falls],
                            textposition="outside", cliponaxis=False,
                            name=t("chart.fall", lang)))
     if average is not None:
@@ -217,7 +234,7 @@ def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
     return _layout(fig, lang, 300)
 
 
-STANDARD_COLOURS = {"certified": "#0f766e", "in_process": "#f59e0b", "not_standardized": "#dc2626"}
+STANDARD_COLOURS = {"certified": BAR, "in_process": EFFORT, "not_standardized": LOSS}
 
 
 def play_areas_figure(rows: Sequence[dict], names: dict[str, str], labels: dict[str, str],
@@ -243,7 +260,7 @@ def kha_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
     fig.add_trace(go.Bar(y=y, x=[r["certified"] for r in rows], orientation="h",
                          name=t("reg.kha_certified", lang), marker_color=BAR))
     fig.add_trace(go.Bar(y=y, x=[r["uncertified"] for r in rows], orientation="h",
-                         name=t("reg.kha_outstanding", lang), marker_color="#f59e0b"))
+                         name=t("reg.kha_outstanding", lang), marker_color=EFFORT))
     fig.add_trace(go.Scatter(y=y, x=[r["target"] or None for r in rows], mode="markers",
                              name=t("reg.target", lang),
                              marker={"symbol": "line-ns", "size": 22, "color": INK,
@@ -270,7 +287,7 @@ def handling_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(x=[r["month"] for r in rows], y=[r["cases"] for r in rows],
                          name=t("reg.cases", lang), marker_color=BAR_BG, yaxis="y2"))
-    for key, colour in (("median_days", BAR), ("p90_days", "#dc2626")):
+    for key, colour in (("median_days", BAR), ("p90_days", LOSS)):
         fig.add_trace(go.Scatter(x=[r["month"] for r in rows], y=[r[key] for r in rows],
                                  mode="lines+markers", name=t(f"reg.{key}", lang),
                                  line={"color": colour}))
@@ -296,9 +313,15 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
         ys = [sum(c["n"] for c in counts if c["award_year"] == y and c["predicate"] == pred)
               for y in years]
         if any(ys) and (pred != "none" or not national):  # published: predicates only
-            fig.add_trace(go.Bar(x=[str(y) for y in years], y=ys, name=t(f"predicate.{pred}", lang),
+            label = t(f"predicate.{pred}", lang)
+            # the predicate's name on its segment where it fits (always in legend and hover)
+            fig.add_trace(go.Bar(x=[str(y) for y in years], y=ys, name=label,
                                  marker_color=colours[pred],
-                                 marker_line={"color": INK, "width": 0.5}))
+                                 marker_line={"color": INK, "width": 0.5},
+                                 text=[f"{label}: {n}" if n else "" for n in ys],
+                                 textposition="inside", insidetextanchor="middle",
+                                 textfont={"color": ink_on(colours[pred])},
+                                 hovertemplate=f"%{{x}} · {label}: %{{y}}<extra></extra>"))
     if national:
         fig.add_trace(go.Scatter(x=[str(y) for y in years],
                                  y=[national.get(y, {}).get("total") for y in years],
@@ -312,7 +335,8 @@ def results_figure(counts: Sequence[dict], national: dict[int, dict],
                     (national.get(y) or {}).get("total") or 0) for y in years), default=0)
     if top <= 10:
         fig.update_yaxes(dtick=1)  # counts of kab/kota: no "1,5" ticks
-    return _layout(fig, lang, 380, barmode="stack", showlegend=True)  # also for one predicate
+    return _layout(fig, lang, 380, barmode="stack", showlegend=True,  # also for one predicate
+                   uniformtext={"minsize": 9, "mode": "hide"})
 
 
 TOPOJSON_URL = "app/static/topojson/"  # served by Streamlit (static/), so maps draw offline
@@ -340,7 +364,7 @@ def _no_data_trace(geojson: dict | str, codes: Sequence[str], names: Sequence[st
     return go.Choropleth(
         geojson=geojson, locations=list(codes), z=[0] * len(codes),
         featureidkey="properties.kode", text=list(names), colorscale=_flat(NO_DATA),
-        showscale=False, marker_line_width=0.4, marker_line_color="white", name=label,
+        showscale=False, marker_line_width=0.5, marker_line_color=MUTED, name=label,
         showlegend=True, hovertemplate=f"%{{text}}: {label}<extra></extra>")
 
 
@@ -356,8 +380,10 @@ def choropleth_figure(geojson: dict | str, codes: Sequence[str],
     missing = [i for i, v in enumerate(values) if v is None]
     fig = go.Figure(go.Choropleth(
         geojson=geojson, locations=[codes[i] for i in have], z=[values[i] for i in have],
-        featureidkey="properties.kode", text=[names[i] for i in have], colorscale="Teal",
-        zmin=0, zmax=max([values[i] for i in have] + [1]), marker_line_width=0.4, marker_line_color="white", showlegend=False,
+        featureidkey="properties.kode", text=[names[i] for i in have],
+        colorscale=[list(stop) for stop in SEQUENTIAL], zmin=0,
+        zmax=max([values[i] for i in have] + [1]), marker_line_width=0.5,
+        marker_line_color=MUTED, showlegend=False,
         colorbar={"title": title, "ticksuffix": " %" if percent else ""},
         hovertemplate="%{text}: %{z:.0f}" + (" %" if percent else "") + "<extra></extra>"))
     if missing:
@@ -388,7 +414,7 @@ def predicate_map_figure(geojson: dict | str, codes: Sequence[str], names: Seque
             geojson=geojson, locations=[codes[i] for i in idx], z=[0] * len(idx),
             featureidkey="properties.kode", text=[names[i] for i in idx],
             colorscale=_flat(colours.get(code, UNKNOWN)), showscale=False,
-            marker_line_width=0.6, marker_line_color="white", name=label, showlegend=True,
+            marker_line_width=0.5, marker_line_color=MUTED, name=label, showlegend=True,
             hovertemplate=f"%{{text}}: {label}<extra></extra>"))
     missing = [i for i, p in enumerate(predicates) if p is None]
     if missing:
@@ -417,11 +443,12 @@ def predicate_bar_figure(names: Sequence[str], predicates: Sequence[str | None],
         pts = [n for p, n in ranked if p == code]
         if not pts:
             continue
-        label = t(f"predicate.{code}", lang)
+        label, colour = t(f"predicate.{code}", lang), colours.get(code, UNKNOWN)
         fig.add_trace(go.Bar(
             x=[step[code]] * len(pts), y=pts, orientation="h", name=label,
-            marker={"color": colours.get(code, UNKNOWN), "line": {"color": INK, "width": 0.5}},
+            marker={"color": colour, "line": {"color": INK, "width": 0.5}},
             text=[label] * len(pts), textposition="inside", insidetextanchor="start",
+            insidetextfont={"color": ink_on(colour)},
             hovertemplate=f"%{{y}}: {label}<extra></extra>"))
     fig.update_xaxes(tickvals=list(step.values()),
                      ticktext=[t(f"predicate.{c}", lang) for c in ladder],

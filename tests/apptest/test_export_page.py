@@ -16,4 +16,4 @@ def test_prepare_pdf_and_zip_then_download(app_factory, seeded_sqlite_url):
     at.run()  # a rerun after preparing (the page once failed on the next run)
     assert not at.exception
     assert len(at.get("download_button")) == 3
-    assert at.subheader  # the import section is still drawn below the cards
+    assert at.header  # the import section is still drawn below the cards

@@ -140,7 +140,7 @@ def test_peer_page(app_factory, seeded_sqlite_url):
     at.selectbox(key="peers_region").select("18.72").run()
     assert not at.exception
     m = {x.label: x.value for x in at.metric}
-    assert m["Peringkat di provinsi"] == "6 / 7"  # Lampung 2022: 7 results published
+    assert m["Peringkat di provinsi"] == "1 / 7"  # Lampung 2022: 7 results, 6 Nindya tie
     sources = next(d.value for d in at.dataframe if "Sumber" in d.value.columns)
     assert set(sources["Sumber"]) == {"hasil publikasi (data/published)",
                                       "penilaian di aplikasi (FINAL) · Data contoh"}

@@ -87,6 +87,9 @@ DONE_JS = """() => {
 
 # -- the server's side: /proc ----------------------------------------------------------------
 
+REPLICA_PIDS: list[int] = []  # the replicas measured (set by main, read per click)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of ``pid`` (its threads included) in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -142,6 +145,7 @@ class Session:
     username: str
     qid: str
     times: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    cpu: dict[str, float] = field(default_factory=dict)  # step -> the replicas' CPU s meanwhile
     failure: tuple[str, str] | None = None  # (step, reason)
     open_s: float | None = None
     context: object = None  # its browser context, closed after the end-of-run measurement
@@ -153,6 +157,7 @@ async def click_and_wait(page, step: str, session: Session, click, sign, timeout
     time from the click to the end of the last script run (or, when the browser never showed
     the run, to the moment the idle app was seen)."""
     t0 = await page.evaluate("() => { window.__kla.ends = 0; return Date.now(); }")
+    cpu0 = sum(cpu_seconds(pid) for pid in REPLICA_PIDS)
     try:
         await click()
         await sign.first.wait_for(state="visible", timeout=timeout_ms)
@@ -168,6 +173,9 @@ async def click_and_wait(page, step: str, session: Session, click, sign, timeout
     ends, last, done = await page.evaluate(
         "[window.__kla.ends, window.__kla.lastEnd, window.__kla.doneAt]")
     session.times[step] = max(0.0, ((last if ends else done) - t0) / 1000)
+    # the replicas' CPU during this click: its own cost when one session runs (--sessions 1),
+    # a share of everyone's otherwise
+    session.cpu[step] = sum(cpu_seconds(pid) for pid in REPLICA_PIDS) - cpu0
 
 
 async def _state(page) -> str:
@@ -383,7 +391,10 @@ def summarise(sessions: list[Session], replicas: list[dict], cpu: dict, rss: dic
         "open_p50_s": round(statistics.median([s.open_s for s in sessions if s.open_s]), 2)
         if any(s.open_s for s in sessions) else None,
         "steps": {k: {"n": len(v), "p50_s": round(pct(v, 50), 2), "p95_s": round(pct(v, 95), 2),
-                      "max_s": round(max(v), 2)} for k, v in per_step.items()},
+                      "max_s": round(max(v), 2),
+                      "cpu_s": round(statistics.median(
+                          [s.cpu[k] for s in sessions if k in s.cpu] or [0.0]), 3)}
+                  for k, v in per_step.items()},
         "server_cpu_s": round(server_cpu, 1),
         "cpu_per_view_s": round(server_cpu / views, 3) if views else None,
         "cpu_per_click_s": round(server_cpu / len(clicks), 3) if clicks else None,
@@ -433,9 +444,11 @@ def report(r: dict) -> str:
     for port, (b, e, a) in r["rss_mb"].items():
         lines.append(f"replica :{port} RSS {b:.0f} MB before → {e:.0f} MB at the end → "
                      f"{a:.0f} MB after the sessions closed")
-    lines.append("per step (n, p50 / p95 / max s):")
+    lines.append("per step (n, p50 / p95 / max s, median server CPU s during the click — the "
+                 "step's own cost with --sessions 1):")
     for k, v in r["steps"].items():
-        lines.append(f"  {k:<16} {v['n']:>3}  {v['p50_s']} / {v['p95_s']} / {v['max_s']}")
+        lines.append(f"  {k:<16} {v['n']:>3}  {v['p50_s']} / {v['p95_s']} / {v['max_s']}"
+                     f"   cpu {v['cpu_s']}")
     for f in r["failures"]:
         lines.append(f"FAILED {f['session']} at {f['step']}: {f['reason']}")
     return "\n".join(lines)
@@ -522,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         sessions = [Session(i + 1, name, qid)
                     for i, (name, qid) in enumerate(zip(names, questions(args.sessions)))]
         pids = [r["pid"] for r in replicas]
+        REPLICA_PIDS[:] = pids
         warmups = [(r["url"], Session(0, names[i % len(names)], qid))
                    for i, (r, qid) in enumerate(zip(replicas, questions(400)[-len(replicas):]))]
         marks: dict[str, dict] = {}

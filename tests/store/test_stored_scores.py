@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
 import threading
 
@@ -263,6 +264,8 @@ def test_rescore_check_reports_a_wrong_score_and_rescore_repairs_it(url, engine,
     assert _audit_rows(engine) == audits + 1  # the repair is audited
     r = run_kla("rescore", "--check", "--json", env=env)
     assert r.returncode == 0 and '"differences": 0' in r.stdout
+    # how far it is, on stderr (stdout stays the JSON report): the last line says all of them
+    assert re.search(r"scoring: (\d+) of \1 assessments compared\n\Z", r.stderr), r.stderr
 
 
 def test_rescore_reports_a_missing_row(engine):

@@ -228,7 +228,7 @@ def test_dossier_index_lists_every_file_with_its_hash(tmp_path, fw, answers, evi
     summary = {r[0].value: r[1].value for r in wb["Ringkasan"].iter_rows()}
     assert summary["Wilayah"] == "Kota Bandung" and summary["Tahun"] == 2024
     assert summary["Tahap"] == "EM" and summary["Jumlah berkas"] == len(files)
-    assert summary["Dibuat pada"]
+    assert summary["Dibuat pada"].endswith(" WIB")  # the deployment's zone, as on the pages
 
 
 def test_dossier_sanitises_malicious_and_colliding_names(tmp_path, fw, answers, evidence):
@@ -282,12 +282,40 @@ def test_file_vanishing_while_zipping_leaves_old_zip_untouched(tmp_path, fw, ans
     late = EvidenceFile(files[0].question_id, "late.pdf", "0" * 64, 1, "application/pdf", doomed)
     real_write = dossier._write_zip
 
-    def delete_then_write(target, plan, xlsx, csv_data):  # the file goes after the check
+    def delete_then_write(target, plan, xlsx, csv_data, progress=None):  # gone after the check
         doomed.unlink()
-        return real_write(target, plan, xlsx, csv_data)
+        return real_write(target, plan, xlsx, csv_data, progress)
 
     monkeypatch.setattr(dossier, "_write_zip", delete_then_write)
     with pytest.raises(FileNotFoundError, match="late.pdf"):
         _zip(fw, answers, [*files, late], out)
     assert out.read_bytes() == b"previous dossier"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dossier.zip", "store"]
+
+
+def test_dossier_reports_its_progress_file_by_file(tmp_path, fw, answers, evidence):
+    """Ekspor draws a bar from these calls while a dossier of hundreds of MB is packed."""
+    _, files = evidence
+    calls = []
+    build_dossier_zip(fw, region_kode="3273", region_nama="Kota Bandung", year=2024,
+                      stage="EM", answers=answers, files=files, out=io.BytesIO(),
+                      progress=lambda done, total: calls.append((done, total)))
+    total = sum(f.size for f in files)
+    assert len(calls) == len(files) and {t for _, t in calls} == {total}
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and calls[-1][0] == total
+
+
+def test_report_is_dated_in_the_deployment_zone(monkeypatch):
+    """At 06:30 WIB (23:30 UTC the day before) the report carries the Jakarta date."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kla.io import pdf_report
+    from kla.settings import get_settings
+
+    monkeypatch.setenv("KLA_TIMEZONE", "Asia/Jakarta")
+    get_settings.cache_clear()
+    try:
+        assert pdf_report._today() == datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    finally:
+        get_settings.cache_clear()
