@@ -264,9 +264,16 @@ async def run_session(browser, base: str, s: Session, password: str, timeout_ms:
             await radios.nth(pick).click(timeout=timeout_ms)
         except Exception as e:
             raise StepFailed(f"credit: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
+        # the sign: the confirmation (a toast, gone after 10 s: a browser starved of CPU may
+        # never see it) or the question's "last saved" line with this user and the next version
+        last = page.get_by_text(re.compile(r"^Terakhir disimpan oleh .*\(versi (\d+)\)\.$"))
+        before = await last.first.inner_text() if await last.count() else ""
+        version = int(m.group(1)) if (m := re.search(r"versi (\d+)", before)) else 0
+        saved = page.get_by_text(f"Jawaban {s.qid} disimpan (versi", exact=False).or_(
+            page.get_by_text(re.compile(rf"^Terakhir disimpan oleh {re.escape(s.username)},"
+                                        rf" .*\(versi {version + 1}\)\.$")))
         await click_and_wait(page, step, s, lambda: form.get_by_role(
-            "button", name="Simpan jawaban").click(timeout=timeout_ms),
-            page.get_by_text(f"Jawaban {s.qid} disimpan (versi", exact=False), timeout_ms)
+            "button", name="Simpan jawaban").click(timeout=timeout_ms), saved, timeout_ms)
         for step, link, title in (("Nasional", "Nasional", "Hasil KLA nasional"),
                                   ("Provinsi", "Provinsi", "Provinsi"),
                                   ("Posisi", "Posisi Predikat", "Posisi Predikat")):
