@@ -38,6 +38,7 @@ pages = {
         page("simulasi.py", "page.sim", ":material/tune:", "simulasi"),
         page("jalur.py", "page.path", ":material/route:", "jalur"),
         page("risiko.py", "page.risk", ":material/gpp_maybe:", "risiko"),
+        page("rencana_aksi.py", "page.plan", ":material/event_note:", "rencana-aksi"),
     ],
 }
 work = []
@@ -49,6 +50,7 @@ if role in ("admin", "coordinator"):
     work.append(page("kelengkapan.py", "page.complete", ":material/checklist:", "kelengkapan"))
 if role in ("admin", "verifier"):
     work.append(page("verifikasi.py", "page.verify", ":material/fact_check:", "verifikasi"))
+work.append(page("matriks_opd.py", "page.matrix", ":material/grid_on:", "matriks-opd"))
 work.append(page("ekspor.py", "page.export", ":material/download:", "ekspor"))
 registries = [
     page("ruang_bermain.py", "page.play", ":material/park:", "ruang-bermain"),

@@ -10,7 +10,7 @@ from kla.domain.predicate import predicate_codes
 from kla.domain.rubric import default_effort, question_type
 from kla.i18n import fmt_num, fmt_short
 from kla.io.export import csv_bytes
-from kla.services import planning
+from kla.services import action_plan, planning
 from kla.web import cache, session, widgets
 from kla.web.charts import by_agency_figure
 
@@ -69,6 +69,15 @@ widgets.table(actions, hide_index=True, key="path_actions", column_config={
 st.download_button(t("common.download_csv"), lambda: csv_bytes(actions),  # built on click
                    file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
                    mime="text/csv", icon=":material/download:")
+if p.actions and session.can("action.write", info.region_kode):
+    if st.button(t("path.add_to_plan", year=info.year), key="path_to_plan",
+                 icon=":material/playlist_add:"):
+        try:
+            ids = action_plan.add_cheapest_path(session.engine(), who, info, target)
+            widgets.flash(t("path.added_to_plan", n=len(ids)))
+            st.rerun()
+        except (ValueError, PermissionError) as exc:
+            widgets.refused(exc)
 
 if p.actions:
     per_opd: dict[str, dict] = {}

@@ -10,6 +10,7 @@ from kla.domain.framework import get_framework
 from kla.domain.gaps import all_opds, capped_indicators, filter_rows, indicator_gaps
 from kla.i18n import fmt_num
 from kla.io.export import csv_bytes
+from kla.services import action_plan
 from kla.web import cache, session, tables, widgets
 from kla.web.charts import gaps_figure
 
@@ -98,3 +99,17 @@ tables.table(table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table
 st.download_button(t("common.download_csv"), lambda: csv_bytes(table),  # built on click
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",
                    mime="text/csv", icon=":material/download:")
+if session.can("action.write", info.region_kode):
+    with st.form(f"gaps_to_plan_{info.id}", border=False):
+        picked = st.multiselect(t("gaps.pick_for_plan"), [r["question_id"] for r in shown
+                                                            if r["at_stake"] > 0],
+                                key=f"gaps_plan_pick_{info.id}")
+        if st.form_submit_button(t("gaps.add_to_plan", year=info.year),
+                                 icon=":material/playlist_add:") and picked:
+            try:
+                ids = action_plan.add_from_gaps(session.engine(), session.actor(),
+                                                info.region_kode, info.year, fw, picked)
+                widgets.flash(t("gaps.added_to_plan", n=len(ids)))
+                st.rerun()
+            except (ValueError, PermissionError) as exc:
+                widgets.refused(exc)

@@ -170,6 +170,20 @@ def by_agency_text(rows: Sequence[Mapping], lang: str = "id") -> str:
              items=_listing(items, lang))
 
 
+def agency_matrix_text(rows: Sequence[Mapping], total_at_stake: float, blocking: float,
+                       shared: int, lang: str = "id") -> str:
+    """``agency_matrix_figure``: how many agencies, the points at stake in all (each question
+    once), the agencies with the most, the points blocking the next predicate, and that a
+    question of several agencies counts for each. ``rows`` = {opd, at_stake}."""
+    if not rows:
+        return t("chart.text.matrix_none", lang)
+    ranked = sorted(rows, key=lambda r: -r["at_stake"])
+    items = [t("chart.text.matrix_item", lang, opd=r["opd"],
+               points=fmt_num(r["at_stake"], lang)) for r in ranked]
+    return t("chart.text.matrix", lang, n=len(rows), points=fmt_num(total_at_stake, lang),
+             items=_listing(items, lang), blocking=fmt_num(blocking, lang), shared=shared)
+
+
 def falls_text(falls: Sequence[tuple[int, float]], average: float | None,
                lang: str = "id") -> str:
     """``falls_figure``: the fall of each past year and their average."""
@@ -312,4 +326,25 @@ def predicates_text(names: Sequence[str], predicates: Sequence[str | None], lang
     text = t("chart.text.predicates", lang, n=sum(per.values()), items=items)
     if missing:
         text += " " + t("chart.text.no_result", lang, n=len(missing))
+    return text
+
+
+def action_timeline_text(rows: Sequence[Mapping], lang: str = "id") -> str:
+    """``action_timeline_figure``: how many actions on the timeline and over which dates, how
+    many done, and the overdue ones by title; undated actions counted apart. ``rows`` =
+    {title, start, due, status, overdue}."""
+    if not rows:
+        return t("chart.text.plan_none", lang)
+    dated = [r for r in rows if r.get("start") or r.get("due")]
+    days = [d for r in dated for d in (r.get("start"), r.get("due")) if d]
+    late = [_short(r["title"]) for r in rows if r["overdue"]]
+    text = t("chart.text.plan", lang, n=len(dated),
+             first=min(days).isoformat() if days else "–",
+             last=max(days).isoformat() if days else "–",
+             done=sum(r["status"] == "selesai" for r in rows))
+    text += " " + (t("chart.text.plan_late", lang, n=len(late), items=_listing(late, lang))
+                   if late else t("chart.text.plan_no_late", lang))
+    undated = len(rows) - len(dated)
+    if undated:
+        text += " " + t("chart.text.plan_undated", lang, n=undated)
     return text

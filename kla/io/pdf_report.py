@@ -200,12 +200,15 @@ def _table(pdf: _Report, header: Sequence[str], rows: Sequence[Sequence[str]],
 def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year: int,
                      stage: str, result: ScoreResult, gaps: list[dict], missing: list[dict],
                      is_sample: bool, lang: str = "id",
-                     explanation: explain.TotalExplanation | None = None) -> bytes:
+                     explanation: explain.TotalExplanation | None = None,
+                     plan: dict | None = None) -> bytes:
     """The assessment report as PDF bytes: header, standing chart, block table, how the score
     is computed (``explanation``, when given: the indicator with the most points missing walked
     through, and the rule chain to the predicate), the largest gaps (``gap_rows``) and the
     incomplete evidence (``missing``: question_id, agency, problem — a completeness code,
-    ``unanswered`` or ``no_evidence``, named in ``lang`` here)."""
+    ``unanswered`` or ``no_evidence``, named in ``lang`` here) and, when ``plan`` is given, the
+    RAD KLA action plan of the year (``{"progress": PlanProgress, "actions": [action dicts of
+    kla.services.action_plan], "today": date}``; today: ``KLA_TIMEZONE``'s by default)."""
     pdf = _Report(lang)
     lab = pdf.label
     pdf.set_title(f"{lab('title')} — {region_nama} {year}")
@@ -280,7 +283,45 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
                (24, 56, 100), ("LEFT", "LEFT", "LEFT"))
     else:
         pdf.multi_cell(0, 5, lab("no_missing"), new_x="LMARGIN", new_y="NEXT")
+    if plan is not None:
+        _plan_section(pdf, plan, lang)
     return bytes(pdf.output())
+
+
+def _plan_section(pdf: _Report, plan: dict, lang: str) -> None:
+    """The RAD KLA action plan: the progress to the target predicate, then every action
+    (overdue ones marked in words) with its agency, dates, budget and questions."""
+    from kla.domain.action_plan import is_overdue
+
+    lab, prog, today = pdf.label, plan["progress"], plan.get("today") or _today()
+    pdf.heading(lab("plan"))
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(0, 5, lab("plan_progress", target=t(f"predicate.{prog.target}", lang),
+                             needed=fmt_num(prog.points_needed, lang),
+                             secured=fmt_num(prog.points_secured, lang),
+                             remaining=fmt_num(prog.points_remaining, lang),
+                             all=fmt_num(prog.all_total, lang),
+                             pred=t(f"predicate.{prog.all_predicate}", lang)),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    actions = plan["actions"]
+    if not actions:
+        pdf.multi_cell(0, 5, lab("plan_none"), new_x="LMARGIN", new_y="NEXT")
+        return
+    rows = []
+    for a in actions:
+        status = t(f"plan.status.{a['status']}", lang)
+        if is_overdue(a["status"], a["due_date"], today):
+            status += f" · {lab('plan_overdue')}"
+        dates = " – ".join(d.isoformat() if d else "…" for d in (a["start_date"], a["due_date"]))
+        rows.append([_short(a["title"], 120), _short(a["opd"], 40) or "–", status, dates,
+                     fmt_num(a["budget_rp"], lang, 0),
+                     _short(", ".join(f"{q} → {fmt_num(c, lang)}"
+                                      for q, c in a["credits"].items()), 80)])
+    _table(pdf, [lab("plan_col_title"), lab("col_agency"), lab("plan_col_status"),
+                 lab("plan_col_dates"), lab("plan_col_budget"), lab("plan_col_questions")],
+           rows, (50, 24, 22, 30, 24, 30),
+           ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"))
 
 
 def _block_row(name: str, score: float, maximum: float, lang: str) -> list[str]:

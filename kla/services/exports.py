@@ -175,4 +175,17 @@ def export_pdf(engine: Engine, actor: Actor, info: AssessmentInfo, lang: str = "
                             region_nama=_region_name(engine, info.region_kode), year=info.year,
                             stage=info.stage, result=result, gaps=gaps, missing=missing,
                             is_sample=info.is_sample, lang=lang,
-                            explanation=explain_total(fw, details.credits))
+                            explanation=explain_total(fw, details.credits),
+                            plan=_plan_of(engine, actor, info, details.credits, fw))
+
+
+def _plan_of(engine: Engine, actor: Actor, info: AssessmentInfo, credits: dict[str, float],
+             fw) -> dict | None:
+    """The RAD KLA action plan of the report's year, when the city has one."""
+    from kla.domain.action_plan import progress
+    from kla.services.action_plan import list_actions
+
+    actions = list_actions(engine, actor, info.region_kode, info.year)
+    if not actions:
+        return None
+    return {"progress": progress(fw, credits, actions), "actions": actions}

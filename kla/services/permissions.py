@@ -98,6 +98,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "assessment.write": ("admin",),  # whole assessments: sample data, bench, migrations
     "stage.verify": ("admin", "verifier"),  # open/complete a stage, review, send back
     "planning.write": ("admin", "coordinator"),  # efforts and scenarios
+    # RAD KLA action plan: create, edit, delete, add from gaps / cheapest path, apply credits
+    "action.write": ("admin", "coordinator"),
+    "action.status": ("admin", "coordinator", "opd"),  # status, evidence; opd: its own OPD's
     "registry.edit": ("admin", "coordinator", "opd"),
     "registry.target": ("admin", "coordinator"),
     "proposal.apply": ("admin", "coordinator"),
@@ -142,6 +145,11 @@ def require(actor: Actor, action: str, target: Target | str | None = None) -> No
                                    scope=actor.region_kode))
     if action == "answer.edit":
         _answer_edit(actor, target)
+    if action == "action.status" and actor.role == "opd" \
+            and not set(actor.agencies) & set(target.agencies):
+        raise PermissionDenied(Msg(
+            "err.plan.not_your_opd", opd=", ".join(a for a in target.agencies if a) or "–",
+            mine=", ".join(actor.agencies) or Msg("err.your_agency")))
 
 
 def allowed(actor: Actor | None, action: str, target: Target | str | None = None) -> bool:

@@ -3,12 +3,21 @@
 No ``from __future__ import annotations`` here: it breaks SQLModel on Python 3.11.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
+from kla.domain.action_plan import ACTION_STATUSES
 from kla.domain.registries import KINDS
 from kla.domain.workflow import DECISIONS, LEVELS, ROLES, STAGES, STATUSES, sql_in
 
@@ -344,3 +353,48 @@ class PublishedResult(SQLModel, table=True):
     note: str = ""
     source_file: str = Field(default="", max_length=255)
     loaded_at: datetime = _ts()
+
+
+class Action(SQLModel, table=True):
+    """One action (kegiatan) of a kab/kota's RAD KLA action plan for one evaluation year: the
+    questions it should raise are in ``action_question``. ``version`` for optimistic locking;
+    ``applied_at`` when its expected credits were written to the self-assessment."""
+
+    __table_args__ = (
+        CheckConstraint(sql_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint("budget_rp >= 0", name="budget"),
+        Index("ix_action_region_year", "region_kode", "year"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    region_kode: str = Field(foreign_key="region.kode", max_length=13)
+    year: int
+    title: str = Field(max_length=200)
+    opd: str = Field(default="", max_length=120)
+    budget_rp: int = Field(default=0, sa_type=BigInteger)
+    apbd_ref: str = Field(default="", max_length=200)
+    start_date: date | None = None
+    due_date: date | None = None
+    status: str = Field(default="rencana", max_length=16)
+    evidence_note: str = Field(default="", max_length=1000)
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id", ondelete="SET NULL")
+    version: int = 1
+    created_by: str = Field(default="system", max_length=120)
+    created_at: datetime = _ts()
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
+    applied_at: datetime | None = Field(default=None,
+                                           sa_column=Column(DateTime(timezone=True),
+                                                            nullable=True))
+
+
+class ActionQuestion(SQLModel, table=True):
+    """A question an action should raise, with the credit it is expected to give."""
+
+    __tablename__ = "action_question"
+    __table_args__ = (
+        CheckConstraint("expected_credit > 0 AND expected_credit <= 1", name="credit_range"),
+    )
+    action_id: int = Field(foreign_key="action.id", ondelete="CASCADE", primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", primary_key=True,
+                             index=True)
+    expected_credit: float = 1.0

@@ -21,7 +21,7 @@ import streamlit as st
 
 from kla.domain.framework import get_framework
 from kla.domain.scoring import ScoreResult
-from kla.services import analytics, answers, planning, workflow
+from kla.services import agencies, analytics, answers, planning, workflow
 from kla.services import assessments as svc
 from kla.services.permissions import Actor, read_key
 from kla.services.results import national_reference, results_frame
@@ -150,6 +150,21 @@ def reviews_of(who: Actor, region_kode: str, year: int, version: str) -> dict[st
 def review_queue(who: Actor, assessment_id: int, version: str) -> list[dict]:
     """Where every answer of a verification stage stands for the verifier."""
     return workflow.review_queue(engine(), who, assessment_id)
+
+
+@for_actor(64)
+def _agency_matrix(who: Actor, assessment_id: int, version: str, own: tuple[str, ...]
+                   ) -> agencies.AgencyMatrix:
+    return agencies.agency_matrix_of(engine(), who, assessment_id)
+
+
+def agency_matrix(assessment_id: int, version: str) -> agencies.AgencyMatrix:
+    """Matriks OPD: the agency accountability matrix. An agency account gets only its own
+    rows, and the read key (role and region) does not tell two agencies of one city apart:
+    their agencies are part of the key."""
+    who = actor()
+    return _agency_matrix(assessment_id, version,
+                          tuple(sorted(who.agencies)) if who.role == "opd" else ())
 
 
 def evidence_counts(files: list[dict]) -> dict[str, int]:

@@ -468,3 +468,62 @@ def ranked_bar_figure(names: Sequence[str], values: Sequence[float | None], titl
                            textposition="outside", cliponaxis=False))
     fig.update_yaxes(automargin=True)
     return _layout(fig, lang, 80 + 22 * len(pairs), xaxis_title=title)
+
+
+def agency_matrix_figure(agencies: Sequence[str], columns: Sequence[str],
+                         values: Sequence[Sequence[float | None]], points: Sequence[bool],
+                         lang: str = "id") -> go.Figure:
+    """The agency matrix as a heatmap: one row per agency (first on top), one column per
+    measure (``columns``: its label; ``points``: written with two decimals, else a count).
+    Each column is coloured against its own largest value (counts and points do not share a
+    scale); every cell has its number written in it; a missing value (None) stays blank."""
+    peaks = [max([abs(r[j]) for r in values if r[j] is not None] + [0]) for j in
+             range(len(columns))]
+    z = [[None if v is None else (v / peaks[j] if peaks[j] else 0.0) for j, v in enumerate(r)]
+         for r in values]
+    text = [["–" if v is None else fmt_num(v, lang) if points[j] else str(int(v))
+             for j, v in enumerate(r)] for r in values]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[wrap_label(c, 16, 3) for c in columns], y=list(agencies), text=text,
+        texttemplate="%{text}", colorscale=[list(stop) for stop in SEQUENTIAL], zmin=0, zmax=1,
+        showscale=False, xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(side="top", automargin=True)
+    return _layout(fig, lang, 120 + 28 * len(agencies),
+                   margin={"l": 10, "r": 10, "t": 60, "b": 10})
+
+
+ACTION_COLOURS = {"rencana": "#9ca3af", "berjalan": EFFORT, "selesai": BAR, "batal": BAR_BG}
+
+
+def action_timeline_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
+    """The action plan as a timeline (Gantt-like): one bar per dated action from its start to
+    its due date, coloured by status; an overdue action is red AND labelled "terlambat".
+    ``rows`` = {"title", "start", "due", "status", "overdue"} (dates; undated rows skipped)."""
+    from datetime import timedelta
+
+    dated = [r for r in rows if r.get("start") or r.get("due")]
+    dated.sort(key=lambda r: (r.get("start") or r["due"], r.get("due") or r["start"]),
+               reverse=True)  # the earliest at the top
+    fig = go.Figure()
+    groups = [(s, False) for s in ACTION_COLOURS] + [(None, True)]
+    for status, late in groups:
+        part = [r for r in dated if bool(r["overdue"]) == late
+                and (late or r["status"] == status)]
+        if not part:
+            continue
+        starts = [r.get("start") or r["due"] for r in part]
+        ends = [(r.get("due") or r["start"]) + timedelta(days=1) for r in part]
+        fig.add_trace(go.Bar(
+            y=[short_label(r["title"], 40) for r in part],
+            base=[s.isoformat() for s in starts],
+            x=[(e - s).days * 86_400_000 for s, e in zip(starts, ends)],
+            orientation="h", marker_color=LOSS if late else ACTION_COLOURS[status],
+            name=t("plan.overdue", lang) if late else t(f"plan.status.{status}", lang),
+            text=[t("plan.overdue_mark", lang) if late else "" for _ in part],
+            textposition="outside", cliponaxis=False,  # legible even on a short bar
+            textfont={"color": LOSS}, hovertext=[r["title"] for r in part]))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(automargin=True, categoryorder="array",
+                     categoryarray=[short_label(r["title"], 40) for r in dated])
+    return _layout(fig, lang, 120 + 30 * len(dated), barmode="overlay")

@@ -30,6 +30,7 @@ from kla.domain.framework import Framework, get_framework
 from kla.domain.registries import FIELDS
 from kla.io.csv import InputError
 from kla.services import (
+    action_plan,
     analytics,
     answers,
     assessments,
@@ -89,6 +90,7 @@ PLANNING = {"admin": ANY, "coordinator": OWN}  # verifier, opd, viewer: read onl
 REGISTRY_EDIT = {"admin": ANY, "coordinator": OWN, "opd": OWN}
 REGISTRY_COORD = {"admin": ANY, "coordinator": OWN}  # targets and proposals
 ADMIN_ONLY = {"admin": ANY}
+ACTION_STATUS = {"admin": ANY, "coordinator": OWN, "opd": OWN}  # opd: actions of its own OPD
 
 EXPECTED: dict[str, dict[str, frozenset]] = {
     "answers.save_answer": CITY_ANSWERS,
@@ -122,6 +124,13 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "demo.load_registry_samples": ADMIN_ONLY,
     "backup.restore": ADMIN_ONLY,
     "scores.rescore": ADMIN_ONLY,
+    "action_plan.create_action": PLANNING,
+    "action_plan.update_action": PLANNING,
+    "action_plan.delete_action": PLANNING,
+    "action_plan.set_status": ACTION_STATUS,
+    "action_plan.add_from_gaps": PLANNING,
+    "action_plan.add_cheapest_path": PLANNING,
+    "action_plan.apply_done_credits": PLANNING,
 }
 ANSWER_WRITES = {"answers.save_answer", "answers.add_evidence", "answers.delete_evidence",
                  "exports.import_xlsx"}
@@ -137,7 +146,7 @@ NOT_AUDITED = {
 def scopes(service: str, role: str) -> tuple[str, ...]:
     if service in NATIONAL:
         return ("national",)
-    if service in ANSWER_WRITES and role == "opd":
+    if (service in ANSWER_WRITES or service == "action_plan.set_status") and role == "opd":
         return ("own", "other", "other_agency")
     return ("own", "other")
 
@@ -412,6 +421,50 @@ def _rescore(w: World, actor: Actor, scope: str) -> Call:
     return lambda: scores.rescore(w.engine, actor)
 
 
+def _new_action(w: World, scope: str) -> int:
+    opd = "Disdik" if scope == "other_agency" else "Dinkes"
+    return action_plan.create_action(w.engine, SYSTEM, region_of(scope), DRAFT_YEAR, w.fw, {
+        "title": f"Kegiatan uji {next(w.serial)}", "opd": opd}, {DINKES_Q: 1.0})
+
+
+def _create_action(w: World, actor: Actor, scope: str) -> Call:
+    return lambda: action_plan.create_action(w.engine, actor, region_of(scope), DRAFT_YEAR,
+                                             w.fw, {"title": "Uji"}, {DINKES_Q: 1.0})
+
+
+def _update_action(w: World, actor: Actor, scope: str) -> Call:
+    aid = _new_action(w, scope)
+    return lambda: action_plan.update_action(w.engine, actor, aid, w.fw, {"title": "Ubah"},
+                                             {DINKES_Q: 0.75}, 1)
+
+
+def _delete_action(w: World, actor: Actor, scope: str) -> Call:
+    aid = _new_action(w, scope)
+    return lambda: action_plan.delete_action(w.engine, actor, aid, 1)
+
+
+def _set_action_status(w: World, actor: Actor, scope: str) -> Call:
+    aid = _new_action(w, scope)
+    return lambda: action_plan.set_status(w.engine, actor, aid, "berjalan", 1, "uji")
+
+
+def _add_from_gaps(w: World, actor: Actor, scope: str) -> Call:
+    qid = f"5.P{next(w.serial) % 9 + 1}"  # planned questions are skipped: a permitted call
+    return lambda: action_plan.add_from_gaps(w.engine, actor, region_of(scope), DRAFT_YEAR,
+                                             w.fw, [qid])   # still writes its audit row
+
+
+def _add_cheapest_path(w: World, actor: Actor, scope: str) -> Call:
+    info = w.info(region_of(scope))
+    return lambda: action_plan.add_cheapest_path(w.engine, actor, info)
+
+
+def _apply_done_credits(w: World, actor: Actor, scope: str) -> Call:
+    # no action of the draft's year is done (set_status above sets "berjalan"): a permitted
+    # call writes no answer, only its audit row
+    return lambda: action_plan.apply_done_credits(w.engine, actor, region_of(scope), DRAFT_YEAR)
+
+
 SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "answers.save_answer": _save_answer,
     "answers.add_evidence": _add_evidence,
@@ -444,6 +497,13 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "demo.load_registry_samples": _load_registry_samples,
     "backup.restore": _restore,
     "scores.rescore": _rescore,
+    "action_plan.create_action": _create_action,
+    "action_plan.update_action": _update_action,
+    "action_plan.delete_action": _delete_action,
+    "action_plan.set_status": _set_action_status,
+    "action_plan.add_from_gaps": _add_from_gaps,
+    "action_plan.add_cheapest_path": _add_cheapest_path,
+    "action_plan.apply_done_credits": _apply_done_credits,
 }
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every

@@ -15,7 +15,8 @@ PAGE_PREFIX = {"audit": "audit", "ekspor": "export", "isian": "entry", "jalur": 
                "pelatihan_kha": "reg", "pembanding": "peers", "pengguna": "users",
                "perkembangan": "progress", "posisi": "posisi", "provinsi": "province",
                "risiko": "risiko", "ruang_bermain": "reg", "simulasi": "sim", "usulan": "reg",
-               "verifikasi": "verify", "unggah_bukti": "bulk"}
+               "verifikasi": "verify", "unggah_bukti": "bulk",
+               "matriks_opd": "matrix", "rencana_aksi": "plan"}
 SHARED = {"common", "err", "col", "predicate", "stage", "role", "decision", "status", "chart", "qtype",
           "planning", "app", "nav", "page", "sample"}
 
