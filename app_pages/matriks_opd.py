@@ -17,7 +17,7 @@ widgets.header("matrix")
 info = widgets.pick_assessment("matrix")
 fw = get_framework(info.framework)
 version = cache.region_version(info.region_kode)
-view = cache.agency_matrix(info.id, version)
+view = cache.agency_matrix(info.id, f"{version}|{cache.plan_version(info.region_kode, info.year)}")
 m = view.matrix
 tracked = m.total.overdue is not None  # an action plan to count overdue actions from
 

@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -156,6 +156,29 @@ def _as_dict(row: Action, credits: dict[str, float]) -> dict:
             "created_by": row.created_by, "updated_by": row.updated_by,
             "updated_at": row.updated_at, "applied_at": row.applied_at,
             "credits": dict(sorted(credits.items()))}
+
+
+def plan_version(engine: Engine, actor: Actor, region_kode: str, year: int) -> str:
+    """A cache key of a kab/kota's action plan for a year (changes with every action written,
+    deleted or re-dated) — with today's date, since "overdue" moves with the calendar. A region
+    ``actor`` may not see has one constant version."""
+    if not visible(actor).allows(region_kode):
+        return "-"
+    with Session(engine) as s:
+        n, last_id, last = s.exec(select(func.count(Action.id), func.max(Action.id),
+                                         func.max(Action.updated_at))
+                                  .where(Action.region_kode == region_kode,
+                                         Action.year == year)).one()
+    return f"{n}:{last_id}:{last}:{_today()}"
+
+
+def _today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kla.settings import get_settings
+
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def list_actions(engine: Engine, actor: Actor, region_kode: str, year: int) -> list[dict]:

@@ -64,8 +64,35 @@ def agency_matrix_of(engine: Engine, actor: Actor, assessment_id: int,
             path = {a.question_id: a.points for a in cheapest.actions}
         except Unreachable:
             reachable = False
+    if overdue is None:
+        overdue = _overdue_actions(engine, actor, region, info.year)
     own = actor.role == "opd"
     matrix = agency_matrix(items, reviews, at_stake, path, overdue,
                            only=actor.agencies if own else None)
     return AgencyMatrix(info, matrix, result.total, round(fw.total_max - result.total, 2),
                         result.next_predicate, reachable, em.stage, own)
+
+
+def _overdue_actions(engine: Engine, actor: Actor, region: str, year: int
+                     ) -> dict[str, list[int]] | None:
+    """Agency → ids of its overdue actions in the year's action plan (RAD KLA, today in
+    ``KLA_TIMEZONE``); None when the city has no action plan that year (the column is hidden).
+    An action's OPD field may name several agencies separated by ";"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kla.domain.action_plan import is_overdue
+    from kla.services.action_plan import list_actions
+    from kla.settings import get_settings
+
+    actions = list_actions(engine, actor, region, year)
+    if not actions:
+        return None
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    out: dict[str, list[int]] = {}
+    for a in actions:
+        if is_overdue(a["status"], a["due_date"], today):
+            for opd in (o.strip() for o in (a["opd"] or "").split(";")):
+                if opd:
+                    out.setdefault(opd, []).append(a["id"])
+    return out

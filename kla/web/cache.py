@@ -45,6 +45,13 @@ def region_version(region_kode: str) -> str:
     return svc.region_version(engine(), actor(), region_kode)
 
 
+def plan_version(region_kode: str, year: int) -> str:
+    """The version of one kab/kota's action plan for a year, with today's date (overdue)."""
+    from kla.services.action_plan import plan_version as version_of
+
+    return version_of(engine(), actor(), region_kode, year)
+
+
 def scope_version() -> str:
     """The version of every assessment the signed-in user may see."""
     return svc.scope_version(engine(), actor())

@@ -14,7 +14,7 @@ from kla.domain.framework import get_framework
 from kla.i18n import describe
 from kla.services import action_plan, answers, assessments, exports, workflow
 from kla.services.action_plan import ActionConflict, ActionError
-from kla.services.assessments import save_assessment
+from kla.services.assessments import list_assessments, save_assessment
 from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.store.db import engine_for
 from kla.store.models import AssessmentScore, AuditLog
@@ -209,3 +209,31 @@ def test_the_pdf_report_carries_the_plan_of_its_year(engine):
     data = exports.export_pdf(engine, VIEWER, other, "id")  # no plan that year: no section
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Rencana aksi (RAD KLA)" not in text
+
+
+def test_the_agency_matrix_counts_overdue_actions_per_opd(engine):
+    """Matriks OPD's "actions overdue" column comes from the year's plan: an action past its
+    due date and neither done nor cancelled counts for each agency its OPD field names; a
+    done one does not; a year without a plan has no such column (None)."""
+    from kla.services.agencies import agency_matrix_of
+
+    info = em(engine)
+    action_plan.create_action(engine, COORD, SERANG, YEAR, FW, fields(
+        title="Terlambat", opd="Dinkes; Disdik", start_date=date(2020, 1, 1),
+        due_date=date(2020, 2, 1)))
+    done = action_plan.create_action(engine, COORD, SERANG, YEAR, FW, fields(
+        title="Selesai", opd="Dinkes", start_date=date(2020, 1, 1), due_date=date(2020, 2, 1)))
+    action_plan.set_status(engine, COORD, done, "selesai",
+                           action_plan.get_action(engine, COORD, done)["version"])
+    overdue = {a["id"] for a in action_plan.list_actions(engine, COORD, SERANG, YEAR)
+               if a["status"] not in ("selesai", "batal") and a["due_date"]
+               and a["due_date"] < date.today()
+               and "Dinkes" in a["opd"]}
+    rows = {r.agency: r for r in agency_matrix_of(engine, COORD, info.id).matrix.rows}
+    assert rows["Dinkes"].overdue == len(overdue) >= 1 and rows["Disdik"].overdue >= 1
+    no_plan = next(i for i in list_assessments(engine, SYSTEM, SERANG)
+                   if (i.year, i.stage) == (2025, "FINAL"))
+    assert agency_matrix_of(engine, COORD, no_plan.id).matrix.total.overdue is None
+    assert action_plan.plan_version(engine, COORD, SERANG, YEAR) != \
+        action_plan.plan_version(engine, COORD, SERANG, 2025)
+    assert action_plan.plan_version(engine, METRO_COORD, SERANG, YEAR) == "-"
