@@ -11,6 +11,8 @@
   outside its range (or not a number) fails when the settings are read: a pydantic
   validation error naming the field (e.g. ``revision_hours``) and its bound.
 - ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
+- ``KLA_CALENDAR_FILE``: the KLA calendar, stage windows per evaluation year (default the
+  project's ``data/calendar.toml``; ``kla.domain.calendar``); a missing file: no stage banner.
 - ``KLA_TIMEZONE``: the IANA time zone every time and deadline is shown in (default
   ``Asia/Jakarta``, WIB; ``Asia/Makassar`` WITA, ``Asia/Jayapura`` WIT). The store keeps UTC.
 - ``KLA_SECRET_KEY``: the key that signs evidence links (``kla.web.evidence_access``); unset,
@@ -48,6 +50,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1, le=1440,
                                     description="minutes an account stays locked (1–1440)")
     frameworks_dir: Path = PROJECT_DIR / "indicators"
+    calendar_file: Path = PROJECT_DIR / "data" / "calendar.toml"
     timezone: str = Field(default="Asia/Jakarta",
                           description="IANA time zone of the times shown (e.g. Asia/Makassar)")
     secret_key: SecretStr = Field(default=SecretStr(""),

@@ -149,7 +149,58 @@ def header(prefix: str) -> None:
     then any message left by the previous run."""
     st.title(t(f"{prefix}.title"))
     st.caption(t(f"{prefix}.caption"))
+    stage_banner()
     show_flash()
+
+
+def now():
+    """The clock the stage banner reads (UTC); tests replace it to freeze "now"."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+@st.cache_resource(show_spinner=False)
+def _calendar(path: str):
+    """The KLA calendar file, read and validated once per process (None: no file)."""
+    from pathlib import Path
+
+    from kla.domain import calendar
+
+    return calendar.load(Path(path)) if Path(path).is_file() else None
+
+
+def stage_banner() -> None:
+    """One line under the page header: the KLA stage open now and its days left, or the next
+    stage and when it opens (``data/calendar.toml``, days in ``KLA_TIMEZONE``); nothing when
+    the calendar has no window for this year. Dates marked as assumed say so."""
+    from zoneinfo import ZoneInfo
+
+    from kla.domain import calendar
+    from kla.settings import get_settings
+
+    settings = get_settings()
+    try:
+        cal = _calendar(str(settings.calendar_file))
+    except calendar.CalendarError as exc:  # a broken file is the deployment's to fix
+        st.warning(str(exc), icon=":material/event_busy:")
+        return
+    pos = calendar.current(cal, now(), ZoneInfo(settings.timezone)) if cal else None
+    if pos is None:
+        return
+    w, tz = pos.window, ZoneInfo(settings.timezone)
+    stage = t(f"common.calendar_stage.{w.stage}")
+    if pos.open and pos.days == 1:
+        text = t("common.calendar_last_day", stage=stage, year=w.year, end=when(w.closes(tz)))
+    elif pos.open:
+        text = t("common.calendar_open", stage=stage, year=w.year, days=pos.days,
+                 end=when(w.closes(tz)))
+    else:
+        text = t("common.calendar_next", stage=stage, year=w.year, days=pos.days,
+                 start=when(w.opens(tz)))
+    if w.basis != "sourced":
+        text += " " + t("common.calendar_assumed")
+    st.caption(f":material/event: {text}")
 
 
 # inline markdown (emphasis, code, links, images, HTML, tables, strikethrough, LaTeX,
