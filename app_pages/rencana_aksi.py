@@ -2,8 +2,6 @@
 predicate (from the real scoring of the planned credits), a timeline, and applying the
 credits of done actions to the self-assessment."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +13,7 @@ from kla.domain.gaps import all_opds
 from kla.domain.predicate import predicate_codes
 from kla.i18n import fmt_num
 from kla.services import action_plan, answers
-from kla.settings import get_settings
+from kla.settings import local_today
 from kla.web import cache, session, widgets
 from kla.web.charts import action_timeline_figure
 
@@ -29,7 +27,7 @@ version = cache.region_version(info.region_kode)
 credits = cache.answer_details(info.id, version).credits
 result = cache.score(info, version)
 actions = action_plan.list_actions(engine, who, info.region_kode, info.year)
-today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+today = local_today()
 may_write = session.can("action.write", info.region_kode)
 if info.stage != "EM":
     st.caption(t("plan.stage_note", stage=t(f"stage.{info.stage}")))

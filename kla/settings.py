@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -106,3 +107,12 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def local_today() -> date:
+    """Today where the deployment is (``KLA_TIMEZONE``, WIB by default), not in the server's
+    own zone: at 06:30 WIB (23:30 UTC) it is already the next day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()

@@ -9,7 +9,6 @@ charts), so no browser or image exporter is needed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from babel.dates import format_date
@@ -32,6 +31,7 @@ from kla.domain.palette import (
 )
 from kla.domain.scoring import ScoreResult
 from kla.i18n import fmt_num, t
+from kla.settings import local_today
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -40,16 +40,6 @@ MAX_TEXT = 260  # characters of a question text shown in the gap table
 MAX_REASON = 180
 PROBLEMS = (UNANSWERED, NO_EVIDENCE)  # each named by the catalogue key pdf.problem.<code>
 
-
-def _today() -> date:
-    """Today where the deployment is (``KLA_TIMEZONE``, WIB by default), not the server's
-    own zone: a report made at 06:30 WIB is dated that day, not the day before (UTC)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from kla.settings import get_settings
-
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     h = hex_colour.lstrip("#")
@@ -222,7 +212,7 @@ def build_report_pdf(fw: Framework, *, region_kode: str, region_nama: str, year:
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 6, f"{region_nama} ({region_kode})", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
-    today = format_date(_today(), "long", locale="en_US" if lang == "en" else "id_ID")
+    today = format_date(local_today(), "long", locale="en_US" if lang == "en" else "id_ID")
     pdf.multi_cell(0, 5, f"{lab('year')}: {year} · {lab('stage')}: {t(f'stage.{stage}', lang)}"
                          f" · {lab('generated')}: {today}", new_x="LMARGIN", new_y="NEXT")
     if is_sample:
@@ -293,7 +283,7 @@ def _plan_section(pdf: _Report, plan: dict, lang: str) -> None:
     (overdue ones marked in words) with its agency, dates, budget and questions."""
     from kla.domain.action_plan import is_overdue
 
-    lab, prog, today = pdf.label, plan["progress"], plan.get("today") or _today()
+    lab, prog, today = pdf.label, plan["progress"], plan.get("today") or local_today()
     pdf.heading(lab("plan"))
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(0, 5, lab("plan_progress", target=t(f"predicate.{prog.target}", lang),

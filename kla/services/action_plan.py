@@ -48,6 +48,7 @@ from kla.services.answers import (
 from kla.services.assessments import AssessmentInfo, list_assessments
 from kla.services.permissions import Actor, Target, require, require_visible, visible
 from kla.services.planning import answer_details, stored_efforts
+from kla.settings import local_today
 from kla.store.models import Action, ActionQuestion, Question, utcnow
 from kla.store.models import Framework as FrameworkRow
 
@@ -169,16 +170,7 @@ def plan_version(engine: Engine, actor: Actor, region_kode: str, year: int) -> s
                                          func.max(Action.updated_at))
                                   .where(Action.region_kode == region_kode,
                                          Action.year == year)).one()
-    return f"{n}:{last_id}:{last}:{_today()}"
-
-
-def _today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from kla.settings import get_settings
-
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return f"{n}:{last_id}:{last}:{local_today()}"
 
 
 def list_actions(engine: Engine, actor: Actor, region_kode: str, year: int) -> list[dict]:

@@ -78,17 +78,14 @@ def _overdue_actions(engine: Engine, actor: Actor, region: str, year: int
     """Agency → ids of its overdue actions in the year's action plan (RAD KLA, today in
     ``KLA_TIMEZONE``); None when the city has no action plan that year (the column is hidden).
     An action's OPD field may name several agencies separated by ";"."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     from kla.domain.action_plan import is_overdue
     from kla.services.action_plan import list_actions
-    from kla.settings import get_settings
+    from kla.settings import local_today
 
     actions = list_actions(engine, actor, region, year)
     if not actions:
         return None
-    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    today = local_today()
     out: dict[str, list[int]] = {}
     for a in actions:
         if is_overdue(a["status"], a["due_date"], today):

@@ -16,6 +16,7 @@ Versions (cheap fingerprints of indexed maxima, read on every rerun):
 from __future__ import annotations
 
 import functools
+import threading
 
 import streamlit as st
 
@@ -292,7 +293,7 @@ _SCOPED_FIGURES = {"national_app"}
 # --- figures of plain data, shared by the sessions -------------------------------------------
 
 _CHARTS: dict = {}
-_CHARTS_LOCK = __import__("threading").Lock()
+_CHARTS_LOCK = threading.Lock()
 _CHARTS_MAX = 256
 
 

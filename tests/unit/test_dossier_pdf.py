@@ -310,12 +310,11 @@ def test_report_is_dated_in_the_deployment_zone(monkeypatch):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from kla.io import pdf_report
-    from kla.settings import get_settings
+    from kla.settings import get_settings, local_today
 
     monkeypatch.setenv("KLA_TIMEZONE", "Asia/Jakarta")
     get_settings.cache_clear()
     try:
-        assert pdf_report._today() == datetime.now(ZoneInfo("Asia/Jakarta")).date()
+        assert local_today() == datetime.now(ZoneInfo("Asia/Jakarta")).date()
     finally:
         get_settings.cache_clear()
