@@ -18,6 +18,8 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from kla.domain.action_plan import ACTION_STATUSES
+from kla.domain.calendar import BASES as CALENDAR_BASES
+from kla.domain.calendar import STAGES as CALENDAR_STAGES
 from kla.domain.registries import KINDS
 from kla.domain.workflow import DECISIONS, LEVELS, ROLES, STAGES, STATUSES, sql_in
 
@@ -191,6 +193,13 @@ class Evidence(SQLModel, table=True):
                                            sa_column=Column(DateTime(timezone=True),
                                                             nullable=True))
     deleted_by: str | None = Field(default=None, max_length=120)
+    # validity metadata (migration 0010; kla.domain.validity): all optional
+    doc_type: str | None = Field(default=None, max_length=16)  # one of validity.DOC_TYPES
+    doc_number: str = Field(default="", max_length=120)
+    signed_on: date | None = None
+    valid_until: date | None = None
+    data_years: list = Field(default_factory=list, sa_type=JSON)
+    is_signed: bool | None = None
 
 
 class RefData(SQLModel, table=True):
@@ -252,6 +261,12 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None,
                                              sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = _ts()
+    # inbox and daily digest (migration 0010; kla.services.inbox)
+    email: str = Field(default="", max_length=254)
+    digest_daily: bool = False
+    inbox_seen_at: datetime | None = Field(default=None,
+                                              sa_column=Column(DateTime(timezone=True)))
+    digest_sent_on: date | None = None
 
 
 class Assignment(SQLModel, table=True):
@@ -385,6 +400,12 @@ class Action(SQLModel, table=True):
     applied_at: datetime | None = Field(default=None,
                                            sa_column=Column(DateTime(timezone=True),
                                                             nullable=True))
+    # the file that shows it was done (migration 0010): kept in the evidence store by sha256,
+    # attached to each of its questions' answers when its credits are applied
+    evidence_sha256: str | None = Field(default=None, max_length=64)
+    evidence_filename: str = Field(default="", max_length=255)
+    evidence_size: int | None = None
+    evidence_media_type: str = Field(default="", max_length=120)
 
 
 class ActionQuestion(SQLModel, table=True):
@@ -398,3 +419,25 @@ class ActionQuestion(SQLModel, table=True):
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", primary_key=True,
                              index=True)
     expected_credit: float = 1.0
+
+
+class CalendarWindow(SQLModel, table=True):
+    """An admin's change to one stage window of the KLA calendar (migration 0010): it takes
+    the place of the same year and stage in ``data/calendar.toml`` (``kla.services.calendar``)."""
+
+    __tablename__ = "calendar_window"
+    __table_args__ = (
+        UniqueConstraint("year", "stage", name="uq_calendar_window_year_stage"),
+        CheckConstraint(sql_in("stage", CALENDAR_STAGES), name="stage"),
+        CheckConstraint(sql_in("basis", CALENDAR_BASES), name="basis"),
+        CheckConstraint("end_date >= start_date", name="dates"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    stage: str = Field(max_length=16)
+    start_date: date
+    end_date: date
+    basis: str = Field(default="assumed", max_length=16)
+    source: str = Field(default="", max_length=500)
+    updated_by: str = Field(default="system", max_length=120)
+    updated_at: datetime = _ts()
