@@ -101,6 +101,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     # RAD KLA action plan: create, edit, delete, add from gaps / cheapest path, apply credits
     "action.write": ("admin", "coordinator"),
     "action.status": ("admin", "coordinator", "opd"),  # status, evidence; opd: its own OPD's
+    "calendar.edit": ("admin",),  # stage windows of the KLA calendar (overrides of the file)
+    "digest.send": ("admin",),  # send the daily e-mail digests (`kla digest`, a timer)
     "registry.edit": ("admin", "coordinator", "opd"),
     "registry.target": ("admin", "coordinator"),
     "proposal.apply": ("admin", "coordinator"),

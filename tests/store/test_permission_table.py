@@ -131,6 +131,9 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "action_plan.add_from_gaps": PLANNING,
     "action_plan.add_cheapest_path": PLANNING,
     "action_plan.apply_done_credits": PLANNING,
+    # @expected: evidence validity (kla.services.evidence_meta)
+    # @expected: inbox and digest (kla.services.inbox)
+    # @expected: calendar (kla.services.calendar)
 }
 ANSWER_WRITES = {"answers.save_answer", "answers.add_evidence", "answers.delete_evidence",
                  "exports.import_xlsx"}
@@ -465,6 +468,15 @@ def _apply_done_credits(w: World, actor: Actor, scope: str) -> Call:
     return lambda: action_plan.apply_done_credits(w.engine, actor, region_of(scope), DRAFT_YEAR)
 
 
+# @functions: evidence validity (kla.services.evidence_meta)
+
+
+# @functions: inbox and digest (kla.services.inbox)
+
+
+# @functions: calendar (kla.services.calendar)
+
+
 SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "answers.save_answer": _save_answer,
     "answers.add_evidence": _add_evidence,
@@ -504,6 +516,9 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "action_plan.add_from_gaps": _add_from_gaps,
     "action_plan.add_cheapest_path": _add_cheapest_path,
     "action_plan.apply_done_credits": _apply_done_credits,
+    # @setup: evidence validity (kla.services.evidence_meta)
+    # @setup: inbox and digest (kla.services.inbox)
+    # @setup: calendar (kla.services.calendar)
 }
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every
