@@ -31,7 +31,10 @@ def page(path: str, key: str, icon: str, slug: str, **kw) -> st.Page:
 role = actor.role
 pages = {
     t("nav.standing"): [page("posisi.py", "page.posisi", ":material/leaderboard:", "posisi",
-                             default=True)],
+                             default=True),
+                        page("kotak_masuk.py", "page.inbox", ":material/inbox:", "kotak-masuk"),
+                        page("kalender.py", "page.calendar", ":material/calendar_month:",
+                             "kalender")],
     t("nav.planning"): [
         page("kesenjangan.py", "page.gaps", ":material/troubleshoot:", "kesenjangan"),
         page("perkembangan.py", "page.progress", ":material/timeline:", "perkembangan"),

@@ -16,7 +16,8 @@ PAGE_PREFIX = {"audit": "audit", "ekspor": "export", "isian": "entry", "jalur": 
                "perkembangan": "progress", "posisi": "posisi", "provinsi": "province",
                "risiko": "risiko", "ruang_bermain": "reg", "simulasi": "sim", "usulan": "reg",
                "verifikasi": "verify", "unggah_bukti": "bulk",
-               "matriks_opd": "matrix", "rencana_aksi": "plan"}
+               "matriks_opd": "matrix", "rencana_aksi": "plan",
+               "kotak_masuk": "inbox", "kalender": "calendar"}
 SHARED = {"common", "err", "col", "predicate", "stage", "role", "decision", "status", "chart", "qtype",
           "planning", "app", "nav", "page", "sample"}
 

@@ -1,0 +1,5 @@
+"""Kalender KLA: the stage windows per evaluation year (placeholder, being built)."""
+
+from kla.web import widgets
+
+widgets.header("calendar")
