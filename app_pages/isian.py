@@ -7,10 +7,11 @@ from kla.domain.completeness import required_evidence
 from kla.domain.framework import get_framework
 from kla.i18n import fmt_short
 from kla.services import answers as ans
+from kla.services import evidence_meta
 from kla.services.answers import EvidenceError
 from kla.services.permissions import PermissionDenied
 from kla.settings import get_settings
-from kla.web import cache, session, widgets
+from kla.web import cache, session, validity_view, widgets
 from kla.web.widgets import plain
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -27,6 +28,7 @@ widgets.status_banner(info, lock)
 states = cache.answer_states(info.id, version)
 agencies = cache.agencies_of(info.region_kode, info.framework, version)
 files = cache.evidence_of(info.id, version)
+metas = cache.evidence_meta_of(info.id, version)  # evidence id → details and validity flags
 reviews = cache.reviews_of(info.region_kode, info.year, version)
 counts = cache.evidence_counts(files)
 items = {i.question_id: i for i in cache.checklist_of(info, version)}
@@ -36,12 +38,31 @@ ALL = "__all__"
 block = f1.selectbox(t("common.filter_block"), [ALL, *fw.blocks], key=session.lang_key("entry_block"),
                      format_func=lambda c: t("common.all_blocks") if c == ALL
                      else fw.blocks[c].name(lang))
-mine = f2.toggle(t("entry.only_mine"), value=who.role == "opd", key="entry_mine",
-                 disabled=who.role != "opd")
+# OPD: an agency's questions; an agency account opens on its own, Matriks OPD's link on the
+# agency it names (?opd=<agency>, kept in the URL while it is the one chosen)
+MINE, OPD_KEY, OPD_SEEN = "__mine__", session.lang_key("entry_opd"), "entry_opd_url"
+owned = sorted({a for q in items for a in agencies.get(q, [])})
+opd_options = [MINE] * (who.role == "opd") + [ALL, *owned]
+wanted = st.query_params.get("opd")
+if wanted in owned and (OPD_KEY not in st.session_state
+                        or st.session_state.get(OPD_SEEN) != wanted):
+    st.session_state[OPD_KEY] = wanted
+if st.session_state.get(OPD_KEY) not in opd_options:
+    st.session_state[OPD_KEY] = opd_options[0]
+opd = f2.selectbox(t("entry.opd_filter"), opd_options, key=OPD_KEY,
+                   format_func=lambda a: t("entry.opd_mine", agencies=", ".join(who.agencies))
+                   if a == MINE else t("entry.opd_all") if a == ALL else a)
+st.session_state[OPD_SEEN] = opd if opd in owned else None
+if st.session_state[OPD_SEEN] != wanted:
+    if st.session_state[OPD_SEEN]:
+        st.query_params["opd"] = opd
+    else:
+        st.query_params.pop("opd", None)
+ours = set(who.agencies) if opd == MINE else {opd}
 open_only = f3.toggle(t("entry.only_open"), value=False, key="entry_open")
 qids = [q for q in items
         if (block == ALL or fw.questions[q].block == block)
-        and (not mine or set(who.agencies) & set(agencies.get(q, [])))
+        and (opd == ALL or ours & set(agencies.get(q, [])))
         and (not open_only or not items[q].complete or q in reviews)]
 
 STATUS = {None: "✓ " + t("entry.ok"), "unanswered": "○ " + t("entry.unanswered"),
@@ -145,8 +166,24 @@ for f in mine_files:
         url = session.evidence_url(f["id"], download=True)
         c2.link_button(t("entry.download"), url or "#", disabled=url is None,
                        key=f"entry_dl_{f['id']}", icon=":material/download:")
+    m = metas.get(f["id"])
+    if m is not None:
+        st.caption(validity_view.meta_text(m["meta"], lang))
+        validity_view.show_flags(m["flags"], lang)
     if q_lock:
         continue
+    with st.expander(t("entry.meta_edit", name=plain(f["name"])), icon=":material/edit_note:"):
+        st.caption(t("entry.meta_caption"))
+        with st.form(f"entry_meta_form_{f['id']}"):
+            values = validity_view.meta_inputs(f"entry_meta_{f['id']}", info.year, lang,
+                                               m["meta"] if m else None)
+            if st.form_submit_button(t("entry.meta_save"), icon=":material/save:"):
+                try:
+                    evidence_meta.set_metadata(engine, who, f["id"], **values)
+                    widgets.flash(t("entry.meta_saved", name=plain(f["name"])))
+                    st.rerun()
+                except (PermissionDenied, ValueError) as exc:
+                    widgets.refused(exc)
     if st.session_state.get(DELETING) != f["id"]:
         if c3.button(t("entry.delete"), key=f"entry_del_{f['id']}", icon=":material/delete:"):
             st.session_state[DELETING] = f["id"]
@@ -178,10 +215,17 @@ upload = st.file_uploader(t("entry.upload", mb=limit), type=["pdf", "jpg", "jpeg
                                                               "docx"],
                           key=f"entry_upload_{info.id}_{qid}_{upload_round}",
                           max_upload_size=limit)
+new_meta = None
+if upload is not None:  # the document details are saved with the file
+    with st.expander(t("entry.meta_title"), expanded=True, icon=":material/edit_note:"):
+        st.caption(t("entry.meta_caption"))
+        new_meta = validity_view.meta_inputs(f"entry_newmeta_{info.id}_{qid}_{upload_round}",
+                                             info.year, lang)
 if upload is not None and st.button(t("common.attach"), key="entry_attach",
                                     icon=":material/attach_file:"):
     try:
-        res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue())
+        res = ans.add_evidence(engine, who, info.id, qid, upload.name, upload.getvalue(),
+                               meta=new_meta)
         st.session_state["entry_upload_round"] = upload_round + 1
         if res["duplicate"]:
             widgets.flash(t("entry.duplicate", name=plain(res["name"])), icon=":material/info:")

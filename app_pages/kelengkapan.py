@@ -12,7 +12,7 @@ from kla.domain.framework import get_framework
 from kla.services import answers as ans
 from kla.services import workflow
 from kla.services.permissions import PermissionDenied
-from kla.web import cache, session, widgets
+from kla.web import cache, session, validity_view, widgets
 
 t, lang = session.t, session.lang()
 who = session.actor()
@@ -27,6 +27,8 @@ agencies = cache.agencies_of(info.region_kode, info.framework, version)
 items = cache.checklist_of(info, version)
 done = sum(i.complete for i in items)
 flagged = [i for i in items if not i.complete]
+# evidence validity (expired SK, stale data, unsigned, budget year): warnings, never the gate
+validity = cache.validity_report(info.id, version)
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("complete.done"), f"{done} / {len(items)}", border=True)
@@ -42,6 +44,9 @@ if (info.stage == "EM" and lock is None
         and session.can("assessment.submit", info.region_kode)):
     with st.container(border=True):
         st.markdown(f"**{t('complete.submit_title')}**")
+        if validity["totals"]["flagged"]:
+            st.warning(t("complete.validity_warn", n=validity["totals"]["flagged"]),
+                       icon=":material/warning:")
         if not st.session_state.get(CONFIRM):
             st.caption(t("complete.submit_caption"))
             if st.button(t("complete.submit"), key="complete_submit", type="primary",
@@ -90,6 +95,21 @@ else:
         t("complete.needs"): [", ".join(i.needs) for i in shown],
     }), key="complete_flag_table", height=320,
         column_config={t("col.question"): st.column_config.TextColumn(width="large")})
+
+st.header(t("complete.validity_title"))
+st.caption(t("complete.validity_caption"))
+v1, v2, v3 = st.columns(3)
+v1.metric(t("complete.validity_flagged"), validity["totals"]["flagged"], border=True)
+v2.metric(t("complete.validity_flagged_files"), validity["totals"]["flagged_files"], border=True)
+v3.metric(t("complete.validity_no_meta"), validity["totals"]["no_metadata"], border=True)
+v_rows = validity_view.question_frame(validity["rows"], lang, with_missing=False)
+if v_rows.empty:
+    st.success(t("complete.validity_none"), icon=":material/task_alt:")
+else:
+    widgets.table(v_rows, key="complete_validity_table", height=260)
+with st.expander(t("complete.validity_by_agency"), icon=":material/groups:"):
+    widgets.table(validity_view.agency_frame(validity["agencies"], lang),
+                  key="complete_validity_agency", height=260)
 
 
 def progress_table(by: str, key: str) -> None:

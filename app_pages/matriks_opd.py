@@ -6,12 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from kla.domain import chart_text
+from kla.domain.agency_matrix import NO_AGENCY
 from kla.domain.framework import get_framework
 from kla.i18n import fmt_num
+from kla.services.permissions import ACTIONS
 from kla.web import cache, session, tables, widgets
 from kla.web.charts import agency_matrix_figure
 
 t, lang = session.t, session.lang()
+no_agency = t("matrix.no_agency")
+
+
+def name(agency: str) -> str:
+    """An agency as the reader sees it: questions without one are "(tanpa OPD)"."""
+    return no_agency if agency == NO_AGENCY else agency
+
 widgets.header("matrix")
 
 info = widgets.pick_assessment("matrix")
@@ -48,7 +57,7 @@ if tracked:
 
 
 def frame(rows) -> pd.DataFrame:
-    data = {t("col.opd"): [r.agency or t("matrix.total") for r in rows]}
+    data = {t("col.opd"): [name(r.agency) if r.agency else t("matrix.total") for r in rows]}
     for field, key, _ in COLUMNS:
         data[t(key)] = [getattr(r, field) for r in rows]
     return pd.DataFrame(data)
@@ -64,18 +73,21 @@ widgets.downloads(frame([*m.rows, m.total]),
                   sheet=t("page.matrix"))
 
 st.header(t("matrix.heatmap"))
-st.plotly_chart(cache.chart(agency_matrix_figure, [r.agency for r in m.rows],
+st.plotly_chart(cache.chart(agency_matrix_figure, [name(r.agency) for r in m.rows],
                             [t(key) for _, key, _ in COLUMNS],
                             [[getattr(r, f) for f, _, _ in COLUMNS] for r in m.rows],
                             [p for _, _, p in COLUMNS], lang), config={"displayModeBar": False})
-st.caption(chart_text.agency_matrix_text([{"opd": r.agency, "at_stake": r.at_stake}
+st.caption(chart_text.agency_matrix_text([{"opd": name(r.agency), "at_stake": r.at_stake}
                                           for r in m.rows], m.total.at_stake, m.total.blocking,
                                          m.shared, lang))
 st.caption(t("matrix.heat_note"))
 
 st.header(t("matrix.questions"))
-agency = st.selectbox(t("col.opd"), [r.agency for r in m.rows],
+agency = st.selectbox(t("col.opd"), [r.agency for r in m.rows], format_func=name,
                       key=session.lang_key(f"matrix_opd_{info.id}"))
+if session.actor().role in ACTIONS["answer.edit"] and agency != NO_AGENCY:  # Isian's roles
+    st.page_link("app_pages/isian.py", icon=":material/edit_note:", query_params={"opd": agency},
+                 label=t("matrix.open_entry", opd=widgets.plain(agency)))
 lines = m.questions.get(agency, ())
 none = "–"
 listing = pd.DataFrame({
@@ -89,7 +101,7 @@ listing = pd.DataFrame({
     t("matrix.col_blocking"): [q.blocking for q in lines],
     t("col.opd"): ["; ".join(q.agencies) for q in lines],
 })
-st.caption(t("matrix.questions_caption", opd=agency, n=len(lines), evidence=view.evidence_from))
+st.caption(t("matrix.questions_caption", opd=name(agency), n=len(lines), evidence=view.evidence_from))
 tables.table(listing, lang, short=[t("col.credit")], key="matrix_questions", column_config={
     t("col.question_id"): st.column_config.TextColumn(width="small", pinned=True),
     t("col.question"): st.column_config.TextColumn(width="large")})

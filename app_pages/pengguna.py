@@ -18,10 +18,13 @@ except PermissionDenied:
     st.error(t("users.admin_only"), icon=":material/block:")
     st.stop()
 shown = [{**u, "role": t(f"role.{u['role']}"), "region": u["region"] or t("users.national"),
-          "active": t("common.yes") if u["active"] else t("common.no")} for u in accounts]
+          "active": t("common.yes") if u["active"] else t("common.no"),
+          "digest_daily": t("common.yes") if u["digest_daily"] else t("common.no")}
+         for u in accounts]
 widgets.table(widgets.labelled(shown, {
     "username": "common.username", "display_name": "users.col.display_name",
     "role": "users.role", "region": "users.col.region", "agencies": "users.col.agencies",
+    "email": "users.col.email", "digest_daily": "users.col.digest",
     "active": "users.col.active"}), key="users_table")
 
 
@@ -76,6 +79,17 @@ if names:
                 users.set_role(engine, who, name, new_role, new_region.strip() or None,
                                agencies_of(new_agencies))
                 widgets.flash(t("users.role_saved", name=name))
+                st.rerun()
+            except (ValueError, PermissionDenied) as exc:
+                widgets.refused(exc)
+    with st.form("users_email_form"):
+        e1, e2 = st.columns([3, 1], vertical_alignment="bottom")
+        new_email = e1.text_input(t("users.email", name=name), value=chosen["email"],
+                                  key=f"users_email_{name}", placeholder="nama@dinas.go.id")
+        if e2.form_submit_button(t("users.save_email"), icon=":material/mail:"):
+            try:
+                users.set_email(engine, who, name, new_email)
+                widgets.flash(t("users.email_saved", name=name))
                 st.rerun()
             except (ValueError, PermissionDenied) as exc:
                 widgets.refused(exc)

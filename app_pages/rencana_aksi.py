@@ -11,8 +11,10 @@ from kla.domain.action_plan import ACTION_GRADES, ACTION_STATUSES, is_overdue, p
 from kla.domain.framework import get_framework
 from kla.domain.gaps import all_opds
 from kla.domain.predicate import predicate_codes
-from kla.i18n import fmt_num
-from kla.services import action_plan, answers
+from kla.i18n import fmt_num, fmt_time
+from kla.io import export
+from kla.io.plan_workbook import plan_workbook
+from kla.services import action_plan
 from kla.settings import local_today
 from kla.web import cache, session, widgets
 from kla.web.charts import action_timeline_figure
@@ -88,15 +90,16 @@ table = pd.DataFrame({
     t("plan.field.status"): [t(f"plan.status.{a['status']}") for a in shown],
     t("plan.overdue"): [t("plan.overdue_mark") if is_overdue(a["status"], a["due_date"], today)
                         else "" for a in shown],
-    t("plan.field.start_date"): [a["start_date"].isoformat() if a["start_date"] else ""
+    t("plan.field.start_date"): [fmt_time(a["start_date"], lang) if a["start_date"] else ""
                                  for a in shown],
-    t("plan.field.due_date"): [a["due_date"].isoformat() if a["due_date"] else ""
+    t("plan.field.due_date"): [fmt_time(a["due_date"], lang) if a["due_date"] else ""
                                for a in shown],
     t("plan.field.budget_rp"): [a["budget_rp"] for a in shown],
     t("plan.field.apbd_ref"): [a["apbd_ref"] for a in shown],
     t("plan.col.questions"): ["; ".join(f"{q} → {c:g}" for q, c in a["credits"].items())
                               for a in shown],
     t("plan.field.evidence_note"): [a["evidence_note"] for a in shown],
+    t("plan.xlsx.file"): [(a["evidence"] or {}).get("name", "") for a in shown],
     t("plan.col.applied"): [widgets.when(a["applied_at"]) if a["applied_at"] else ""
                             for a in shown],
 })
@@ -106,8 +109,14 @@ widgets.table(table, key="plan_table", column_config={
     t("plan.field.title"): st.column_config.TextColumn(width="large"),
     t("plan.field.budget_rp"): st.column_config.NumberColumn(format="localized"),
 })
-widgets.downloads(table, f"rencana-aksi-{info.region_kode}-{info.year}", "plan_dl",
-                  sheet="Rencana aksi")
+dl = st.container(horizontal=True)
+dl.download_button(t("common.download_csv"), lambda: export.csv_bytes(table),
+                   file_name=f"rencana-aksi-{info.region_kode}-{info.year}.csv",
+                   mime="text/csv", key="plan_dl_csv", icon=":material/download:")
+dl.download_button(t("plan.download_xlsx"), lambda: plan_workbook(
+    fw, actions, prog, region=info.region_nama, year=info.year, lang=lang, today=today,
+    generated=widgets.now()), file_name=f"rencana-aksi-{info.region_kode}-{info.year}.xlsx",
+    mime=widgets.XLSX_MIME, key="plan_dl_xlsx", icon=":material/table:")
 
 # --- apply the credits of done actions -----------------------------------------------------
 done = [a for a in actions if a["status"] == "selesai"]
@@ -127,25 +136,20 @@ if may_write and done:
 mine_done = [a for a in done if who.role == "opd" and a["opd"] in who.agencies]
 if mine_done and info.stage == "EM":
     states = cache.answer_states(info.id, version)
-    open_q = {q: c for a in mine_done for q, c in a["credits"].items()
+    open_q = {q: (a["id"], c) for a in mine_done for q, c in a["credits"].items()
               if c > (states[q].credit if q in states else 0.0)}
     if open_q:
         st.header(t("plan.apply_title"))
         q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
         qid = q1.selectbox(t("plan.apply_one"), sorted(open_q), key=f"plan_apply_q_{info.id}",
-                           format_func=lambda q: f"{q} → {open_q[q]:g}")
+                           format_func=lambda q: f"{q} → {open_q[q][1]:g}")
         if q2.button(t("plan.apply"), key="plan_apply_one", icon=":material/done:"):
             state = states.get(qid)
             try:
-                answers.save_answer(engine, who, info.id, qid, open_q[qid],
-                                    state.note if state else "",
-                                    state.version if state else None,
-                                    action="action.apply_credit")
+                action_plan.apply_question(engine, who, open_q[qid][0], qid,
+                                           state.version if state else None)
                 widgets.flash(t("plan.applied", n=1))
                 st.rerun()
-            except answers.Conflict as exc:
-                st.error(t("plan.conflict", qid=qid, by=widgets.plain(exc.by),
-                           credit=fmt_num(exc.credit or 0, lang)), icon=":material/sync_problem:")
             except (ValueError, PermissionError) as exc:
                 widgets.refused(exc)
 
@@ -161,7 +165,7 @@ def action_form(key: str, current: dict | None) -> dict | None:
         known = sorted(set(all_opds(fw)) | ({cur["opd"]} if cur.get("opd") else set()))
         opd_v = c1.selectbox(t("plan.field.opd"), ["", *known],
                              index=(["", *known].index(cur["opd"]) if cur.get("opd") else 0),
-                             accept_new_options=True)
+                             accept_new_options=True, placeholder=t("plan.opd_placeholder"))
         budget = c2.number_input(t("plan.field.budget_rp"), min_value=0, step=1_000_000,
                                  value=int(cur.get("budget_rp", 0)))
         apbd = st.text_input(t("plan.field.apbd_ref"), value=cur.get("apbd_ref", ""),
@@ -171,12 +175,26 @@ def action_form(key: str, current: dict | None) -> dict | None:
         due = d2.date_input(t("plan.field.due_date"), value=cur.get("due_date"))
         qids = st.multiselect(t("plan.col.questions"), list(fw.questions),
                               default=list(cur.get("credits", {})))
-        credit = st.select_slider(t("plan.field.credit"), options=list(ACTION_GRADES),
-                                  value=max(cur.get("credits", {}).values(), default=1.0))
+        old = cur.get("credits", {})
+        edited = None
+        if old:  # the credits already planned, one row per question, editable
+            st.caption(t("plan.credits_help"))
+            edited = st.data_editor(
+                pd.DataFrame({"qid": list(old), "credit": [float(c) for c in old.values()]}),
+                key=f"{key}_credits", hide_index=True, disabled=["qid"],
+                column_config={
+                    "qid": st.column_config.TextColumn(t("plan.xlsx.qid")),
+                    "credit": st.column_config.SelectboxColumn(
+                        t("plan.field.credit"), options=list(ACTION_GRADES), required=True)})
+        credit = st.select_slider(t("plan.credit_new") if old else t("plan.field.credit"),
+                                  options=list(ACTION_GRADES), value=1.0)
         if st.form_submit_button(t("plan.save"), icon=":material/save:"):
+            per_q = ({} if edited is None else
+                     {r["qid"]: float(r["credit"]) for r in edited.to_dict("records")
+                      if r["credit"] is not None})
             return {"fields": {"title": title, "opd": opd_v or "", "budget_rp": int(budget),
                                "apbd_ref": apbd, "start_date": start, "due_date": due},
-                    "credits": dict.fromkeys(qids, float(credit))}
+                    "credits": {q: per_q.get(q, float(credit)) for q in qids}}
     return None
 
 
@@ -209,13 +227,25 @@ if may_status:
         note = c2.text_area(t("plan.field.evidence_note"), value=chosen["evidence_note"],
                             max_chars=1000, height=80,
                             key=f"plan_note_{pick}_{chosen['version']}")
+        upload = st.file_uploader(t("plan.field.evidence_file"), help=t("plan.evidence_file_help"),
+                                  key=f"plan_file_{pick}_{chosen['version']}")
         if st.form_submit_button(t("plan.set_status"), icon=":material/flag:"):
             try:
-                action_plan.set_status(engine, who, pick, status, chosen["version"], note)
+                action_plan.set_status(engine, who, pick, status, chosen["version"], note,
+                                       (upload.name, upload.getvalue()) if upload else None)
                 widgets.flash(t("plan.saved"))
                 st.rerun()
             except (ValueError, PermissionError) as exc:
                 widgets.refused(exc)
+    if chosen["evidence"] and not action_plan.action_evidence_stored(engine, who, pick):
+        st.warning(t("plan.evidence_missing"), icon=":material/warning:")
+    elif chosen["evidence"]:
+        def _file(action_id: int = pick) -> bytes:
+            return action_plan.read_action_evidence(engine, who, action_id)[2]
+        st.download_button(t("plan.evidence_download", name=chosen["evidence"]["name"]), _file,
+                           file_name=chosen["evidence"]["name"],
+                           mime=chosen["evidence"]["media_type"] or "application/octet-stream",
+                           key=f"plan_file_dl_{pick}", icon=":material/attach_file:")
     if may_write:
         with st.expander(t("plan.edit_fields"), icon=":material/edit:"):
             changed = action_form(f"plan_edit_form_{pick}_{chosen['version']}", chosen)

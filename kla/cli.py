@@ -12,7 +12,9 @@
     kla restore IN.zip [--force]
     kla init
     kla demo
+    kla backtest
     kla rescore [--check]
+    kla digest [--dry-run] [--today YYYY-MM-DD]
     kla run [streamlit options …]
 """
 
@@ -36,6 +38,7 @@ EXIT_DIFFERS = 1  # `kla rescore --check`: a stored score differs from its answe
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
 EXIT_RESTORE_DIFFERS = 4  # `kla restore`: restored, but a check differs from the manifest
+EXIT_DIGEST_FAILED = 5  # `kla digest`: a digest could not be sent (the others were)
 
 
 class CliError(Exception):
@@ -309,6 +312,26 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     return EXIT_DIFFERS if args.check and report.differences else 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """The daily e-mail digests (``kla.services.inbox.send_digests``): a line per user, then a
+    summary; exit 5 when any message could not be sent (the others were)."""
+    from kla.i18n import Refusal
+    from kla.services.inbox import send_digests
+
+    try:
+        report = send_digests(_engine(), _actor(args), today=args.today, dry_run=args.dry_run)
+    except Refusal as exc:
+        raise CliError(str(exc)) from None
+    for line in report.lines:
+        print(line.line())
+    print(report.summary())
+    if report.failed:
+        print(f"kla digest: {len(report.failed)} could not be sent (listed above); they are "
+              f"tried again on the next run", file=sys.stderr)
+        return EXIT_DIGEST_FAILED
+    return 0
+
+
 def framework_summary(fw) -> dict:
     return {
         "code": fw.code, "version": fw.version, "year": fw.year, "name": fw.name_id,
@@ -390,6 +413,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
           f"{result['skipped']} skipped; sample accounts use the password {DEMO_PASSWORD}")
 
 
+def cmd_backtest(args: argparse.Namespace) -> None:
+    """The predicted verification score backtested on the sample history: the tables of
+    docs/planning.md ("Prediksi skor verifikasi")."""
+    from kla.domain.prediction import backtest, backtest_markdown, sample_cases
+
+    print(backtest_markdown(backtest(sample_cases(_framework(DEFAULT_FRAMEWORK)))))
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     """app.py behind the evidence gate (kla.web.server), with streamlit's own options."""
     from kla.web.server import run
@@ -401,6 +432,15 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -505,11 +545,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="act as this local account (an admin); default: the system actor")
     s.set_defaults(func=cmd_rescore)
 
+    s = sub.add_parser("digest", help="send the daily e-mail digests (SMTP of KLA_SMTP_*); "
+                                      "exit 5 when any could not be sent")
+    s.add_argument("--dry-run", action="store_true",
+                   help="only list who would get what; send and record nothing")
+    s.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="the day of the digest (default: today in KLA_TIMEZONE)")
+    s.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="act as this local account (a national admin); default: the system "
+                        "actor")
+    s.set_defaults(func=cmd_digest)
+
     s = sub.add_parser("init", help="create or upgrade the database, load frameworks and regions")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("demo", help="load the sample data (Data contoh)")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("backtest", help="backtest the predicted verification score on the "
+                                        "sample history (Markdown tables)")
+    s.set_defaults(func=cmd_backtest)
 
     s = sub.add_parser("run", help="start the web app (extra options go to streamlit, "
                                    "e.g. --server.port=8600)")

@@ -12,12 +12,19 @@
   validation error naming the field (e.g. ``revision_hours``) and its bound.
 - ``KLA_FRAMEWORKS_DIR``: folder of framework folders (default the project's ``indicators/``).
 - ``KLA_CALENDAR_FILE``: the KLA calendar, stage windows per evaluation year (default the
-  project's ``data/calendar.toml``; ``kla.domain.calendar``); a missing file: no stage banner.
+  project's ``data/calendar.toml``; ``kla.domain.calendar``), with the admin's changes to the
+  current year's windows (``kla.services.calendar``); a missing file: only those changes.
 - ``KLA_TIMEZONE``: the IANA time zone every time and deadline is shown in (default
   ``Asia/Jakarta``, WIB; ``Asia/Makassar`` WITA, ``Asia/Jayapura`` WIT). The store keeps UTC.
 - ``KLA_SECRET_KEY``: the key that signs evidence links (``kla.web.evidence_access``); unset,
   a random key per process (links end with the process, as the sessions do). Several
   replicas behind one address need the same value.
+- ``KLA_SMTP_HOST``, ``KLA_SMTP_PORT``, ``KLA_SMTP_USER``, ``KLA_SMTP_PASSWORD``,
+  ``KLA_SMTP_FROM``, ``KLA_SMTP_STARTTLS``, ``KLA_SMTP_SSL``, ``KLA_SMTP_TIMEOUT``: the mail
+  server of the daily digest (``kla digest``, ``kla.services.inbox``). No host or no sender
+  (``KLA_SMTP_FROM``): no digest is sent (``kla digest`` refuses and says so). Port 0 (the
+  default) means 465 with ``KLA_SMTP_SSL``, 587 with ``KLA_SMTP_STARTTLS``, else 25; STARTTLS
+  and SSL together are refused; the timeout is in seconds (1–120, default 20).
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -56,6 +63,17 @@ class Settings(BaseSettings):
                           description="IANA time zone of the times shown (e.g. Asia/Makassar)")
     secret_key: SecretStr = Field(default=SecretStr(""),
                                   description="signs evidence links (unset: random per process)")
+    # the daily e-mail digest (kla.services.inbox.send_digests)
+    smtp_host: str = Field(default="", description="mail server (empty: no digest is sent)")
+    smtp_port: int = Field(default=0, ge=0, le=65535,
+                           description="0: 465 with SSL, 587 with STARTTLS, else 25")
+    smtp_user: str = ""
+    smtp_password: SecretStr = Field(default=SecretStr(""))
+    smtp_from: str = Field(default="", description="sender address of the digest")
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = Field(default=20.0, ge=1, le=120,
+                                description="seconds to wait for the mail server (1–120)")
 
     @field_validator("database_url")
     @classmethod
@@ -94,6 +112,25 @@ class Settings(BaseSettings):
         if self.evidence_dir is None:
             self.evidence_dir = self.data_dir / "evidence"
         return self
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> Settings:
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError("smtp_starttls and smtp_ssl: choose one (STARTTLS on port 587, "
+                             "or SSL from the start on port 465)")
+        self.smtp_host, self.smtp_from = self.smtp_host.strip(), self.smtp_from.strip()
+        return self
+
+    @property
+    def smtp_configured(self) -> bool:
+        """A mail server and a sender are set: the digest can be sent."""
+        return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def smtp_port_used(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return 465 if self.smtp_ssl else 587 if self.smtp_starttls else 25
 
     @property
     def url(self) -> str:

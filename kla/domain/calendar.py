@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import itertools
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
+from typing import Self
+
+from kla.i18n import Msg, fmt_time, t
 
 STAGES = ("EM", "VA", "VL", "FINAL", "ANNOUNCEMENT")
 BASES = ("sourced", "assumed")
@@ -112,13 +116,20 @@ def parse(data: dict, name: str = "calendar.toml") -> Calendar:
     return Calendar(tuple(windows))
 
 
-def load(path: Path) -> Calendar:
-    """Read and validate a calendar file; a TOML syntax error is a ``CalendarError`` too."""
+def tables(path: Path) -> dict:
+    """The TOML tables of a calendar file, not yet validated ({} when there is no file); a
+    TOML syntax error is a ``CalendarError``."""
+    if not Path(path).is_file():
+        return {}
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CalendarError(f"{Path(path).name}: {exc}") from None
-    return parse(data, Path(path).name)
+
+
+def load(path: Path) -> Calendar:
+    """Read and validate a calendar file; a TOML syntax error is a ``CalendarError`` too."""
+    return parse(tables(path), Path(path).name)
 
 
 def local_day(now: datetime, tz: tzinfo) -> date:
@@ -144,5 +155,117 @@ def window_of(calendar: Calendar, year: int, stage: str) -> Window | None:
     return next((w for w in calendar.windows if w.year == year and w.stage == stage), None)
 
 
-__all__ = ["STAGES", "Calendar", "CalendarError", "Position", "Window", "current", "load",
-           "local_day", "parse", "window_of"]
+# --- the admin's changes (``calendar_window`` rows, ``kla.services.calendar``) ---------------
+
+def table_of(window: Window) -> dict:
+    """A window as its TOML table (``parse`` reads it back)."""
+    return {"start": window.start, "end": window.end, "basis": window.basis,
+            "source": window.source}
+
+
+def merge(data: dict, overrides: Iterable[Window]) -> dict:
+    """The file's tables (``{year: {stage: {...}}}``, as ``tomllib`` reads them) with each
+    override in place of the same year and stage, or added when the file has none; the
+    result is for ``parse``, which validates the calendar as a whole. ``data`` is not
+    changed."""
+    out: dict = {key: dict(value) if isinstance(value, dict) else value
+                 for key, value in data.items()}
+    for w in overrides:
+        year = out.setdefault(str(w.year), {})
+        if isinstance(year, dict):  # else a broken year table: parse says so
+            year[w.stage] = table_of(w)
+    return out
+
+
+@dataclass(frozen=True)
+class Clash:
+    """Why ``window`` cannot stand beside ``other``: their days ``overlap``, or (not
+    ``overlap``) the two stages of one year come in the wrong order by date."""
+    window: Window
+    other: Window
+    overlap: bool
+
+
+def clashes(calendar: Calendar, window: Window) -> list[Clash]:
+    """What ``window`` would clash with if it took the place of its year and stage in
+    ``calendar``: every other window whose days it shares (any year), and every other
+    stage of its year that would come in the wrong order by date (``parse``'s rules, named
+    one by one, so the caller can say which window is in the way)."""
+    out = []
+    mine = STAGES.index(window.stage)
+    for w in calendar.windows:
+        if (w.year, w.stage) == (window.year, window.stage):
+            continue
+        if w.start <= window.end and window.start <= w.end:
+            out.append(Clash(window, w, True))
+        elif w.year == window.year and (STAGES.index(w.stage) < mine) != (w.start < window.start):
+            out.append(Clash(window, w, False))
+    return out
+
+
+# --- words: the banner under every page header ------------------------------------------------
+
+class Day(Msg):
+    """A date as a parameter of a ``Msg``: written as people read it in the reader's
+    language (``4 Mei 2026`` / ``4 May 2026``), not ISO."""
+
+    def __new__(cls, day: date) -> Self:
+        obj = str.__new__(cls, fmt_time(day, "en"))
+        obj.key, obj.params, obj.day = "", {}, day
+        return obj
+
+    def render(self, lang: str = "id") -> str:
+        return fmt_time(self.day, lang)
+
+    def __reduce__(self):
+        return (Day, (self.day,))
+
+
+def _days_key(key: str, days: int) -> str:
+    """``key`` or its ``_one`` form for exactly one day ("in 1 day", not "in 1 days")."""
+    return f"{key}_one" if days == 1 else key
+
+
+def banner_text(pos: Position, tz: tzinfo, lang: str) -> str:
+    """The stage banner's line: the open stage and its days left (the last day said so), or
+    the next stage and when it opens; times in ``tz`` with its abbreviation; assumed dates
+    marked as such."""
+    w = pos.window
+    stage = t(f"common.calendar_stage.{w.stage}", lang)
+    if pos.open and pos.days == 1:
+        text = t("common.calendar_last_day", lang, stage=stage, year=w.year,
+                 end=fmt_time(w.closes(tz), lang, tz))
+    elif pos.open:
+        text = t("common.calendar_open", lang, stage=stage, year=w.year, days=pos.days,
+                 end=fmt_time(w.closes(tz), lang, tz))
+    else:
+        text = t(_days_key("common.calendar_next", pos.days), lang, stage=stage, year=w.year,
+                 days=pos.days, start=fmt_time(w.opens(tz), lang, tz))
+    if w.basis != "sourced":
+        text += " " + t("common.calendar_assumed", lang)
+    return text
+
+
+def revision_text(year: int, deadline: datetime, now: datetime, questions: int, tz: tzinfo,
+                  lang: str, agencies: Sequence[str] = ()) -> tuple[str, bool]:
+    """The revision countdown line of the self-assessment of ``year``: hours and minutes left
+    until ``deadline`` and the deadline in ``tz``, with the number of questions sent back (of
+    ``agencies`` when given: an agency account's own); after the deadline, that it has
+    passed. Returns (text, still open). Naive datetimes are UTC."""
+    deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    when = fmt_time(deadline, lang, tz)
+    left = int((deadline - now).total_seconds())
+    if left <= 0:
+        return t("common.revision_line_over", lang, year=year, deadline=when), False
+    hours, rest = divmod(left, 3600)
+    key = "common.revision_line_questions" + ("_one" if questions == 1 else "") \
+        + ("_opd" if agencies else "")
+    what = t(key, lang, n=questions, agencies=", ".join(agencies))
+    return t("common.revision_line", lang, year=year, what=what, hours=hours,
+             minutes=rest // 60, deadline=when), True
+
+
+__all__ = ["STAGES", "Calendar", "CalendarError", "Clash", "Day", "Position", "Window",
+           "banner_text", "clashes", "current", "load", "local_day", "merge", "parse",
+           "revision_text", "table_of", "tables", "window_of"]

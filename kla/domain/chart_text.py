@@ -348,3 +348,31 @@ def action_timeline_text(rows: Sequence[Mapping], lang: str = "id") -> str:
     if undated:
         text += " " + t("chart.text.plan_undated", lang, n=undated)
     return text
+
+
+def calendar_text(rows: Sequence[Mapping], year: int, lang: str = "id", today=None) -> str:
+    """``calendar_figure``: how many stages of ``year`` and over which days, how many dates
+    are sourced and how many are examples; where ``today`` (a date) stands: inside a stage,
+    before the next one, or after them all. ``rows`` = {stage (label), start, end, basis}."""
+    from kla.i18n import fmt_time
+
+    if not rows:
+        return t("chart.text.calendar_none", lang, year=year)
+    ordered = sorted(rows, key=lambda r: r["start"])
+    sourced = sum(r["basis"] == "sourced" for r in ordered)
+    text = t("chart.text.calendar", lang, n=len(ordered), year=year,
+             first=fmt_time(ordered[0]["start"], lang),
+             last=fmt_time(max(r["end"] for r in ordered), lang),
+             sourced=sourced, assumed=len(ordered) - sourced)
+    if today is None:
+        return text
+    day = fmt_time(today, lang)
+    inside = next((r for r in ordered if r["start"] <= today <= r["end"]), None)
+    after = next((r for r in ordered if r["start"] > today), None)
+    if inside is not None:
+        text += " " + t("chart.text.calendar_in", lang, today=day, stage=inside["stage"])
+    elif after is not None:
+        text += " " + t("chart.text.calendar_before", lang, today=day, stage=after["stage"])
+    elif today.year == year:
+        text += " " + t("chart.text.calendar_after", lang, year=year)
+    return text

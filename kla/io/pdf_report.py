@@ -30,7 +30,7 @@ from kla.domain.palette import (
     tint,
 )
 from kla.domain.scoring import ScoreResult
-from kla.i18n import fmt_num, t
+from kla.i18n import fmt_num, fmt_time, t
 from kla.settings import local_today
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -303,8 +303,9 @@ def _plan_section(pdf: _Report, plan: dict, lang: str) -> None:
         status = t(f"plan.status.{a['status']}", lang)
         if is_overdue(a["status"], a["due_date"], today):
             status += f" · {lab('plan_overdue')}"
-        dates = " – ".join(d.isoformat() if d else "…" for d in (a["start_date"], a["due_date"]))
-        rows.append([_short(a["title"], 120), _short(a["opd"], 40) or "–", status, dates,
+        dates = " – ".join(fmt_time(d, lang) if d else "…" for d in (a["start_date"], a["due_date"]))
+        rows.append([_short(a["title"], 120), _short(a["opd"], 40) or t("plan.no_opd", lang),
+                     status, dates,
                      fmt_num(a["budget_rp"], lang, 0),
                      _short(", ".join(f"{q} → {fmt_num(c, lang)}"
                                       for q, c in a["credits"].items()), 80)])

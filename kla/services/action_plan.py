@@ -11,6 +11,7 @@ edits and status changes are version-checked (optimistic locking).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -39,17 +40,20 @@ from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.answers import (
     Conflict,
+    EvidenceMissing,
     _assessment,
     _check_edit,
     _LostRace,
     _states,
     _write_answer,
+    evidence_store,
 )
 from kla.services.assessments import AssessmentInfo, list_assessments
 from kla.services.permissions import Actor, Target, require, require_visible, visible
 from kla.services.planning import answer_details, stored_efforts
-from kla.settings import local_today
-from kla.store.models import Action, ActionQuestion, Question, utcnow
+from kla.settings import get_settings, local_today
+from kla.store.evidence import EvidenceError, check_upload, display_name
+from kla.store.models import Action, ActionQuestion, Answer, Evidence, Question, utcnow
 from kla.store.models import Framework as FrameworkRow
 
 FIELDS = ("title", "opd", "budget_rp", "apbd_ref", "start_date", "due_date")
@@ -156,6 +160,9 @@ def _as_dict(row: Action, credits: dict[str, float]) -> dict:
             "evidence_note": row.evidence_note, "version": row.version,
             "created_by": row.created_by, "updated_by": row.updated_by,
             "updated_at": row.updated_at, "applied_at": row.applied_at,
+            "evidence": ({"name": row.evidence_filename, "size": row.evidence_size,
+                          "media_type": row.evidence_media_type, "sha256": row.evidence_sha256}
+                         if row.evidence_sha256 else None),
             "credits": dict(sorted(credits.items()))}
 
 
@@ -262,15 +269,24 @@ def update_action(engine: Engine, actor: Actor, action_id: int, fw: Framework,
 
 
 def set_status(engine: Engine, actor: Actor, action_id: int, status: str,
-               expected_version: int, evidence_note: str | None = None) -> int:
-    """Change an action's status (and its evidence note); the agency may do it for actions
-    of its own OPD. Returns the new version."""
+               expected_version: int, evidence_note: str | None = None,
+               evidence_file: tuple[str, bytes] | None = None) -> int:
+    """Change an action's status (and its evidence note, and the file that shows it was done:
+    ``evidence_file`` = (name, bytes), checked like every evidence upload); the agency may do
+    it for actions of its own OPD. One transaction: a refused file writes nothing, the status
+    included; the bytes go to the evidence store only once the row is in. Returns the new
+    version."""
     errors: list = []
     if status not in ACTION_STATUSES:
         errors.append(Msg("err.plan.status", field=_label("status"), value=str(status),
                           allowed=", ".join(ACTION_STATUSES)))
     note = None if evidence_note is None else _text(evidence_note, "evidence_note", NOTE_MAX,
                                                       errors)
+    upload = None
+    if evidence_file is not None:
+        name, data = evidence_file
+        mime = check_upload(name, data, get_settings().max_upload_mb * 1024 * 1024)
+        upload = (display_name(name), data, mime, hashlib.sha256(data).hexdigest())
     with Session(engine) as s:
         row = _row(s, action_id)
         require(actor, "action.status", Target(row.region_kode, agencies=(row.opd,)))
@@ -279,13 +295,119 @@ def set_status(engine: Engine, actor: Actor, action_id: int, status: str,
         values: dict = {"status": status, "updated_by": actor.username, "updated_at": utcnow()}
         if note is not None:
             values["evidence_note"] = note
-        old = (row.status, row.evidence_note)
+        if upload is not None:
+            values.update(evidence_filename=upload[0], evidence_size=len(upload[1]),
+                          evidence_media_type=upload[2], evidence_sha256=upload[3])
+        old = (row.status, row.evidence_note, row.evidence_filename)
         version = _guarded(s, row, expected_version, values)
+        extra = {"file": [old[2], upload[0]], "sha256": upload[3]} if upload else {}
         audit.record(s.connection(), actor, "action.status", "action", row.id,
                      region_kode=row.region_kode, status=[old[0], status],
                      evidence_note=[old[1], values.get("evidence_note", old[1])],
-                     version=[expected_version, version])
+                     version=[expected_version, version], **extra)
+        if upload is not None:
+            evidence_store().put(upload[1])  # the row is in: only now the bytes
         s.commit()
+        return version
+
+
+def read_action_evidence(engine: Engine, actor: Actor, action_id: int
+                         ) -> tuple[str, str, bytes]:
+    """(name, media type, bytes) of the file of a done action the actor may see."""
+    with Session(engine) as s:
+        row = s.get(Action, action_id)
+        if row is None or not visible(actor).allows(row.region_kode) \
+                or not row.evidence_sha256:  # the same answer for another city's action
+            raise ActionError(Msg("err.plan.no_file", id=action_id))
+    store = evidence_store()
+    try:
+        data = store.read(store.key_for(row.evidence_sha256))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, EvidenceError):
+        raise EvidenceMissing(Msg("err.evidence_missing", name=row.evidence_filename)) from None
+    return row.evidence_filename, row.evidence_media_type, data
+
+
+def action_evidence_stored(engine: Engine, actor: Actor, action_id: int) -> bool:
+    """The action has a file and its bytes are in the store (a cheap check before offering
+    the download)."""
+    with Session(engine) as s:
+        row = s.get(Action, action_id)
+        if row is None or not visible(actor).allows(row.region_kode) or not row.evidence_sha256:
+            return False
+    store = evidence_store()
+    return store.exists(store.key_for(row.evidence_sha256))
+
+
+def _attach_action_files(s: Session, actor: Actor, a, fw: Framework, rows: Iterable[Action],
+                         credits_of: Mapping[int, Mapping[str, float]], qids: dict[str, int],
+                         only: Iterable[str]) -> list[str]:
+    """The file of each done action, attached to the answers of its questions in ``only``
+    (their credits were just written), unless the same file is already there. The bytes are
+    in the store already (``set_status``). Returns "qid:file" of what was attached."""
+    store, only, out = evidence_store(), set(only), []
+    for r in rows:
+        if not r.evidence_sha256:
+            continue
+        for qid in sorted(set(credits_of[r.id]) & only, key=lambda q: fw.questions[q].order):
+            answer = s.exec(select(Answer).where(Answer.assessment_id == a.id,
+                                                 Answer.question_id == qids[qid])
+                            ).scalars().first()
+            if answer is None:
+                continue
+            same = s.exec(select(Evidence.id).where(Evidence.answer_id == answer.id,
+                                                    Evidence.sha256 == r.evidence_sha256,
+                                                    Evidence.deleted_at.is_(None))).first()
+            if same is not None:
+                continue
+            ev = Evidence(answer_id=answer.id, original_filename=r.evidence_filename,
+                          sha256=r.evidence_sha256, size=r.evidence_size or 0,
+                          media_type=r.evidence_media_type or "application/octet-stream",
+                          storage_key=store.key_for(r.evidence_sha256),
+                          uploaded_by=actor.username)
+            s.add(ev)
+            s.flush()
+            audit.record(s.connection(), actor, "evidence.add", "evidence", ev.id,
+                         region_kode=a.region_kode, assessment_id=a.id, question=qid,
+                         file=r.evidence_filename, sha256=r.evidence_sha256,
+                         size=r.evidence_size, source=f"action:{r.id}")
+            out.append(f"{qid}:{r.evidence_filename}")
+    return out
+
+
+def apply_question(engine: Engine, actor: Actor, action_id: int, qid: str,
+                   expected_version: int | None) -> int:
+    """The agency's way, question by question: the expected credit of one question of a done
+    action written to the year's self-assessment through the answer writer (version-checked
+    against ``expected_version`` of the answer), with the action's file attached to that
+    answer. Allowed to whoever may change the action's status and edit that answer."""
+    with Session(engine) as s:
+        row = _row(s, action_id)
+        require(actor, "action.status", Target(row.region_kode, agencies=(row.opd,)))
+        if row.status != DONE:
+            raise ActionError(Msg("err.plan.not_done", title=row.title))
+        credits = _credits_of(s, [row.id])[row.id]
+        if qid not in credits:
+            raise ActionError(Msg("err.plan.question_not_in_action", qid=qid, title=row.title))
+    info = self_assessment(engine, actor, row.region_kode, row.year)
+    fw = get_framework(info.framework)
+    with Session(engine) as s:
+        a = _assessment(s, info.id)
+        _check_edit(s, actor, a, fw, qid)
+        states = _states(s.connection(), info.id)
+        st = states.get(qid)
+        if st is not None and st.credit >= credits[qid]:
+            raise ActionError(Msg("err.plan.already_applied", qid=qid))
+        qids = _qids(s, fw)
+        try:
+            version = _write_answer(s, actor, a, qids[qid], qid, credits[qid],
+                                    st.note if st else "", expected_version,
+                                    "action.apply_credit", utcnow())
+            _attach_action_files(s, actor, a, fw, [s.get(Action, action_id)],
+                                 {action_id: credits}, qids, [qid])
+            s.commit()
+        except (Conflict, _LostRace, IntegrityError):
+            s.rollback()
+            raise ActionError(Msg("err.plan.apply_race")) from None
         return version
 
 
@@ -405,13 +527,15 @@ def apply_done_credits(engine: Engine, actor: Actor, region_kode: str, year: int
                 _write_answer(s, actor, a, qids[qid], qid, changes[qid],
                               st.note if st else "", st.version if st else None,
                               "action.apply_credit", now)
+            files = _attach_action_files(s, actor, a, fw, rows, credits_of, qids, changes)
             for r in rows:
                 if r.applied_at is None:
                     r.applied_at = now
                     s.add(r)
             audit.record(s.connection(), actor, "action.apply", "action",
                          f"{region_kode}/{year}", region_kode=region_kode,
-                         assessment_id=info.id, ids=[r.id for r in rows], credits=changes)
+                         assessment_id=info.id, ids=[r.id for r in rows], credits=changes,
+                         files=files)
             s.commit()
         except (Conflict, _LostRace, IntegrityError):
             s.rollback()

@@ -6,6 +6,7 @@ Every write runs in one transaction together with its audit row, and bumps the a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -268,14 +269,24 @@ def evidence_store() -> LocalStore:
 
 
 def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, filename: str,
-                 data: bytes, files: LocalStore | None = None) -> dict:
+                 data: bytes, files: LocalStore | None = None,
+                 meta: Mapping[str, object] | None = None) -> dict:
     """Attach a file to an answer. Checked by content and size first (``check_upload``), the
     name cleaned (``display_name``), then the question, the permission and the answer; the
     row and its audit entry are written (flushed) before the bytes go to the store, so a
     refused row never leaves a stored file; all commit together. Stored once per sha256. The
     same file (sha256) already attached to this answer is not attached twice: nothing is
-    written and the file already there is returned with ``duplicate`` True."""
+    written and the file already there is returned with ``duplicate`` True.
+
+    ``meta``: the file's document details (the keyword arguments of
+    ``evidence_meta.set_metadata``), checked against the evaluation year before anything is
+    written (``kla.domain.validity.MetaError`` names each bad field) and stored in the same
+    transaction, audited as ``evidence.meta``; for a duplicate they update the file already
+    there."""
     import hashlib
+
+    from kla.domain.validity import check_meta
+    from kla.services.evidence_meta import _write_meta
 
     settings = get_settings()
     mime = check_upload(filename, data, settings.max_upload_mb * 1024 * 1024)
@@ -291,16 +302,20 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
                         ).scalars().first()
         if answer is None:
             raise Refusal(Msg("err.evidence_needs_answer", qid=qid))
+        details = check_meta(**dict(meta), year=a.year) if meta else None
         sha = hashlib.sha256(data).hexdigest()
         same = s.exec(select(Evidence).where(Evidence.answer_id == answer.id,
                                              Evidence.sha256 == sha,
                                              Evidence.deleted_at.is_(None))).scalars().first()
         if same is not None:  # e.g. a second click on "Lampirkan"
             store = files or evidence_store()
+            changed = details is not None and _write_meta(s, actor, a, same, qid, details)
             if not _stored(store, same.storage_key):  # its file was gone: it comes back
                 store.put(data)
                 a.updated_at = utcnow()  # the pages' caches see it again
                 s.add(a)
+                changed = True
+            if changed:
                 s.commit()
             return {"id": same.id, "sha256": sha, "new_file": False,
                     "media_type": same.media_type, "name": same.original_filename,
@@ -316,6 +331,8 @@ def add_evidence(engine: Engine, actor: Actor, assessment_id: int, qid: str, fil
         audit.record(s.connection(), actor, "evidence.add", "evidence", ev.id,
                      region_kode=a.region_kode, assessment_id=a.id, question=qid,
                      file=shown, sha256=sha, size=len(data))
+        if details is not None:
+            _write_meta(s, actor, a, ev, qid, details)
         stored = store.put(data)  # the rows are in: only now the bytes
         s.commit()
         return {"id": ev.id, "sha256": stored.sha256, "new_file": stored.created,

@@ -62,6 +62,9 @@ def completeness(engine: Engine, actor: Actor, assessment_id: int) -> list[Item]
 
 
 def submit(engine: Engine, actor: Actor, assessment_id: int) -> None:
+    """Submit the self-assessment when the gate (``completeness``) passes. Evidence validity
+    flags (``evidence_meta.validity_report``) are warnings, never part of the gate: they rest
+    on what the city typed, and the verifiers decide (docs/workflow.md)."""
     items = completeness(engine, actor, assessment_id)
     with Session(engine) as s:
         a = _assessment(s, assessment_id)

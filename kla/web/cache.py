@@ -133,6 +133,15 @@ def city_history(who: Actor, region_kode: str, version: str) -> list:
     return planning.city_history(engine(), who, region_kode)
 
 
+@for_actor(128)
+def prediction(who: Actor, assessment_id: int, version: str):
+    """The predicted verification (VA) score of an EM assessment (Posisi, Risiko): keyed by
+    the region version, so an answer or an evidence file written recomputes it."""
+    from kla.services.prediction import predicted_verification
+
+    return predicted_verification(engine(), who, assessment_id)
+
+
 @for_actor(256)
 def answer_states(who: Actor, assessment_id: int, version: str) -> dict:
     return answers.answer_states(engine(), who, assessment_id)
@@ -147,6 +156,22 @@ def agencies_of(who: Actor, region_kode: str, framework: str, version: str
 @for_actor(256)
 def evidence_of(who: Actor, assessment_id: int, version: str) -> list[dict]:
     return answers.list_evidence(engine(), who, assessment_id)
+
+
+@for_actor(256)
+def evidence_meta_of(who: Actor, assessment_id: int, version: str) -> dict[int, dict]:
+    """Evidence id → document details and validity flags (``evidence_meta.file_meta``)."""
+    from kla.services import evidence_meta
+
+    return evidence_meta.file_meta(engine(), who, assessment_id)
+
+
+@for_actor(128)
+def validity_report(who: Actor, assessment_id: int, version: str) -> dict:
+    """The evidence validity of an assessment per question and agency (reasons as ``Msg``)."""
+    from kla.services import evidence_meta
+
+    return evidence_meta.validity_report(engine(), who, assessment_id)
 
 
 @for_actor(256)

@@ -527,3 +527,37 @@ def action_timeline_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
     fig.update_yaxes(automargin=True, categoryorder="array",
                      categoryarray=[short_label(r["title"], 40) for r in dated])
     return _layout(fig, lang, 120 + 30 * len(dated), barmode="overlay")
+
+
+def calendar_figure(rows: Sequence[dict], lang: str = "id", today=None) -> go.Figure:
+    """The KLA calendar of one year as a timeline: one bar per stage from its first to its
+    last day (inclusive), the earliest at the top; sourced dates solid, assumed (example)
+    dates hatched AND named in the legend; ``today`` (a date) as a dashed line when it falls
+    near the year's windows. ``rows`` = {"stage" (label), "start", "end" (dates), "basis"}."""
+    from datetime import timedelta
+
+    ordered = sorted(rows, key=lambda r: r["start"])
+    fig = go.Figure()
+    for basis, colour, pattern in (("sourced", BAR, ""), ("assumed", EFFORT, "/")):
+        part = [r for r in ordered if (r["basis"] == "sourced") == (basis == "sourced")]
+        if not part:
+            continue
+        fig.add_trace(go.Bar(
+            y=[r["stage"] for r in part], base=[r["start"].isoformat() for r in part],
+            x=[((r["end"] + timedelta(days=1)) - r["start"]).days * 86_400_000 for r in part],
+            orientation="h", marker={"color": colour, "pattern": {"shape": pattern}},
+            name=t(f"calendar.basis.{basis}", lang),
+            hovertext=[f"{r['stage']}: {r['start'].isoformat()} – {r['end'].isoformat()}"
+                       for r in part], hoverinfo="text"))
+    if today is not None and ordered:
+        first = ordered[0]["start"] - timedelta(days=31)
+        last = max(r["end"] for r in ordered) + timedelta(days=31)
+        if first <= today <= last:
+            fig.add_vline(x=today.isoformat(), line_dash="dash", line_color=INK)
+            fig.add_annotation(x=today.isoformat(), y=1, yref="paper", showarrow=False,
+                               text=t("chart.calendar_today", lang), yanchor="bottom",
+                               font={"color": INK})
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(automargin=True, categoryorder="array",
+                     categoryarray=[r["stage"] for r in ordered][::-1])
+    return _layout(fig, lang, 140 + 40 * len(ordered), barmode="overlay")

@@ -160,47 +160,90 @@ def now():
     return datetime.now(UTC)
 
 
-@st.cache_resource(show_spinner=False)
-def _calendar(path: str):
-    """The KLA calendar file, read and validated once per process (None: no file)."""
-    from pathlib import Path
+# The calendar's version is read at most once per CALENDAR_TTL seconds per process (one small
+# query on a table of a few rows), not on every page view: an admin's change shows at once in
+# the process that made it (``calendar_changed``), within CALENDAR_TTL seconds in the others
+# (replicas), and a change to the calendar file too (its modification time is in the version).
+CALENDAR_TTL = 30
 
-    from kla.domain import calendar
 
-    return calendar.load(Path(path)) if Path(path).is_file() else None
+@st.cache_data(ttl=CALENDAR_TTL, max_entries=4, show_spinner=False)
+def _calendar_version(url: str) -> str:
+    from kla.services.calendar import calendar_version
+
+    return calendar_version(engine())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _calendar(url: str, version: str):
+    """The effective calendar (the file with the admin's changes), parsed once per version
+    and shared by the sessions (frozen dataclasses: nobody changes it)."""
+    from kla.services.calendar import effective_calendar
+
+    return effective_calendar(engine())
+
+
+def calendar():
+    """The KLA calendar every page shows (``kla.services.calendar.effective_calendar``);
+    ``CalendarError`` when it is inconsistent."""
+    from kla.settings import get_settings
+
+    url = get_settings().url
+    return _calendar(url, _calendar_version(url))
+
+
+def calendar_changed() -> None:
+    """After an admin's change: this process reads the calendar's version again at once."""
+    _calendar_version.clear()
+
+
+@cache.for_actor(128)
+def _revision(who, version: str, own: tuple[str, ...]):
+    from kla.services.calendar import revision_window
+
+    return revision_window(engine(), who)
 
 
 def stage_banner() -> None:
-    """One line under the page header: the KLA stage open now and its days left, or the next
-    stage and when it opens (``data/calendar.toml``, days in ``KLA_TIMEZONE``); nothing when
-    the calendar has no window for this year. Dates marked as assumed say so."""
+    """Under the page header: the KLA stage open now and its days left, or the next stage and
+    when it opens (the effective calendar: ``data/calendar.toml`` with the admin's changes,
+    days in ``KLA_TIMEZONE``; nothing when the calendar has no window for this year; assumed
+    dates say so). Then, for a coordinator or an agency account whose kab/kota has its
+    self-assessment in revision, the revision countdown (``revision_banner``)."""
     from zoneinfo import ZoneInfo
 
-    from kla.domain import calendar
+    from kla.domain import calendar as cal
     from kla.settings import get_settings
 
-    settings = get_settings()
+    tz, moment = ZoneInfo(get_settings().timezone), now()
     try:
-        cal = _calendar(str(settings.calendar_file))
-    except calendar.CalendarError as exc:  # a broken file is the deployment's to fix
+        pos = cal.current(calendar(), moment, tz)
+    except cal.CalendarError as exc:  # a broken file is the deployment's to fix
         st.warning(str(exc), icon=":material/event_busy:")
+        pos = None
+    if pos is not None:
+        st.caption(f":material/event: {cal.banner_text(pos, tz, lang())}")
+    revision_banner(moment, tz)
+
+
+def revision_banner(moment, tz) -> None:
+    """The 2×24 h revision window of the signed-in user's kab/kota, counted down: hours and
+    minutes left and the deadline, with the questions sent back — for the coordinator all of
+    them, for an agency account its own (none: no line); after the deadline, that it has
+    passed. Read once per version of the kab/kota's data (``region_version``: a handful of
+    indexed rows); other roles read nothing."""
+    from kla.domain.calendar import revision_text
+
+    who = actor()
+    if who is None or who.role not in ("coordinator", "opd") or not who.region_kode:
         return
-    pos = calendar.current(cal, now(), ZoneInfo(settings.timezone)) if cal else None
-    if pos is None:
+    window = _revision(cache.region_version(who.region_kode),
+                       tuple(sorted(who.agencies)) if who.role == "opd" else ())
+    if window is None:
         return
-    w, tz = pos.window, ZoneInfo(settings.timezone)
-    stage = t(f"common.calendar_stage.{w.stage}")
-    if pos.open and pos.days == 1:
-        text = t("common.calendar_last_day", stage=stage, year=w.year, end=when(w.closes(tz)))
-    elif pos.open:
-        text = t("common.calendar_open", stage=stage, year=w.year, days=pos.days,
-                 end=when(w.closes(tz)))
-    else:
-        text = t("common.calendar_next", stage=stage, year=w.year, days=pos.days,
-                 start=when(w.opens(tz)))
-    if w.basis != "sourced":
-        text += " " + t("common.calendar_assumed")
-    st.caption(f":material/event: {text}")
+    text, still_open = revision_text(window.year, window.deadline, moment, window.questions, tz,
+                                     lang(), [plain(a) for a in window.agencies])
+    st.caption(f":material/{'timer' if still_open else 'timer_off'}: {text}")
 
 
 # inline markdown (emphasis, code, links, images, HTML, tables, strikethrough, LaTeX,

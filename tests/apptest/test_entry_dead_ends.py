@@ -130,7 +130,7 @@ def test_an_agency_sees_why_another_agencys_question_is_read_only(app_factory, d
     fw = get_framework()
     other = next(q for q, x in fw.questions.items() if "Dinkes" not in x.opds and x.max > 0)
     at = open_entry(app_factory, url, "dinkes.serang")
-    at.toggle(key="entry_mine").set_value(False).run()
+    at.selectbox(key="entry_opd.id").set_value("__all__").run()  # every agency
     next(s for s in at.selectbox if s.key.startswith("entry_q_")).set_value(other).run()
     assert not save_buttons(at) and not at.get("file_uploader")
     assert "bukan kepada OPD Anda (Dinkes)" in texts(at.info)

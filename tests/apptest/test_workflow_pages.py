@@ -59,7 +59,7 @@ def open_entry(app_factory, url, user):
 
 def test_agency_answers_its_own_questions(app_factory, seeded_sqlite_url):
     at = open_entry(app_factory, seeded_sqlite_url, "dinkes.serang")
-    assert at.toggle(key="entry_mine").value is True
+    assert at.selectbox(key="entry_opd.id").value == "__mine__"  # its own agency
     table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
     assert len(table) and table["OPD"].str.contains("Dinkes").all()
     unanswered = table[table["Status"].str.contains("belum dijawab")]["ID"].tolist()

@@ -84,9 +84,9 @@ def test_cheapest_path_to_plan_done_apply_moves_posisi(page, app_url, serang_202
     status_form = page.locator("[data-testid='stForm']").filter(has_text="Simpan status")
     box = status_form.get_by_role("combobox", name="Status")
     box.click()
-    if not page.get_by_role("option", name="selesai", exact=True).count():
+    if not page.get_by_role("option", name="Selesai", exact=True).count():
         box.press("ArrowDown")  # focused but closed: open the list from the keyboard
-    page.get_by_role("option", name="selesai", exact=True).click()
+    page.get_by_role("option", name="Selesai", exact=True).click()
     status_form.get_by_label("Catatan bukti").fill("Perwal No. 12/2028 terbit")
     status_form.get_by_role("button", name="Simpan status").click()
     wait_for_app(page)

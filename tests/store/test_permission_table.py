@@ -37,6 +37,7 @@ from kla.services import (
     audit,
     backup,
     demo,
+    evidence_meta,
     exports,
     planning,
     registries,
@@ -128,17 +129,24 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "action_plan.update_action": PLANNING,
     "action_plan.delete_action": PLANNING,
     "action_plan.set_status": ACTION_STATUS,
+    "action_plan.apply_question": ACTION_STATUS,
     "action_plan.add_from_gaps": PLANNING,
     "action_plan.add_cheapest_path": PLANNING,
     "action_plan.apply_done_credits": PLANNING,
     # @expected: evidence validity (kla.services.evidence_meta)
+    "evidence_meta.set_metadata": CITY_ANSWERS,
     # @expected: inbox and digest (kla.services.inbox)
+    "inbox.send_digests": ADMIN_ONLY,  # national (NATIONAL); mark_seen/set_contact: own account
+    "users.set_email": ADMIN_ONLY,
     # @expected: calendar (kla.services.calendar)
+    "calendar.save_window": ADMIN_ONLY,  # national (NATIONAL): the calendar has no region
+    "calendar.reset_window": ADMIN_ONLY,
 }
 ANSWER_WRITES = {"answers.save_answer", "answers.add_evidence", "answers.delete_evidence",
-                 "exports.import_xlsx"}
+                 "exports.import_xlsx", "evidence_meta.set_metadata"}
 NATIONAL = {"results.import_results", "demo.load_demo", "demo.load_registry_samples",
-            "backup.restore", "scores.rescore"}
+            "backup.restore", "scores.rescore", "inbox.send_digests",
+            "calendar.save_window", "calendar.reset_window"}
 NOT_AUDITED = {
     "assessments.save_assessment",  # the bulk writer of sample data and the bench: no audit row
     "results.import_results",  # the shipped file again: nothing changes, nothing to record
@@ -149,7 +157,8 @@ NOT_AUDITED = {
 def scopes(service: str, role: str) -> tuple[str, ...]:
     if service in NATIONAL:
         return ("national",)
-    if (service in ANSWER_WRITES or service == "action_plan.set_status") and role == "opd":
+    if (service in ANSWER_WRITES or service in ("action_plan.set_status",
+                                                "action_plan.apply_question")) and role == "opd":
         return ("own", "other", "other_agency")
     return ("own", "other")
 
@@ -451,6 +460,18 @@ def _set_action_status(w: World, actor: Actor, scope: str) -> Call:
     return lambda: action_plan.set_status(w.engine, actor, aid, "berjalan", 1, "uji")
 
 
+def _apply_question(w: World, actor: Actor, scope: str) -> Call:
+    aid = _new_action(w, scope)
+    action_plan.set_status(w.engine, SYSTEM, aid, "selesai", 1)
+    info = w.info(region_of(scope))
+    state = answers.answer_states(w.engine, SYSTEM, info.id).get(DINKES_Q)
+    if state is not None and state.credit >= 1.0:  # raised by an earlier case: lower it again
+        answers.save_answer(w.engine, SYSTEM, info.id, DINKES_Q, 0.5, state.note, state.version)
+        state = answers.answer_states(w.engine, SYSTEM, info.id).get(DINKES_Q)
+    version = state.version if state else None
+    return lambda: action_plan.apply_question(w.engine, actor, aid, DINKES_Q, version)
+
+
 def _add_from_gaps(w: World, actor: Actor, scope: str) -> Call:
     qid = f"5.P{next(w.serial) % 9 + 1}"  # planned questions are skipped: a permitted call
     return lambda: action_plan.add_from_gaps(w.engine, actor, region_of(scope), DRAFT_YEAR,
@@ -469,12 +490,71 @@ def _apply_done_credits(w: World, actor: Actor, scope: str) -> Call:
 
 
 # @functions: evidence validity (kla.services.evidence_meta)
+def _set_metadata(w: World, actor: Actor, scope: str) -> Call:
+    ev = answers.add_evidence(w.engine, SYSTEM, w.draft[region_of(scope)], qid_of(scope),
+                              "sk.pdf", PDF + f"% meta {actor.username} {scope}\n".encode()
+                              )["id"]
+    number = f"188/{next(w.serial)}/2040"  # a change each time: a permitted call is audited
+    return lambda: evidence_meta.set_metadata(w.engine, actor, ev, doc_type="sk",
+                                              doc_number=number, is_signed=True)
 
 
 # @functions: inbox and digest (kla.services.inbox)
+def _send_digests(w: World, actor: Actor, scope: str) -> Call:
+    # a mail server is configured (nobody listens on it): a permitted run with no one
+    # subscribed sends nothing and writes its audit row
+    from kla.services import inbox
+
+    def call():
+        with pytest.MonkeyPatch.context() as env:
+            for name, value in (("HOST", "127.0.0.1"), ("PORT", "9"), ("TIMEOUT", "1"),
+                                ("FROM", "kla@localhost")):
+                env.setenv(f"KLA_SMTP_{name}", value)
+            get_settings.cache_clear()
+            try:
+                return inbox.send_digests(w.engine, actor)
+            finally:
+                get_settings.cache_clear()
+
+    return call
+
+
+def _set_email(w: World, actor: Actor, scope: str) -> Call:
+    name = w.account(region_of(scope))
+    return lambda: users.set_email(w.engine, actor, name, f"{name}@kla.go.id")
 
 
 # @functions: calendar (kla.services.calendar)
+def _in_2026(fn: Callable[[], object]) -> object:
+    """``fn`` on 1 March 2026 (the sample's current evaluation year, the one that may change)."""
+    from datetime import date
+
+    from kla.services import calendar
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setattr(calendar, "local_today", lambda: date(2026, 3, 1))
+        return fn()
+
+
+def _save_window(w: World, actor: Actor, scope: str) -> Call:
+    from datetime import date
+
+    from kla.services import calendar
+
+    source = f"uji {next(w.serial)}"  # a change each time: a permitted call is audited
+    return lambda: _in_2026(lambda: calendar.save_window(
+        w.engine, actor, 2026, "EM", date(2026, 2, 2), date(2026, 3, 31), "assumed", source))
+
+
+def _reset_window(w: World, actor: Actor, scope: str) -> Call:
+    from datetime import date
+
+    from kla.services import calendar
+
+    _in_2026(lambda: calendar.save_window(w.engine, SYSTEM, 2026, "VA", date(2026, 4, 1),
+                                          date(2026, 4, 30), "assumed",
+                                          f"uji {next(w.serial)}"))
+    return lambda: _in_2026(lambda: calendar.reset_window(w.engine, actor, 2026, "VA"))
 
 
 SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
@@ -513,12 +593,18 @@ SETUP: dict[str, Callable[[World, Actor, str], Call]] = {
     "action_plan.update_action": _update_action,
     "action_plan.delete_action": _delete_action,
     "action_plan.set_status": _set_action_status,
+    "action_plan.apply_question": _apply_question,
     "action_plan.add_from_gaps": _add_from_gaps,
     "action_plan.add_cheapest_path": _add_cheapest_path,
     "action_plan.apply_done_credits": _apply_done_credits,
     # @setup: evidence validity (kla.services.evidence_meta)
+    "evidence_meta.set_metadata": _set_metadata,
     # @setup: inbox and digest (kla.services.inbox)
+    "inbox.send_digests": _send_digests,
+    "users.set_email": _set_email,
     # @setup: calendar (kla.services.calendar)
+    "calendar.save_window": _save_window,
+    "calendar.reset_window": _reset_window,
 }
 
 # exports.import_xlsx reports a refused row as an InputError naming the row (it checks every

@@ -94,9 +94,9 @@ def test_timeline_marks_overdue_by_colour_and_text():
     assert len(late) == 1 and late[0].marker.color == LOSS
     assert list(late[0].text) == ["⚠ terlambat"] and list(late[0].y) == ["SK gugus tugas"]
     assert sum(len(tr.y) for tr in fig.data) == 2  # the undated action is not drawn
-    done = next(tr for tr in fig.data if tr.name == "selesai")
+    done = next(tr for tr in fig.data if tr.name == "Selesai")
     assert done.base[0] == "2026-02-01" and done.x[0] == 213 * 86_400_000
-    assert action_timeline_figure(rows, "en").data[0].name in {"done", "overdue"}
+    assert action_timeline_figure(rows, "en").data[0].name in {"Done", "Overdue"}
 
 
 def test_pdf_report_has_the_plan_section_with_overdue_in_words():
@@ -114,9 +114,9 @@ def test_pdf_report_has_the_plan_section_with_overdue_in_words():
                 "start_date": None, "due_date": date(2026, 9, 1), "budget_rp": 0,
                 "credits": {"12.P1": 0.75}}]
     result = score(FW, credits)
-    for lang, words in (("id", ("Rencana aksi (RAD KLA)", "berjalan · terlambat",
+    for lang, words in (("id", ("Rencana aksi (RAD KLA)", "Berjalan · terlambat",
                                 "25.000.000", "Perwal KLA", "1.P1 → 1")),
-                        ("en", ("Action plan (RAD KLA)", "under way · overdue", "25,000,000"))):
+                        ("en", ("Action plan (RAD KLA)", "Under way · overdue", "25,000,000"))):
         data = build_report_pdf(FW, region_kode="36.73", region_nama="Kota Serang", year=2026,
                                 stage="EM", result=result, gaps=[], missing=[],
                                 is_sample=False, lang=lang,

@@ -53,6 +53,10 @@ ALLOW_LIST = {
     # public region geography (kecamatan/desa of a kab/kota), no registry rows
     "registries.area": "public region geography",
     "registries.template_xlsx": "an empty template workbook",
+    # the KLA calendar: the ministry's stage windows (public, no city data), read by the banner
+    # of every page before anything else; its writes (save_window, reset_window) take the actor
+    "calendar.effective_calendar": "the KLA calendar's stage windows (public)",
+    "calendar.calendar_version": "fingerprint of the calendar's changes and file (public)",
 }
 
 
