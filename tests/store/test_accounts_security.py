@@ -359,9 +359,15 @@ def test_migration_0007_normalises_usernames_and_is_reversible(empty_url):
     t = User.__table__
     names = ["Ana", "Budi", "budi", "  Cici ", "dedi", "\uff25ko", "Fitri", "fitri ", "Gita",
              "\u0430dmin"]
+    from sqlalchemy import JSON, column, table
+
+    # the account table as 0006 left it (the model has later columns, e.g. 0010's e-mail)
+    old = table("app_user", column("agencies", JSON), *(column(c) for c in (
+        "username", "display_name", "password_hash", "role", "is_active", "failed_logins",
+        "created_at")))
     with eng.begin() as conn:
         for name in names:
-            conn.execute(t.insert().values(username=name, display_name=name, password_hash="x",
+            conn.execute(old.insert().values(username=name, display_name=name, password_hash="x",
                                            role="viewer", agencies=[], is_active=True,
                                            failed_logins=0, created_at=utcnow()))
     migrate.upgrade(eng)
