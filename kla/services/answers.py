@@ -367,19 +367,27 @@ def list_evidence(engine: Engine, actor: Actor, assessment_id: int,
                 for e, qid in s.exec(stmt).all()]
 
 
+def _evidence_row(s: Session, actor: Actor, evidence_id: int
+                 ) -> tuple[Evidence, Assessment, str]:
+    """(file, its assessment, its question) for a file ``actor`` may see; another city's file
+    and a file that does not exist are refused alike (no existence oracle)."""
+    row = s.exec(select(Evidence, Answer.assessment_id, Question.qid)
+                 .join(Answer, Answer.id == Evidence.answer_id)
+                 .join(Question, Question.id == Answer.question_id)
+                 .where(Evidence.id == evidence_id)).first()
+    if row is None:
+        raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
+    ev, assessment_id, qid = row
+    a = _assessment(s, assessment_id)
+    if not visible(actor).allows(a.region_kode):
+        raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
+    return ev, a, qid
+
+
 def delete_evidence(engine: Engine, actor: Actor, evidence_id: int) -> None:
     """Hide a file from the answer; the row (and the stored bytes) stay for the history."""
     with Session(engine) as s:
-        row = s.exec(select(Evidence, Answer.assessment_id, Question.qid)
-                     .join(Answer, Answer.id == Evidence.answer_id)
-                     .join(Question, Question.id == Answer.question_id)
-                     .where(Evidence.id == evidence_id)).first()
-        if row is None:  # the same answer as a file of another city: no existence oracle
-            raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
-        ev, assessment_id, qid = row
-        a = _assessment(s, assessment_id)
-        if not visible(actor).allows(a.region_kode):
-            raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
+        ev, a, qid = _evidence_row(s, actor, evidence_id)
         _check_edit(s, actor, a, _framework_of(s, a), qid)
         if ev.deleted_at is not None:
             return

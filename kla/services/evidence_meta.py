@@ -34,9 +34,10 @@ from kla.services.answers import (
     _agencies_for_session,
     _assessment,
     _check_edit,
+    _evidence_row,
     _framework_of,
 )
-from kla.services.permissions import Actor, PermissionDenied, require_visible, visible
+from kla.services.permissions import Actor, require_visible
 from kla.store.models import Answer, Assessment, Evidence, Question, utcnow
 
 
@@ -108,20 +109,6 @@ def file_meta(engine: Engine, actor: Actor, assessment_id: int) -> dict[int, dic
     flags = _states(fw, year, credits, files)[1]
     return {f.id: {"meta": f.meta, "flags": flags[f.id], "question_id": f.qid}
             for f in files}
-
-
-def _evidence_row(s: Session, actor: Actor, evidence_id: int):
-    row = s.exec(select(Evidence, Answer.assessment_id, Question.qid)
-                 .join(Answer, Answer.id == Evidence.answer_id)
-                 .join(Question, Question.id == Answer.question_id)
-                 .where(Evidence.id == evidence_id)).first()
-    if row is None:  # the same answer as a file of another city: no existence oracle
-        raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
-    ev, assessment_id, qid = row
-    a = _assessment(s, assessment_id)
-    if not visible(actor).allows(a.region_kode):
-        raise PermissionDenied(Msg("err.evidence_unavailable", id=evidence_id))
-    return ev, a, qid
 
 
 def _write_meta(s: Session, actor: Actor, a: Assessment, ev: Evidence, qid: str, meta: Meta,
