@@ -1,17 +1,19 @@
 """Isian: each agency (OPD) answers its questions and uploads evidence."""
 
+import zlib
+
 import pandas as pd
 import streamlit as st
 
 from kla.domain.completeness import required_evidence
 from kla.domain.framework import get_framework
-from kla.i18n import fmt_short
+from kla.i18n import fmt_bytes, fmt_short
 from kla.services import answers as ans
 from kla.services import evidence_meta
 from kla.services.answers import EvidenceError
-from kla.services.permissions import PermissionDenied
+from kla.services.permissions import SYSTEM, PermissionDenied
 from kla.settings import get_settings
-from kla.web import cache, session, validity_view, widgets
+from kla.web import cache, session, tables, validity_view, widgets
 from kla.web.widgets import plain
 
 GRADES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -33,7 +35,16 @@ reviews = cache.reviews_of(info.region_kode, info.year, version)
 counts = cache.evidence_counts(files)
 items = {i.question_id: i for i in cache.checklist_of(info, version)}
 
-f1, f2, f3 = st.columns([1.2, 1, 1])
+
+def writer(name: str | None) -> str:
+    """Who saved or uploaded something, as the reader reads it: the system account (the sample
+    data of `kla demo`, the command line) in words of the reader's language, a user by name."""
+    if name == SYSTEM.username:
+        return t("entry.by_sample" if info.is_sample else "entry.by_system")
+    return plain(name)
+
+
+f1, f2, f3 = st.columns([1, 1, 1.1])
 ALL = "__all__"
 block = f1.selectbox(t("common.filter_block"), [ALL, *fw.blocks], key=session.lang_key("entry_block"),
                      format_func=lambda c: t("common.all_blocks") if c == ALL
@@ -59,7 +70,8 @@ if st.session_state[OPD_SEEN] != wanted:
     else:
         st.query_params.pop("opd", None)
 ours = set(who.agencies) if opd == MINE else {opd}
-open_only = f3.toggle(t("entry.only_open"), value=False, key="entry_open")
+open_only = f3.toggle(t("entry.only_open"), value=False, key="entry_open",
+                      help=t("entry.only_open_help"))
 qids = [q for q in items
         if (block == ALL or fw.questions[q].block == block)
         and (opd == ALL or ours & set(agencies.get(q, [])))
@@ -78,18 +90,22 @@ table = pd.DataFrame({
                           if q in reviews else "" for q in qids],
 })
 st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
-widgets.table(table, key="entry_table", height=260)
+# numbers in the reader's language (not the browser's), an unanswered credit as "–"
+tables.table(table, lang, short=[t("col.credit")], key="entry_table", height=260)
 if not qids:
     st.stop()
 
-# The labels carry each question's state, which changes on save; a changed label makes a new
-# widget, so the question in hand is remembered apart and stays chosen.
+# The labels carry each question's state (the table's marks), which a save, an attached or a
+# deleted file changes. A keyed selectbox keeps showing the label it was chosen with (the
+# browser holds the label, not the option) even when the options' labels change, so the key
+# carries a fingerprint of the labels: new marks draw a new widget with the new labels, and
+# the question in hand, remembered apart, stays chosen.
+labels = {q: f"{STATUS[items[q].problem][:1]} {q} · {fw.questions[q].text[:90]}" for q in qids}
+marks = zlib.crc32("\n".join(labels.values()).encode())
 LAST = f"entry_q_last_{info.id}"
-qid = st.selectbox(t("col.question"), qids, key=session.lang_key(f"entry_q_{info.id}"),
+qid = st.selectbox(t("col.question"), qids, key=f"entry_q_{info.id}_{marks:08x}",
                    index=qids.index(st.session_state[LAST])
-                   if st.session_state.get(LAST) in qids else 0,
-                   format_func=lambda q: f"{STATUS[items[q].problem][:1]} {q} · "
-                                         f"{fw.questions[q].text[:90]}")
+                   if st.session_state.get(LAST) in qids else 0, format_func=labels.get)
 st.session_state[LAST] = qid
 q = fw.questions[qid]
 state = states.get(qid)
@@ -99,12 +115,12 @@ st.caption(t("entry.meta", max=fmt_short(q.max, lang), agencies="; ".join(agenci
 if qid in reviews:
     r = reviews[qid]
     st.warning(t("entry.review", stage=r["stage"], decision=t(f"decision.{r['decision']}"),
-                 reason=plain(r["reason"]), reviewer=plain(r["reviewer"]),
+                 reason=plain(r["reason"]), reviewer=writer(r["reviewer"]),
                  at=widgets.when(r["at"])),
                icon=":material/rate_review:")
 if state:
-    st.caption(t("entry.last_saved", by=plain(state.updated_by), at=widgets.when(state.updated_at),
-                 version=state.version))
+    st.caption(t("entry.last_saved", by=writer(state.updated_by),
+                 at=widgets.when(state.updated_at), version=state.version))
 # the question's own lock (an agency's question assigned elsewhere) besides the stage's
 q_lock = lock or widgets.edit_lock(info, agencies.get(qid, []))
 if q_lock and not lock:
@@ -142,7 +158,7 @@ else:
     answer_form()
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
-    st.error(t("entry.conflict", by=plain(c.by), at=widgets.when(c.at),
+    st.error(t("entry.conflict", by=writer(c.by), at=widgets.when(c.at),
                credit=fmt_short(c.credit or 0, lang), note=plain(c.note) if c.note else "–"),
              icon=":material/sync_problem:")
     if st.button(t("entry.reload"), key="entry_reload", icon=":material/refresh:"):
@@ -156,9 +172,9 @@ if not mine_files:
 DELETING = "entry_delete_pending"  # the file whose deletion waits for a confirmation
 for f in mine_files:
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
-    size = f"{f['size'] / 1024:.0f} KB" if f["size"] >= 1024 else f"{f['size']} B"
-    c1.markdown(f":material/description: {plain(f['name'])} · {size} · {plain(f['uploaded_by'])} · "
-                f"{widgets.when(f['uploaded_at'])} · `{f['sha256'][:12]}`")
+    c1.markdown(f":material/description: {plain(f['name'])} · {fmt_bytes(f['size'], lang)} · "
+                f"{writer(f['uploaded_by'])} · {widgets.when(f['uploaded_at'])} · "
+                f"`{f['sha256'][:12]}`")
     if f["missing"]:  # the row is there, its bytes are not (e.g. restored without them)
         st.warning(t("err.evidence_missing", name=plain(f["name"])), icon=":material/report:")
     else:

@@ -65,9 +65,12 @@ if windows:
     })
     abbreviation = datetime.now(zone).tzname()
     st.caption(t("calendar.table_caption", year=year, zone=f"{abbreviation} ({zone.key})"))
-    widgets.table(table, key="calendar_table", column_config={
-        t("calendar.col_source"): st.column_config.TextColumn(width="large")})
+    # the source notes are long (links): listed under the table, wrapped, not cut at its edge
+    widgets.table(table, key="calendar_table",
+                  column_order=[c for c in table.columns if c != t("calendar.col_source")])
     widgets.downloads(table, f"kalender-kla-{year}", "calendar_dl", sheet=t("page.calendar"))
+    st.caption(f"**{t('calendar.sources')}**\n\n" + "\n".join(
+        f"- {stage_name(w.stage)}: {widgets.plain(w.source or '–')}" for w in windows))
 
     st.subheader(t("calendar.timeline", year=year))
     rows = [{"stage": stage_name(w.stage), "start": w.start, "end": w.end, "basis": w.basis}

@@ -93,11 +93,15 @@ else:
         t("col.question"): [fw.questions[i.question_id].text for i in shown],
         t("common.state"): [t(f"complete.problem.{i.problem}") for i in shown],
         t("complete.needs"): [", ".join(i.needs) for i in shown],
-    }), key="complete_flag_table", height=320,
-        column_config={t("col.question"): st.column_config.TextColumn(width="large")})
+    }), key="complete_flag_table", height=320, column_config={  # fits 1,360 px, status whole
+        t("col.question_id"): st.column_config.TextColumn(width=70, pinned=True),
+        t("col.opd"): st.column_config.TextColumn(width=170),
+        t("col.question"): st.column_config.TextColumn(width=320),
+        t("common.state"): st.column_config.TextColumn(width=160),
+        t("complete.needs"): st.column_config.TextColumn(width=140)})
 
 st.header(t("complete.validity_title"))
-st.caption(t("complete.validity_caption"))
+st.caption(t("complete.validity_caption", entry=t("page.entry")))
 v1, v2, v3 = st.columns(3)
 v1.metric(t("complete.validity_flagged"), validity["totals"]["flagged"], border=True)
 v2.metric(t("complete.validity_flagged_files"), validity["totals"]["flagged_files"], border=True)
@@ -112,24 +116,42 @@ with st.expander(t("complete.validity_by_agency"), icon=":material/groups:"):
                   key="complete_validity_agency", height=260)
 
 
-def progress_table(by: str, key: str) -> None:
-    rows = progress(items, by)
-    names = [r["name"] if by == "agency"
-             else f"{r['name']} · {fw.indicators[r['name']].name[:48]}" for r in rows]
+SHARE = st.column_config.ProgressColumn(t("complete.share"), min_value=0, max_value=100,
+                                       format="%.0f %%", width=170)
+
+
+def agency_progress() -> None:
+    """Per agency, least complete first."""
+    rows = progress(items, "agency")
     widgets.table(pd.DataFrame({
-        t(f"complete.by_{by}"): names,
+        t("complete.by_agency"): [r["name"] for r in rows],
         t("complete.done"): [f"{r['complete']} / {r['total']}" for r in rows],
         t("complete.share"): [100 * r["share"] for r in rows],
-    }), key=key, height=320, column_config={t("complete.share"): st.column_config.ProgressColumn(
-        t("complete.share"), min_value=0, max_value=100, format="%.0f %%")})
+    }), key="complete_by_agency", height=320, column_config={
+        t("complete.by_agency"): st.column_config.TextColumn(width=220),
+        t("complete.done"): st.column_config.TextColumn(width=150),
+        t("complete.share"): SHARE})
+
+
+def indicator_progress() -> None:
+    """Per indicator, in the framework's order; its number ("No.") sorts them back into that
+    order after a click on another column (the codes, 1 … 20, 21A …, sort as text)."""
+    rows = sorted(progress(items, "indicator"), key=lambda r: fw.indicators[r["name"]].order)
+    widgets.table(pd.DataFrame({
+        t("complete.order"): [fw.indicators[r["name"]].order for r in rows],
+        t("col.indicator"): [f"{r['name']} · {fw.indicators[r['name']].name}" for r in rows],
+        t("complete.done"): [f"{r['complete']} / {r['total']}" for r in rows],
+        t("complete.share"): [100 * r["share"] for r in rows],
+    }), key="complete_by_indicator", height=320, column_config={
+        t("complete.order"): st.column_config.NumberColumn(width=50),
+        t("col.indicator"): st.column_config.TextColumn(width=500),
+        t("complete.done"): st.column_config.TextColumn(width=130),
+        t("complete.share"): SHARE})
 
 
 with st.expander(t("complete.progress_title"), icon=":material/bar_chart:"):
-    by_agency, by_indicator = st.columns(2)
-    with by_agency:
-        progress_table("agency", "complete_by_agency")
-    with by_indicator:
-        progress_table("indicator", "complete_by_indicator")
+    agency_progress()  # one above the other: the indicator names need the width
+    indicator_progress()
 
 with st.expander(t("complete.assign_title"), icon=":material/assignment_ind:"):
     st.caption(t("complete.assign_caption"))

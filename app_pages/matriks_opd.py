@@ -37,7 +37,8 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("matrix.col_assigned"), m.total.assigned, border=True)
 m2.metric(t("matrix.col_answered"), f"{m.total.answered} / {m.total.assigned}", border=True)
 m3.metric(t("matrix.col_at_stake"), fmt_num(m.total.at_stake, lang), border=True)
-m4.metric(t("matrix.col_blocking"), fmt_num(m.total.blocking, lang), border=True)
+m4.metric(t("matrix.metric_blocking"), fmt_num(m.total.blocking, lang), border=True,
+          help=t("matrix.col_blocking"))
 if view.target is None:
     st.caption(t("matrix.at_top"))
 elif not view.reachable:
@@ -63,8 +64,24 @@ def frame(rows) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+# A short header per column (the full name as its help) and widths that fit 1,360 px: every
+# column in view without scrolling sideways.
+SHORT = ("assigned", "answered", "evidence", "rejected", "at_stake", "blocking", "overdue",
+         "files", "review")  # matrix.col_<name> → matrix.short_<name>
+
+
+def headers(df: pd.DataFrame, width: int, **widths: int) -> dict:
+    """Settings of ``df``'s columns named in SHORT: the short header, the full name as help,
+    ``width`` pixels (``widths``: by name, e.g. ``at_stake=100``)."""
+    return {t(f"matrix.col_{n}"): st.column_config.Column(
+        t(f"matrix.short_{n}"), width=widths.get(n, width),
+        help=t(f"matrix.col_{n}") if t(f"matrix.col_{n}") != t(f"matrix.short_{n}") else None)
+        for n in SHORT if t(f"matrix.col_{n}") in df.columns}
+
+
 table = frame(m.rows)
-tables.table(table, lang, key="matrix_table")
+tables.table(table, lang, key="matrix_table", column_config={
+    t("col.opd"): st.column_config.TextColumn(width=180, pinned=True), **headers(table, 100)})
 st.caption(t("matrix.shared_note", n=m.shared))
 if not tracked:
     st.caption(t("matrix.no_plan"))
@@ -90,21 +107,24 @@ if session.actor().role in ACTIONS["answer.edit"] and agency != NO_AGENCY:  # Is
                  label=t("matrix.open_entry", opd=widgets.plain(agency)))
 lines = m.questions.get(agency, ())
 none = "–"
-listing = pd.DataFrame({
+listing = pd.DataFrame({  # the points first: what the list is sorted by
     t("col.question_id"): [q.question_id for q in lines],
     t("col.question"): [fw.questions[q.question_id].text for q in lines],
+    t("matrix.col_at_stake"): [q.at_stake for q in lines],
+    t("matrix.col_blocking"): [q.blocking for q in lines],
     t("col.credit"): [q.credit for q in lines],
     t("matrix.col_files"): [q.evidence for q in lines],
     t("matrix.col_evidence"): [t("matrix.yes") if q.evidence_missing else "" for q in lines],
     t("matrix.col_review"): [t(f"decision.{q.review}") if q.review else none for q in lines],
-    t("matrix.col_at_stake"): [q.at_stake for q in lines],
-    t("matrix.col_blocking"): [q.blocking for q in lines],
     t("col.opd"): ["; ".join(q.agencies) for q in lines],
 })
 st.caption(t("matrix.questions_caption", opd=name(agency), n=len(lines), evidence=view.evidence_from))
 tables.table(listing, lang, short=[t("col.credit")], key="matrix_questions", column_config={
-    t("col.question_id"): st.column_config.TextColumn(width="small", pinned=True),
-    t("col.question"): st.column_config.TextColumn(width="large")})
+    **headers(listing, 85, at_stake=100, files=60, evidence=90, review=100),
+    t("col.question_id"): st.column_config.TextColumn(width=65, pinned=True),
+    t("col.question"): st.column_config.TextColumn(width=215),
+    t("col.credit"): st.column_config.Column(width=55),
+    t("col.opd"): st.column_config.TextColumn(width=110)})
 safe = re.sub(r"[^A-Za-z0-9]+", "-", agency).strip("-") or "opd"  # file and sheet name
 widgets.downloads(listing, f"matriks-opd-{info.region_kode}-{info.year}-{info.stage}-{safe}",
                   "matrix_questions_dl", sheet=safe)

@@ -24,9 +24,8 @@ info = widgets.pick_assessment("posisi")
 fw = get_framework(info.framework)
 result = cache.stored_score(info, cache.region_version(info.region_kode))  # the stored score
 
-em = info.stage == "EM"  # a self-assessment: its predicted verification score beside it
-cols = st.columns([1, 1.3, 1.25, 1.25] if em else [1, 1.4, 1])  # room for "Belum berpredikat"
-m1, m2, m3 = cols[:3]
+em = info.stage == "EM"  # a self-assessment: its predicted verification score under it
+m1, m2, m3 = st.columns([1, 1.4, 1])
 m1.metric(t("common.total"), fmt_num(result.total, lang), border=True)
 m2.metric(t("common.predicate"), t(f"predicate.{result.predicate}"), border=True)
 if result.next_predicate:
@@ -34,17 +33,15 @@ if result.next_predicate:
               t("common.to_next_value", points=fmt_num(result.points_to_next, lang)), border=True)
 else:
     m3.metric(t("common.top"), t(f"predicate.{result.predicate}"), border=True)
-if em:
+if em:  # its own row: the value and the predicate are never cut off
     pred = cache.prediction(info.id, cache.region_version(info.region_kode))
-    cols[3].metric(
-        t("posisi.predicted"),
-        fmt_num(pred.predicted.total, lang),  # the predicate below it: nothing cut off
-        delta=t("posisi.predicted_delta", predicate=t(f"predicate.{pred.predicted.predicate}"),
-                lost=fmt_num(pred.points_lost, lang)) if pred.points_lost
-        else t(f"predicate.{pred.predicted.predicate}"),
-        delta_color="off", delta_arrow="off", border=True,
-        help=t("posisi.predicted_help")
-        + ("" if pred.evidence_counted else " " + t("posisi.predicted_nofiles")))
+    p1, p2 = st.columns([1, 2.4], vertical_alignment="center")
+    p1.metric(t("posisi.predicted"), fmt_num(pred.predicted.total, lang),
+              delta=t(f"predicate.{pred.predicted.predicate}"), delta_color="off",
+              delta_arrow="off", border=True, help=t("posisi.predicted_help"))
+    p2.caption(t("posisi.predicted_note", lost=fmt_num(pred.points_lost, lang))
+               + " " + (t("posisi.predicted_files") if pred.evidence_counted
+                        else t("posisi.predicted_nofiles")))
 
 st.plotly_chart(cache.chart(standing_figure, result.total, result.predicate, fw.bands,
                              fw.total_max, lang),

@@ -11,7 +11,7 @@ from kla.domain.action_plan import ACTION_GRADES, ACTION_STATUSES, is_overdue, p
 from kla.domain.framework import get_framework
 from kla.domain.gaps import all_opds
 from kla.domain.predicate import predicate_codes
-from kla.i18n import fmt_num, fmt_time
+from kla.i18n import fmt_num, fmt_short, fmt_time
 from kla.io import export
 from kla.io.plan_workbook import plan_workbook
 from kla.services import action_plan
@@ -45,10 +45,10 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("plan.points_needed", target=t(f"predicate.{target}")),
           fmt_num(prog.points_needed, lang), border=True)
 m2.metric(t("plan.points_secured"), fmt_num(prog.points_secured, lang), border=True,
-          delta=t(f"predicate.{prog.done_predicate}"), delta_color="off")
+          delta=t(f"predicate.{prog.done_predicate}"), delta_color="off", delta_arrow="off")
 m3.metric(t("plan.points_remaining"), fmt_num(prog.points_remaining, lang), border=True)
 m4.metric(t("plan.all_total"), fmt_num(prog.all_total, lang), border=True,
-          delta=t(f"predicate.{prog.all_predicate}"), delta_color="off")
+          delta=t(f"predicate.{prog.all_predicate}"), delta_color="off", delta_arrow="off")
 st.caption(t("plan.progress_note", total=fmt_num(prog.total, lang),
              done=fmt_num(prog.done_total, lang), threshold=fmt_num(prog.threshold, lang),
              target=t(f"predicate.{target}")))
@@ -71,52 +71,54 @@ elif actions:
     st.caption(t("plan.no_dates"))
 
 # --- the table, with filters ---------------------------------------------------------------
-st.header(t("plan.actions"))
-ALL = "__all__"
-f1, f2 = st.columns(2)
-opds = sorted({a["opd"] for a in actions if a["opd"]})
-all_label = t("plan.all_opds")  # labels bound now: format_func may run outside the rerun
 status_label = {s: t(f"plan.status.{s}") for s in ACTION_STATUSES}
-opd = f1.selectbox(t("plan.filter_opd"), [ALL, *opds], key=session.lang_key("plan_opd"),
-                   format_func=lambda o: all_label if o == ALL else o)
-statuses = f2.multiselect(t("plan.filter_status"), list(ACTION_STATUSES),
-                          key=session.lang_key("plan_status"), format_func=status_label.get)
-shown = [a for a in actions if (opd == ALL or a["opd"] == opd)
-         and (not statuses or a["status"] in statuses)]
-table = pd.DataFrame({
-    t("plan.col.id"): [a["id"] for a in shown],
-    t("plan.field.title"): [a["title"] for a in shown],
-    t("plan.field.opd"): [a["opd"] for a in shown],
-    t("plan.field.status"): [t(f"plan.status.{a['status']}") for a in shown],
-    t("plan.overdue"): [t("plan.overdue_mark") if is_overdue(a["status"], a["due_date"], today)
-                        else "" for a in shown],
-    t("plan.field.start_date"): [fmt_time(a["start_date"], lang) if a["start_date"] else ""
-                                 for a in shown],
-    t("plan.field.due_date"): [fmt_time(a["due_date"], lang) if a["due_date"] else ""
-                               for a in shown],
-    t("plan.field.budget_rp"): [a["budget_rp"] for a in shown],
-    t("plan.field.apbd_ref"): [a["apbd_ref"] for a in shown],
-    t("plan.col.questions"): ["; ".join(f"{q} → {c:g}" for q, c in a["credits"].items())
-                              for a in shown],
-    t("plan.field.evidence_note"): [a["evidence_note"] for a in shown],
-    t("plan.xlsx.file"): [(a["evidence"] or {}).get("name", "") for a in shown],
-    t("plan.col.applied"): [widgets.when(a["applied_at"]) if a["applied_at"] else ""
-                            for a in shown],
-})
-st.caption(t("plan.shown", n=len(shown), total=len(actions),
-              budget=fmt_num(sum(a["budget_rp"] for a in shown), lang, 0)))
-widgets.table(table, key="plan_table", column_config={
-    t("plan.field.title"): st.column_config.TextColumn(width="large"),
-    t("plan.field.budget_rp"): st.column_config.NumberColumn(format="localized"),
-})
-dl = st.container(horizontal=True)
-dl.download_button(t("common.download_csv"), lambda: export.csv_bytes(table),
-                   file_name=f"rencana-aksi-{info.region_kode}-{info.year}.csv",
-                   mime="text/csv", key="plan_dl_csv", icon=":material/download:")
-dl.download_button(t("plan.download_xlsx"), lambda: plan_workbook(
-    fw, actions, prog, region=info.region_nama, year=info.year, lang=lang, today=today,
-    generated=widgets.now()), file_name=f"rencana-aksi-{info.region_kode}-{info.year}.xlsx",
-    mime=widgets.XLSX_MIME, key="plan_dl_xlsx", icon=":material/table:")
+if actions:  # with none, the note above says so (no empty table, no filters)
+    st.header(t("plan.actions"))
+    ALL = "__all__"
+    f1, f2 = st.columns(2)
+    opds = sorted({a["opd"] for a in actions if a["opd"]})
+    all_label = t("plan.all_opds")  # labels bound now: format_func may run outside the rerun
+    opd = f1.selectbox(t("plan.filter_opd"), [ALL, *opds], key=session.lang_key("plan_opd"),
+                       format_func=lambda o: all_label if o == ALL else o)
+    statuses = f2.multiselect(t("plan.filter_status"), list(ACTION_STATUSES),
+                              key=session.lang_key("plan_status"), format_func=status_label.get,
+                              placeholder=t("plan.filter_status_all"))
+    shown = [a for a in actions if (opd == ALL or a["opd"] == opd)
+             and (not statuses or a["status"] in statuses)]
+    table = pd.DataFrame({
+        t("plan.col.id"): [a["id"] for a in shown],
+        t("plan.field.title"): [a["title"] for a in shown],
+        t("plan.field.opd"): [a["opd"] for a in shown],
+        t("plan.field.status"): [t(f"plan.status.{a['status']}") for a in shown],
+        t("plan.overdue"): [t("plan.overdue_mark") if is_overdue(a["status"], a["due_date"], today)
+                            else "" for a in shown],
+        t("plan.field.start_date"): [fmt_time(a["start_date"], lang) if a["start_date"] else ""
+                                     for a in shown],
+        t("plan.field.due_date"): [fmt_time(a["due_date"], lang) if a["due_date"] else ""
+                                   for a in shown],
+        t("plan.field.budget_rp"): [a["budget_rp"] for a in shown],
+        t("plan.field.apbd_ref"): [a["apbd_ref"] for a in shown],
+        t("plan.col.questions"): ["; ".join(f"{q} → {c:g}" for q, c in a["credits"].items())
+                                  for a in shown],
+        t("plan.field.evidence_note"): [a["evidence_note"] for a in shown],
+        t("plan.xlsx.file"): [(a["evidence"] or {}).get("name", "") for a in shown],
+        t("plan.col.applied"): [widgets.when(a["applied_at"]) if a["applied_at"] else ""
+                                for a in shown],
+    })
+    st.caption(t("plan.shown", n=len(shown), total=len(actions),
+                  budget=fmt_num(sum(a["budget_rp"] for a in shown), lang, 0)))
+    widgets.table(table, key="plan_table", column_config={
+        t("plan.field.title"): st.column_config.TextColumn(width="large"),
+        t("plan.field.budget_rp"): st.column_config.NumberColumn(format="localized"),
+    })
+    dl = st.container(horizontal=True)
+    dl.download_button(t("common.download_csv"), lambda: export.csv_bytes(table),
+                       file_name=f"rencana-aksi-{info.region_kode}-{info.year}.csv",
+                       mime="text/csv", key="plan_dl_csv", icon=":material/download:")
+    dl.download_button(t("plan.download_xlsx"), lambda: plan_workbook(
+        fw, actions, prog, region=info.region_nama, year=info.year, lang=lang, today=today,
+        generated=widgets.now()), file_name=f"rencana-aksi-{info.region_kode}-{info.year}.xlsx",
+        mime=widgets.XLSX_MIME, key="plan_dl_xlsx", icon=":material/table:")
 
 # --- apply the credits of done actions -----------------------------------------------------
 done = [a for a in actions if a["status"] == "selesai"]
@@ -171,8 +173,10 @@ def action_form(key: str, current: dict | None) -> dict | None:
         apbd = st.text_input(t("plan.field.apbd_ref"), value=cur.get("apbd_ref", ""),
                              max_chars=200)
         d1, d2 = st.columns(2)
-        start = d1.date_input(t("plan.field.start_date"), value=cur.get("start_date"))
-        due = d2.date_input(t("plan.field.due_date"), value=cur.get("due_date"))
+        start = d1.date_input(t("plan.field.start_date"), value=cur.get("start_date"),
+                              format="DD/MM/YYYY")
+        due = d2.date_input(t("plan.field.due_date"), value=cur.get("due_date"),
+                            format="DD/MM/YYYY")
         qids = st.multiselect(t("plan.col.questions"), list(fw.questions),
                               default=list(cur.get("credits", {})))
         old = cur.get("credits", {})
@@ -187,7 +191,8 @@ def action_form(key: str, current: dict | None) -> dict | None:
                     "credit": st.column_config.SelectboxColumn(
                         t("plan.field.credit"), options=list(ACTION_GRADES), required=True)})
         credit = st.select_slider(t("plan.credit_new") if old else t("plan.field.credit"),
-                                  options=list(ACTION_GRADES), value=1.0)
+                                  options=list(ACTION_GRADES), value=1.0,
+                                  format_func=lambda g: fmt_short(g, lang))
         if st.form_submit_button(t("plan.save"), icon=":material/save:"):
             per_q = ({} if edited is None else
                      {r["qid"]: float(r["credit"]) for r in edited.to_dict("records")

@@ -8,6 +8,7 @@ Transformations (documented in indicators/kla-2024/README.md):
 - the block label ("KLASTER I") becomes the block code of framework.toml ("K1");
 - indicator and question codes lose their inner spaces ("21 A" -> "21A", "P4 a" -> "P4a"),
   so question ids read "21A.P3", "21A.P4a";
+- one typo of the source is corrected (``TEXT_FIXES``; listed in the README there);
 - every other column is copied as published.
 """
 
@@ -26,6 +27,10 @@ BLOCK_CODES = {
     "KLASTER V": "K5",
     "KELANA DEKELA": "KD",
 }
+# Typos of the published source corrected in our copy: question id -> (as published, corrected).
+TEXT_FIXES = {
+    "21A.P2": ("ApakaKLASh ada program/kegiatan", "Apakah ada program/kegiatan"),
+}
 COLUMNS = [
     "block", "indicator_code", "indicator_name", "indicator_max", "question_code",
     "question_max", "for_kecamatan", "for_desa", "data_source_opds", "question_text",
@@ -43,6 +48,9 @@ def main(src: str, dest: str = "indicators/kla-2024/questions.csv") -> None:
             row["block"] = BLOCK_CODES[row["block"]]
             row["indicator_code"] = row["indicator_code"].replace(" ", "")
             row["question_code"] = row["question_code"].replace(" ", "")
+            fix = TEXT_FIXES.get(f"{row['indicator_code']}.{row['question_code']}")
+            if fix and row["question_text"].startswith(fix[0]):
+                row["question_text"] = fix[1] + row["question_text"][len(fix[0]):]
             writer.writerow(row)
     print(f"{len(rows)} questions written to {dest}")
 

@@ -164,13 +164,13 @@ def validity_report(engine: Engine, actor: Actor, assessment_id: int,
     ``rows``: one per flag of a file of a question whose credit is claimed (``flag`` its
     code, ``reason`` the ``Msg`` or its text in ``lang``) and one per question whose credit
     needs evidence but has none (``flag`` ``"missing"``, no file), in framework order:
-    question_id, indicator, agencies (text), file, flag, reason. A question with credit 0
-    is not listed: nobody verifies a claim that was not made. ``agencies``: one row per
-    agency (a question counts for each of its agencies), most problems first: files, files
-    without metadata (``no_metadata``), flagged files of claimed questions
-    (``flagged_files``), questions missing evidence (``missing``), flagged questions
-    (``flagged``). ``states``: ``question_states``. ``totals``: the counts for the whole
-    assessment (and ``fine``)."""
+    question_id, indicator, agencies (text, "; " between them), file, flag, reason. A
+    question with credit 0 is not listed: nobody verifies a claim that was not made.
+    ``agencies``: one row per agency (a question counts for each of its agencies), most
+    problems first: files, files without metadata (``no_metadata``), flagged files of
+    claimed questions (``flagged_files``), questions missing evidence (``missing``),
+    flagged questions (``flagged``). ``states``: ``question_states``. ``totals``: the counts
+    for the whole assessment (and ``fine``)."""
     with Session(engine) as s:
         a, fw, credits, files = _load(s, actor, assessment_id)
         year = a.year
@@ -193,7 +193,7 @@ def validity_report(engine: Engine, actor: Actor, assessment_id: int,
             g["flagged_files"] += sum(claimed and bool(flags[f.id]) for f in qfiles)
             g["missing"] += states[qid] == MISSING
             g["flagged"] += states[qid] == FLAGGED
-        base = {"question_id": qid, "indicator": q.indicator, "agencies": ", ".join(who)}
+        base = {"question_id": qid, "indicator": q.indicator, "agencies": "; ".join(who)}
         if states[qid] == MISSING:
             rows.append({**base, "file": "", "flag": MISSING,
                          "reason": _text(Msg("validity.flag.missing"), lang)})

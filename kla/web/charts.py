@@ -79,11 +79,15 @@ def standing_figure(total: float, predicate: str, bands: Sequence[Band],
                        f"{t('predicate.' + predicate, lang)}<extra></extra>"),
         name=t("chart.total", lang), showlegend=False,
     ))
-    for label, value in marks:
+    for i, (label, value) in enumerate(marks):
+        # labels of neighbouring marks never overlap: the first below the bar, the second
+        # above it (and so on); each runs towards the middle of the axis, so it stays inside
+        row = "bottom" if i % 2 == 0 else "top"
+        side = "left" if value > total_max / 2 else "right"
         fig.add_vline(x=value, line_color=WHITE, line_width=4)  # the dashed line on dark bands
         fig.add_vline(x=value, line_dash="dash", line_color=INK, line_width=2,
                       annotation_text=f"{label}: {fmt_num(value, lang)}",
-                      annotation_position="bottom right", annotation_bgcolor=LABEL_BG,
+                      annotation_position=f"{row} {side}", annotation_bgcolor=LABEL_BG,
                       annotation_font_color=INK)
     fig.update_xaxes(range=[0, total_max], title_text=t("chart.axis_total", lang),
                      tickvals=[0] + [b.min for b in bands] + [total_max], showgrid=False)
@@ -221,14 +225,20 @@ def by_agency_figure(rows: Sequence[dict], lang: str = "id") -> go.Figure:
 
 def falls_figure(falls: Sequence[tuple[int, float]], average: float | None,
                  lang: str = "id") -> go.Figure:
-    """Points lost between self-assessment and verification, per past year."""
+    """Points lost between self-assessment and verification, per past year, and their
+    average as a dashed line. Nothing is written where the line runs: each bar's value sits
+    inside it at its base, the average is named in the legend (a dashed line beside it)."""
     fig = go.Figure(go.Bar(x=[str(y) for y, _ in falls], y=[f for _, f in falls],
                            marker_color=LOSS, text=[fmt_num(f, lang) for _, f in falls],
-                           textposition="outside", cliponaxis=False,
+                           textposition="inside", insidetextanchor="start", textangle=0,
+                           insidetextfont={"color": ink_on(LOSS)},
                            name=t("chart.fall", lang)))
     if average is not None:
-        fig.add_hline(y=average, line_dash="dash", line_color=INK,
-                      annotation_text=f"{t('common.avg_fall', lang)}: {fmt_num(average, lang)}")
+        fig.add_hline(y=average, line_dash="dash", line_color=INK)
+        fig.add_trace(go.Scatter(  # the line's name in the legend, drawn as a dashed line
+            x=[None], y=[None], mode="lines", line={"dash": "dash", "color": INK},
+            name=f"{t('common.avg_fall', lang)}: {fmt_num(average, lang)}",
+            hoverinfo="skip"))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("chart.points", lang))
     return _layout(fig, lang, 300)

@@ -95,15 +95,27 @@ def question_frame(rows: list[dict], lang: str, with_missing: bool = True) -> pd
     """The flags per question (``validity_report(...)["rows"]``) as a table; without the
     "no evidence" rows when ``with_missing`` is False (the gate lists those already)."""
     rows = [r for r in rows if with_missing or r["flag"] != MISSING]
+    # the flag and its reason first (visible at 1360 px, ``question_widths``), then the file
+    # and the agencies
     return pd.DataFrame({
         t("col.question_id", lang): [r["question_id"] for r in rows],
-        t("validity.col.indicator", lang): [r["indicator"] for r in rows],
-        t("col.opd", lang): [r["agencies"] for r in rows],
-        t("validity.col.file", lang): [r["file"] or "–" for r in rows],
         t("validity.col.flag", lang): [t(f"validity.flag_name.{r['flag']}", lang)
                                        for r in rows],
         t("validity.col.reason", lang): [_reason(r["reason"], lang) for r in rows],
+        t("validity.col.file", lang): [r["file"] or "–" for r in rows],
+        t("col.opd", lang): [r["agencies"] for r in rows],
+        t("validity.col.indicator", lang): [r["indicator"] for r in rows],
     })
+
+
+def question_widths(lang: str) -> dict:
+    """Column widths of ``question_frame`` (``column_config``): ID, flag and reason fit the
+    page at 1360 px; the reason is the widest."""
+    return {t("col.question_id", lang): st.column_config.TextColumn(width=70),
+            t("validity.col.flag", lang): st.column_config.TextColumn(width=190),
+            t("validity.col.reason", lang): st.column_config.TextColumn(width=400),
+            t("validity.col.file", lang): st.column_config.TextColumn(width="medium"),
+            t("col.opd", lang): st.column_config.TextColumn(width="medium")}
 
 
 def agency_frame(agencies: list[dict], lang: str) -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """AppTest of Matriks OPD (issue 16) on the sample data (Kota Serang): the coordinator sees
 every agency, an agency account only its own row; the numbers are the domain's; both languages."""
 
+import json
+
 import pytest
 
 from kla.services.agencies import agency_matrix_of
@@ -90,3 +92,32 @@ def test_english(app_factory, seeded_sqlite_url):
     assert len(table) > 20
     assert any("points at stake (each question counted once)" in c.value for c in at.caption)
     assert at.header[0].value == "Heatmap"
+
+
+def widths(table) -> dict:
+    """Column → its configured width in pixels (``st.column_config``)."""
+    return {c: v.get("width") for c, v in json.loads(table.proto.columns).items()
+            if not c.startswith("_")}
+
+
+def test_every_column_fits_a_1360_px_window(app_factory, seeded_sqlite_url):
+    """At 1,360 px the main area is ~900 px wide: the last columns (Aksi terlambat, "Poin
+    di…") were behind a sideways scroll and the metric's label was cut. Short headers (the
+    full name as help) and widths that add up to at most 900 px; the points come right after
+    the question."""
+    at = open_matrix(app_factory, seeded_sqlite_url, "koordinator.serang")
+    metric = next(m for m in at.metric if m.proto.help == "Poin penghalang predikat berikutnya")
+    assert metric.label == "Poin penghalang"
+    matrix = next(d for d in at.dataframe if d.value.columns[0] == "OPD")
+    view = expected(seeded_sqlite_url, "koordinator.serang")
+    at.selectbox(key=f"matrix_opd_{view.info.id}.id").set_value("Dinkes").run()
+    listing = next(d for d in at.dataframe if d.value.columns[0] == "ID")
+    for table in (matrix, listing):
+        sizes = widths(table)
+        assert set(sizes) == set(table.value.columns) and all(sizes.values())
+        assert sum(sizes.values()) <= 900
+    config = json.loads(matrix.proto.columns)["Poin penghalang predikat berikutnya"]
+    assert (config["label"], config["help"]) == ("Penghalang",
+                                                  "Poin penghalang predikat berikutnya")
+    assert list(listing.value.columns[:4]) == ["ID", "Pertanyaan", "Poin dipertaruhkan",
+                                               "Poin penghalang predikat berikutnya"]

@@ -60,25 +60,29 @@ def test_the_admin_changes_a_window_and_the_banner_follows(app_factory, db, froz
     at = open_calendar(app_factory, db)
     assert at.selectbox(key="calendar_year").value == 2026
     table = frame(at, "Tahap")
-    assert list(table["Tahap"]) == ["penilaian mandiri (EM)", "verifikasi administrasi (VA)",
-                                    "verifikasi lapangan (VL)", "verifikasi final (FINAL)",
-                                    "pengumuman dan penganugerahan"]
+    assert list(table["Tahap"]) == ["Evaluasi Mandiri (EM)", "Verifikasi Administrasi (VA)",
+                                    "Verifikasi Lapangan (VL)", "Final",
+                                    "Pengumuman dan Penganugerahan"]
     assert list(table["Mulai"])[:2] == ["2 Feb 2026", "1 Apr 2026"]
     assert list(table["Hari"])[:2] == [58, 30]
     assert set(table["Dasar"]) == {"tanggal contoh, bukan jadwal resmi"}
     assert len(at.get("plotly_chart")) == 1
     assert any(c.startswith("5 tahap 2026 dari 2 Feb 2026 sampai 23 Jul 2026") and
-               "Hari ini (2 Apr 2026) tahap verifikasi administrasi (VA) terbuka" in c
+               "Hari ini (2 Apr 2026) tahap Verifikasi Administrasi (VA) terbuka" in c
                for c in (c.value for c in at.caption))
     assert len(at.get("download_button")) == 2
+    # the source notes (Indonesian, as recorded) listed under the table, wrapped, not cut
+    sources = next(c.value for c in at.caption if "**Sumber tanggal**" in c.value)
+    assert "- Verifikasi Administrasi (VA): contoh (linimasa lazim)" in sources.replace("\\", "")
+    assert "Sumber" in table.columns  # still in the downloads
     assert captions(at, ":material/event:") == [
-        ":material/event: Tahap verifikasi administrasi (VA) 2026: 29 hari lagi (berakhir 30 "
+        ":material/event: Tahap Verifikasi Administrasi (VA) 2026: 29 hari lagi (berakhir 30 "
         "Apr 2026 23:59 WIB) — tanggal contoh, bukan jadwal resmi"]
     # an overlap with EM: refused, named, nothing written
     at.date_input(key="calendar_start_VA").set_value(date(2026, 3, 20))
     at.text_input(key="calendar_source_VA").input("SE Deputi 2026")
     at.button(key="calendar_save_VA").click().run()
-    assert "bertumpang tindih dengan penilaian mandiri (EM) 2026" in at.error[0].value
+    assert "bertumpang tindih dengan Evaluasi Mandiri (EM) 2026" in at.error[0].value
     engine = engine_for(db)
     assert calendar_service.overrides(engine, SYSTEM) == {}
     # VA from 6 April, sourced: saved; the banner now names the next stage, not assumed
@@ -89,11 +93,11 @@ def test_the_admin_changes_a_window_and_the_banner_follows(app_factory, db, froz
     assert list(frame(at, "Tahap")["Mulai"])[1] == "6 Apr 2026"
     assert frame(at, "Tahap")["Diubah admin"].iloc[1].startswith("admin, ")
     assert captions(at, ":material/event:") == [
-        ":material/event: Tahap berikutnya: verifikasi administrasi (VA) 2026, mulai 6 Apr "
+        ":material/event: Tahap berikutnya: Verifikasi Administrasi (VA) 2026, mulai 6 Apr "
         "2026 00:00 WIB (4 hari lagi)"]
     at.switch_page("app_pages/posisi.py").run()  # every page
     assert captions(at, ":material/event:")[0].startswith(
-        ":material/event: Tahap berikutnya: verifikasi administrasi (VA) 2026, mulai 6 Apr")
+        ":material/event: Tahap berikutnya: Verifikasi Administrasi (VA) 2026, mulai 6 Apr")
     # back to the file's dates
     at.switch_page(PAGE).run()
     at.button(key="calendar_reset_VA").click().run()

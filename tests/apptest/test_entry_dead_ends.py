@@ -246,3 +246,37 @@ def test_the_audit_log_shows_times_in_wib(app_factory, db):
     at.switch_page("app_pages/audit.py").run()
     times = at.dataframe[0].value["Waktu"]
     assert len(times) and times.str.endswith(" WIB").all()
+
+
+def picker(at):
+    return next(s for s in at.selectbox if s.key.startswith("entry_q_"))
+
+
+def test_the_question_picker_shows_the_new_mark_after_an_attach(app_factory, db):
+    """After "Lampirkan" the table said "✓ lengkap" while the picker still showed "! 1.P1 …"
+    until the page was opened again: the browser keeps showing the label a keyed selectbox
+    was chosen with, whatever new labels the options get. What the browser shows after the
+    rerun: a new widget (new id) opens on its ``default``; the same widget shows its old
+    label unless the server sends a value (``set_value``)."""
+    url, engine, em = db
+    at = open_entry(app_factory, url, "koordinator.serang")
+    table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+    qid = table[table["Status"].str.startswith("!")]["ID"].iloc[0]  # answered, no file yet
+    picker(at).set_value(qid).run()
+    before = picker(at)
+    assert before.options[before.index].startswith(f"! {qid} · ")
+    uploader = at.get("file_uploader")[0]
+    at.file_uploader(key=uploader.key).set_value(("SK.pdf", PDF, "application/pdf")).run()
+    at.button(key="entry_attach").click().run()
+    assert not at.error, [e.value for e in at.error]
+    table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+    assert table[table["ID"] == qid]["Status"].iloc[0].startswith("✓")
+    after = picker(at)
+    assert after.value == qid  # the question in hand stays chosen
+    if after.proto.id != before.proto.id:
+        label = after.options[after.proto.default]
+    elif after.proto.set_value:
+        label = after.proto.raw_value
+    else:
+        label = before.options[before.index]  # what the browser still shows
+    assert label.startswith(f"✓ {qid} · "), label

@@ -126,6 +126,9 @@ def test_risiko_has_the_validity_section(app_factory, world):
     rows = next(d.value for d in at.dataframe if {"Alasan", "Peringatan"} <= set(d.value.columns))
     assert {"Kedaluwarsa", "Belum ditandatangani"} <= set(rows["Peringatan"])
     assert "Bukti belum ada" not in set(rows["Peringatan"])  # 12.P1 has a file
+    # the flag and its reason first (visible at 1360 px); agencies joined by "; " as elsewhere
+    assert list(rows.columns)[:3] == ["ID", "Peringatan", "Alasan"]
+    assert not rows["OPD"].str.contains(",").any()
     per_agency = next(d.value for d in at.dataframe if "Berkas berperingatan" in d.value.columns)
     assert per_agency["Berkas"].sum() >= 2
     keys = {b.proto.id for b in at.get("download_button")}

@@ -89,3 +89,45 @@ def test_the_fixture_city_has_a_capped_indicator_at_stake(fw=None):
     final = generate(fw, f"{serang.kode}:2025", year.totals)["FINAL"]
     rows = gap_rows(fw, final, score(fw, final))
     assert sum(r["at_stake"] for r in rows if r["indicator"] == "19") > 0
+
+
+def shown(table):
+    """A styled table's cells as the reader sees them (``kla.web.tables``: the Styler's
+    display values), not the numbers behind them."""
+    from streamlit import dataframe_util
+
+    assert table.proto.arrow_data.HasField("styler"), "not written by kla.web.tables"
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(
+        table.proto.arrow_data.styler.display_values)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_isian_writes_credits_and_the_sample_writer_in_the_readers_language(
+        app_factory, seeded_sqlite_url, lang):
+    """An unanswered credit is "–" (it read "None"), credits have the language's decimal mark
+    in the table as on the buttons (the table wrote "0,5" in English), and the sample data's
+    writer is said in words ("system" read as a user name)."""
+    at = app_factory(seeded_sqlite_url, user="koordinator.serang").run()
+    at.switch_page("app_pages/isian.py").run()
+    at.selectbox(key="entry_year_36.73").set_value(2026).run()
+    if lang == "en":  # (AppTest runs a format_func in Indonesian: choose there, then switch)
+        at.session_state["lang"] = "en"
+        at.run()
+    assert not at.exception, at.exception
+    credit, opd = ("Kredit", "OPD") if lang == "id" else ("Credit", "Agency (OPD)")
+    table = next(d for d in at.dataframe if opd in d.value.columns)
+    values, cells = table.value[credit], shown(table)[credit]
+    assert values.isna().any() and (values == 0.5).any() and (values == 0.75).any()
+    assert set(cells[values.isna()]) == {"–"}
+    assert "None" not in set(cells) and "nan" not in set(cells)
+    mark, other = ("," if lang == "id" else "."), ("." if lang == "id" else ",")
+    assert set(cells[values == 0.5]) == {f"0{mark}5"}
+    assert set(cells[values == 0.75]) == {f"0{mark}75"}
+    assert not cells.str.contains(other, regex=False).any()
+    buttons = next(b for b in at.get("button_group") if b.key.startswith("entry_credit_"))
+    assert f"0{mark}25" in buttons.options  # the same mark on the buttons
+    saved = next(c.value for c in at.caption if c.value.startswith(("Terakhir", "Last saved")))
+    assert ("oleh sistem (data contoh)," if lang == "id"
+            else "by system (sample data),") in saved
+    toggle = at.toggle(key="entry_open")
+    assert len(toggle.label) <= 28 and len(toggle.proto.help) > len(toggle.label)

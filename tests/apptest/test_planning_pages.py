@@ -137,12 +137,12 @@ def test_cheapest_path_and_efforts(app_factory, seeded_sqlite_url):
 
 def test_verification_risk_forecast(app_factory, seeded_sqlite_url):
     at = open_page(app_factory, seeded_sqlite_url, "app_pages/risiko.py", stage="EM")
-    m = metrics(at)
-    assert m["Predikat"] == "Utama"
+    m = {x.label: x for x in at.metric}  # the predicate is each total's delta (never cut)
+    assert (m["Total nilai"].value, m["Total nilai"].delta) == ("828,80", "Utama")
     assert "Rata-rata turun saat verifikasi" in m
     falls = frame(at, "Turun saat verifikasi")
     assert list(falls["Tahun evaluasi"]) == [2021, 2022, 2023]
-    assert m["Perkiraan terverifikasi"].endswith("Madya")
+    assert m["Perkiraan dari rata-rata penurunan (nilai akhir)"].delta == "Madya"
     assert any("diperkirakan Madya" in w.value for w in at.warning)
     at.selectbox(key="risk_stage_36.73_2025.id").set_value("FINAL").run()
     assert any("Pilih tahap EM" in i.value for i in at.info)

@@ -29,8 +29,9 @@ def test_posisi_shows_the_prediction_beside_the_em_total(app_factory, seeded_sql
     assert m["Predikat"].value == "Utama"
     shown = m["Perkiraan skor verifikasi"]
     assert shown.value == fmt_num(row.model_total, "id")  # the predicate under it, uncut
-    assert shown.delta.startswith(f"{row.model_predicate} · ") and "Nindya" in shown.delta
-    assert "riwayat" in shown.help and "Belum ada berkas bukti" in shown.help
+    assert shown.delta == row.model_predicate == "Nindya"
+    assert "retensi" in shown.help
+    assert any("Belum ada berkas bukti" in c.value for c in at.caption)
     # a verified stage: no prediction
     at.selectbox(key="posisi_stage_36.73_2025.id").set_value("FINAL").run()
     assert "Perkiraan skor verifikasi" not in metrics(at)
@@ -45,7 +46,9 @@ def test_risiko_lists_the_questions_that_cost_the_most(app_factory, seeded_sqlit
     at.selectbox(key="risk_stage_36.73_2025.id").set_value("EM").run()
     assert not at.exception
     m = metrics(at)
-    assert m["Perkiraan skor VA"].value == f"{fmt_num(row.model_total, 'id')} · Nindya"
+    shown = m["Perkiraan skor VA per pertanyaan (dari bukti)"]
+    assert (shown.value, shown.delta) == (fmt_num(row.model_total, "id"), "Nindya")  # uncut
+    assert m["Total nilai"].delta == "Utama"  # the predicate under the total, not beside it
     assert m["Perkiraan poin hilang"].value == fmt_num(row.em_total - row.model_total, "id")
     assert m["Retensi riwayat"].value.endswith("%")
     assert any("Perkiraan predikat setelah verifikasi administrasi: Nindya" in w.value
@@ -60,11 +63,19 @@ def test_risiko_lists_the_questions_that_cost_the_most(app_factory, seeded_sqlit
     keys = {b.key for b in at.get("download_button")}
     assert {"risk_predicted_dl_csv", "risk_predicted_dl_xlsx"} <= keys
     captions = " ".join(c.value for c in at.caption)
-    assert "Perkiraan VA" in captions  # the chart's mark, said in words
+    # the chart's marks, said in words with the metrics' names, and why the two differ
+    assert "Perkiraan skor VA per pertanyaan (dari bukti): " in captions
+    assert "Perkiraan dari rata-rata penurunan (nilai akhir): " in captions
+    assert "Mengapa dua perkiraan berbeda" in captions
 
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception
-    assert "Predicted VA score" in metrics(at)
+    assert "Predicted VA score per question (from evidence)" in metrics(at)
+    assert "Forecast from the average fall (final score)" in metrics(at)
+    assert any("Why the two forecasts differ" in c.value for c in at.caption)
     table = next(d.value for d in at.dataframe if "Predicted VA credit" in d.value.columns)
     assert table["Reason"].str.contains("retention").all()
+    # the numbers, the evidence state and the reason before the question's text
+    columns = list(table.columns)
+    assert columns.index("Reason") < columns.index("Question") < columns.index("Agency (OPD)")

@@ -25,7 +25,7 @@ def test_the_open_stage_and_its_days_left(app_factory, seeded_sqlite_url, frozen
     frozen(datetime(2026, 3, 20, 3, 0, tzinfo=UTC))  # 20 Mar 10:00 WIB
     at = app_factory(seeded_sqlite_url).run()
     assert not at.exception
-    assert banner(at) == [(":material/event: Tahap penilaian mandiri (EM) 2026: 12 hari lagi "
+    assert banner(at) == [(":material/event: Tahap Evaluasi Mandiri (EM) 2026: 12 hari lagi "
                           "(berakhir 31 Mar 2026 23:59 WIB) — tanggal contoh, bukan jadwal resmi")]
     at.switch_page("app_pages/kesenjangan.py").run()  # every page, not only the first
     assert not at.exception and len(banner(at)) == 1
@@ -42,7 +42,7 @@ def test_english_and_the_last_day_at_the_utc_edge(app_factory, seeded_sqlite_url
 def test_between_windows_the_next_stage(app_factory, seeded_sqlite_url, frozen):
     frozen(datetime(2026, 5, 1, 5, 0, tzinfo=UTC))
     at = app_factory(seeded_sqlite_url).run()
-    assert banner(at) == [(":material/event: Tahap berikutnya: verifikasi lapangan (VL) 2026, "
+    assert banner(at) == [(":material/event: Tahap berikutnya: Verifikasi Lapangan (VL) 2026, "
                           "mulai 4 Mei 2026 00:00 WIB (3 hari lagi) — tanggal contoh, bukan "
                           "jadwal resmi")]
 

@@ -2,6 +2,7 @@
 Excel import, audit."""
 
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
@@ -164,3 +165,31 @@ def test_revision_countdown_is_shown_to_the_city(app_factory, seeded_sqlite_url)
             s.exec(update(Assessment).where(Assessment.id == info.id).values(
                 status="draft", revision_deadline=None))
             s.commit()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_kelengkapan_lists_indicators_in_the_frameworks_order(app_factory, seeded_sqlite_url,
+                                                              lang):
+    """Per indicator in the instrument's order (the codes sorted as text read 11, 13, …, 2,
+    20), numbered so that a click sorts them back; the status column is wide enough to read;
+    the page that fixes a file is named as the reader's sidebar names it."""
+    from kla.domain.framework import get_framework
+
+    at = app_factory(seeded_sqlite_url, user="koordinator.serang").run()
+    at.switch_page("app_pages/kelengkapan.py").run()
+    at.selectbox(key="complete_year_36.73").set_value(2026).run()
+    if lang == "en":  # (AppTest runs a format_func in Indonesian: choose there, then switch)
+        at.session_state["lang"] = "en"
+        at.run()
+    assert not at.exception
+    fw = get_framework()
+    number, name = ("No.", "Indikator") if lang == "id" else ("No.", "Indicator")
+    table = next(d.value for d in at.dataframe if {number, name} <= set(d.value.columns))
+    assert [c.split(" · ")[0] for c in table[name]] == list(fw.indicators)
+    assert list(table[number]) == sorted(table[number])
+    assert table[name].iloc[0] == f"1 · {fw.indicators['1'].name}"  # the whole name
+    flagged = next(d for d in at.dataframe if d.value.columns[0] == "ID")
+    widths = {c: v.get("width") for c, v in json.loads(flagged.proto.columns).items()}
+    assert widths["Status"] >= 150 and sum(w for w in widths.values() if w) <= 900
+    caption = "di halaman Isian" if lang == "id" else "on the Answers page"  # page.entry
+    assert any(caption in c.value for c in at.caption)

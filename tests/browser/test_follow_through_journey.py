@@ -141,9 +141,9 @@ def test_gaps_to_plan_to_done_moves_em_and_predicted_and_the_digest_names_overdu
     opd.fill("Dinkes")  # the list is long: typing filters it
     page.get_by_role("option", name="Dinkes", exact=True).first.click()
     for label, day in (("Tanggal mulai", start), ("Tenggat", due)):
-        # a date field of segments (yyyy / mm / dd): type them, each moves on to the next
-        form.get_by_role("spinbutton", name=f"year, {label}").click()
-        page.keyboard.type(day.strftime("%Y%m%d"))
+        # a date field of segments (dd / mm / yyyy): type them, each moves on to the next
+        form.get_by_role("spinbutton", name=f"day, {label}").click()
+        page.keyboard.type(day.strftime("%d%m%Y"))
         page.keyboard.press("Tab")
     form.get_by_label("Anggaran (Rp)").fill("15000000")
     form.get_by_role("button", name="Simpan").click()

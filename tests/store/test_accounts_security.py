@@ -52,17 +52,22 @@ def verifications(cheap_hashes, monkeypatch):
     refusal also spends) and slow each down, so parallel attempts really overlap."""
     import time
 
-    real_verify, lock, counted = users._hasher.verify, threading.Lock(), {"real": 0, "all": 0}
+    real = users._hasher.verify, users._hasher.verify_and_update
+    lock, counted = threading.Lock(), {"real": 0, "all": 0}
 
-    def verify(password, hash_, *a, **kw):
-        with lock:
-            counted["all"] += 1
-            counted["real"] += hash_ != users._DUMMY
-        if hash_ != users._DUMMY:
-            time.sleep(0.05)
-        return real_verify(password, hash_, *a, **kw)
+    def counting(check):
+        def verify(password, hash_, *a, **kw):
+            with lock:
+                counted["all"] += 1
+                counted["real"] += hash_ != users._DUMMY
+            if hash_ != users._DUMMY:
+                time.sleep(0.05)
+            return check(password, hash_, *a, **kw)
+        return verify
 
-    monkeypatch.setattr(users._hasher, "verify", verify)
+    # a refusal checks the dummy (verify), a real account its hash (verify_and_update)
+    monkeypatch.setattr(users._hasher, "verify", counting(real[0]))
+    monkeypatch.setattr(users._hasher, "verify_and_update", counting(real[1]))
     return counted
 
 
@@ -264,6 +269,34 @@ def test_set_password_keeps_the_policy_and_lifts_a_lock(engine):
     users.set_password(engine, SYSTEM, "PW.Viewer", "sandi-baru-2026")
     assert users.authenticate(engine, "pw.viewer", "sandi-baru-2026").username == "pw.viewer"
     assert len(audit_rows(engine, "user.password", "pw.viewer")) == 1
+
+
+def test_an_old_hash_is_stored_again_with_todays_parameters_at_sign_in(engine, monkeypatch):
+    """Accounts hashed with other argon2 parameters (pwdlib's default before) still sign in,
+    and their hash is rewritten with the current parameters at that correct sign-in only."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    users.add_user(engine, SYSTEM, username="pw.old", password=PASSWORD, role="viewer")
+    older = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=2048, parallelism=2),))
+    with engine.begin() as conn:
+        conn.execute(update(User).where(User.username == "pw.old")
+                     .values(password_hash=older.hash(PASSWORD)))
+    with pytest.raises(users.LoginError):  # a wrong password rewrites nothing
+        users.authenticate(engine, "pw.old", WRONG)
+    assert "m=2048,t=1,p=2" in account(engine, "pw.old").password_hash
+    assert users.authenticate(engine, "pw.old", PASSWORD).username == "pw.old"
+    stored = account(engine, "pw.old").password_hash
+    assert "m=1024,t=1,p=1" in stored  # this module's (cheap) current parameters
+    assert users.authenticate(engine, "pw.old", PASSWORD).username == "pw.old"
+    assert account(engine, "pw.old").password_hash == stored  # nothing to redo
+
+
+def test_the_real_parameters_are_owasps_minimum():
+    import inspect
+
+    source = inspect.getsource(users)
+    assert "Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1)" in source
 
 
 # --- 5. bounded time windows --------------------------------------------------------------

@@ -147,12 +147,12 @@ def test_every_wrong_field_is_named_by_its_label(engine):
 def test_an_overlap_or_a_stage_out_of_order_is_refused_naming_the_other_window(engine):
     refused(lambda: svc.save_window(engine, ADMIN, 2026, "VA", date(2026, 3, 20),
                                     date(2026, 4, 30), "assumed", SOURCE),
-            "Mulai–Selesai: 20 Mar 2026 – 30 Apr 2026 bertumpang tindih dengan penilaian "
-            "mandiri (EM) 2026 (2 Feb 2026 – 31 Mar 2026).",
+            "Mulai–Selesai: 20 Mar 2026 – 30 Apr 2026 bertumpang tindih dengan Evaluasi "
+            "Mandiri (EM) 2026 (2 Feb 2026 – 31 Mar 2026).",
             en=("overlaps Self-assessment (EM) 2026 (2 Feb 2026 – 31 Mar 2026)",))
     refused(lambda: svc.save_window(engine, ADMIN, 2026, "FINAL", date(2026, 1, 5),
                                     date(2026, 1, 10), "assumed", SOURCE),
-            "Mulai: verifikasi final (FINAL) 2026 harus dimulai sesudah penilaian mandiri (EM)",
+            "Mulai: Final 2026 harus dimulai sesudah Evaluasi Mandiri (EM)",
             en=("must start after Self-assessment (EM) (starts 2 Feb 2026)",))
     assert rows(engine) == 0 and audit_rows(engine, "calendar.edit") == []
 
@@ -167,7 +167,7 @@ def test_reset_gives_the_window_back_to_the_file(engine):
                     "assumed", SOURCE)
     # the file's VA (1–30 Apr) would overlap the changed EM: refused, nothing removed
     refused(lambda: svc.reset_window(engine, ADMIN, 2026, "VA"),
-            "tidak dapat dikembalikan ke tanggal berkas", "penilaian mandiri (EM)",
+            "tidak dapat dikembalikan ke tanggal berkas", "Evaluasi Mandiri (EM)",
             en=("cannot go back to the file's dates",))
     assert rows(engine) == 2 and audit_rows(engine, "calendar.reset") == []
     svc.reset_window(engine, ADMIN, 2026, "EM")

@@ -113,3 +113,27 @@ def test_a_toml_syntax_error_names_the_file(tmp_path):
     bad.write_text("[2026.EM\nstart = 2026-01-01\n", encoding="utf-8")
     with pytest.raises(CalendarError, match="calendar.toml"):
         load(bad)
+
+
+def test_stage_names_match_the_stage_pickers():
+    """The calendar and its banner name a stage as the Tahap pickers do (``stage.*``),
+    capitalised the same way; the award (no picker) likewise."""
+    from kla.domain.calendar import STAGES
+    from kla.i18n import t
+
+    for lang in ("id", "en"):
+        for stage in STAGES[:-1]:
+            assert t(f"common.calendar_stage.{stage}", lang) == t(f"stage.{stage}", lang)
+        award = t("common.calendar_stage.ANNOUNCEMENT", lang)
+        assert award[0].isupper() and award != "common.calendar_stage.ANNOUNCEMENT"
+    assert t("common.calendar_stage.ANNOUNCEMENT") == "Pengumuman dan Penganugerahan"
+
+
+def test_the_shipped_sources_are_written_in_indonesian():
+    """The source notes are shown as is in both languages: Indonesian, not English words."""
+    import re
+
+    english = re.compile(r"\b(example|assumed|typical|timeline|award|found|the)\b", re.I)
+    for w in load(ROOT / "data" / "calendar.toml").windows:
+        note = re.sub(r"https?://\S+", "", w.source)
+        assert not english.search(note), (w.year, w.stage, w.source)

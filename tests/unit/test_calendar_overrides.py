@@ -94,7 +94,7 @@ def test_one_day_is_singular_in_english_and_fine_in_indonesian():
     assert banner_text(pos, WIB, "en") == (
         "Next stage: Field verification (VL) 2026, opens 4 May 2026 00:00 WIB (in 1 day)")
     assert banner_text(pos, WIB, "id") == (
-        "Tahap berikutnya: verifikasi lapangan (VL) 2026, mulai 4 Mei 2026 00:00 WIB (besok)")
+        "Tahap berikutnya: Verifikasi Lapangan (VL) 2026, mulai 4 Mei 2026 00:00 WIB (besok)")
     two = Position(pos.window, False, 2)
     assert banner_text(two, WIB, "en").endswith("(in 2 days)")
     assert banner_text(two, WIB, "id").endswith("(2 hari lagi)")

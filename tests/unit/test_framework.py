@@ -41,6 +41,14 @@ def test_source_quirks_are_documented_and_capped(fw):
     assert full.total == 1000
 
 
+def test_the_corrected_typo_of_the_source(fw):
+    """21A.P2 reads "ApakaKLASh ada …" in the source: our copy corrects it (README,
+    scripts/import_instrument.py TEXT_FIXES), and no other question text has such a slip."""
+    assert fw.questions["21A.P2"].text.startswith("Apakah ada program/kegiatan Perangkat Daerah")
+    assert not [q.id for q in fw.questions.values() if "KLASh" in q.text]
+    assert "ApakaKLASh" in (KLA2024 / "README.md").read_text(encoding="utf-8")
+
+
 def test_kecamatan_and_desa_flags(fw):
     assert fw.questions["25.P2"].for_kecamatan and not fw.questions["25.P2"].for_desa
     assert fw.questions["26.P15"].for_desa and fw.questions["26.P15"].max == 10
