@@ -323,7 +323,9 @@ def test_submission_journey(browser, app_url, serang_2024, tmp_path):
     # 5. agency: lands on EM in revision, reads the reason, fixes; coordinator resubmits ------
     go(agency, "Isian")
     expect(agency.get_by_text("Revisi dibuka sampai", exact=False)).to_be_visible()
-    expect(agency.get_by_text("sisa 47 jam", exact=False)).to_be_visible()
+    expect(agency.get_by_text("Revisi dibuka sampai", exact=False)).to_contain_text("sisa 47 jam")
+    # and the countdown under every page's header, for this agency's sent-back questions
+    expect(agency.get_by_text("Perbaikan penilaian", exact=False).first).to_be_visible()
     expect(agency.get_by_role("combobox", name="Tahap", exact=True)).to_have_value(
         re.compile(r"Evaluasi Mandiri \(EM\)"))
     pick(agency, "Pertanyaan", f"{REJECTED} ·")
