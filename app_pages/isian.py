@@ -102,10 +102,15 @@ if not qids:
 # the question in hand, remembered apart, stays chosen.
 labels = {q: f"{STATUS[items[q].problem][:1]} {q} · {fw.questions[q].text[:90]}" for q in qids}
 marks = zlib.crc32("\n".join(labels.values()).encode())
-LAST = f"entry_q_last_{info.id}"
-qid = st.selectbox(t("col.question"), qids, key=f"entry_q_{info.id}_{marks:08x}",
-                   index=qids.index(st.session_state[LAST])
-                   if st.session_state.get(LAST) in qids else 0, format_func=labels.get)
+LAST, KEY = f"entry_q_last_{info.id}", f"entry_q_key_{info.id}"
+# the value of the picker of the previous run (its key may have changed since: another writer's
+# save changes a mark) is this run's choice — a click is never lost to a colleague's save
+previous = st.session_state.get(KEY)
+clicked = st.session_state.get(previous) if previous else None
+chosen = clicked if clicked in qids else st.session_state.get(LAST)
+st.session_state[KEY] = f"entry_q_{info.id}_{marks:08x}"
+qid = st.selectbox(t("col.question"), qids, key=st.session_state[KEY],
+                   index=qids.index(chosen) if chosen in qids else 0, format_func=labels.get)
 st.session_state[LAST] = qid
 q = fw.questions[qid]
 state = states.get(qid)

@@ -280,3 +280,23 @@ def test_the_question_picker_shows_the_new_mark_after_an_attach(app_factory, db)
     else:
         label = before.options[before.index]  # what the browser still shows
     assert label.startswith(f"✓ {qid} · "), label
+
+
+def test_a_colleagues_save_does_not_lose_the_question_just_chosen(app_factory, db):
+    """The picker's key follows its labels (marks); a colleague's save changes a mark between
+    this user's click and the rerun it causes. The click must win: the question chosen is the
+    one shown, not the one before (the load test lost 4 of 10 sessions' choices this way)."""
+    url, engine, em = db
+    at = open_entry(app_factory, url, "koordinator.serang")
+    first = picker(at).value
+    table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+    target = next(q for q in table["ID"] if q != first)
+    other = next(q for q in table["ID"] if q not in (first, target))
+    picker(at).set_value(target)  # the click, sent with the next run …
+    state = ans.answer_states(engine, SYSTEM, em).get(other)
+    ans.save_answer(engine, SYSTEM, em, other, 0.0 if state and state.credit else 1.0,
+                        "", state.version if state else None)  # … after a colleague's save
+    at.run()
+    assert not at.exception, at.exception
+    assert picker(at).value == target
+    assert any(m.value.startswith(f"**{target}**") for m in at.markdown)
