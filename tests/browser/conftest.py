@@ -187,3 +187,34 @@ def screenshot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def remove_city_year(engine, kode: str, year: int) -> None:
+    """Delete a kab/kota's year made by a test (its assessments with their answers, files,
+    scores, reviews and scenarios, and its action plan): the browser tests share one
+    database, and the latest year is every page's default choice."""
+    from sqlalchemy import delete, select
+
+    from kla.store.models import (
+        Action,
+        ActionQuestion,
+        Answer,
+        Assessment,
+        AssessmentScore,
+        Evidence,
+        Review,
+        Scenario,
+    )
+
+    with engine.begin() as conn:
+        ids = select(Assessment.id).where(Assessment.region_kode == kode,
+                                          Assessment.year == year)
+        acts = select(Action.id).where(Action.region_kode == kode, Action.year == year)
+        conn.execute(delete(ActionQuestion).where(ActionQuestion.action_id.in_(acts)))
+        conn.execute(delete(Action).where(Action.region_kode == kode, Action.year == year))
+        conn.execute(delete(Evidence).where(Evidence.answer_id.in_(
+            select(Answer.id).where(Answer.assessment_id.in_(ids)))))
+        for table in (Answer, AssessmentScore, Review, Scenario):
+            conn.execute(delete(table).where(table.assessment_id.in_(ids)))
+        conn.execute(delete(Assessment).where(Assessment.region_kode == kode,
+                                              Assessment.year == year))

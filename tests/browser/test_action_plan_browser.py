@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kla.domain.framework import get_framework
 from kla.services.permissions import SYSTEM
-from tests.browser.conftest import login, screenshot, wait_for_app
+from tests.browser.conftest import login, remove_city_year, screenshot, wait_for_app
 from tests.browser.test_posisi_browser import choose, metric
 
 pytestmark = pytest.mark.browser
@@ -29,30 +29,7 @@ def serang_2028(browser_data):
     save_assessment(engine, SYSTEM, region_kode=KODE, year=YEAR, stage="EM", framework=fw,
                     answers=dict.fromkeys(fw.questions, 0.5), status="draft")
     yield engine
-    # the other browser tests share this database: leave no 2028 (the latest year would become
-    # every Serang page's default choice)
-    from sqlalchemy import delete, select
-
-    from kla.store.models import (
-        Action,
-        ActionQuestion,
-        Answer,
-        Assessment,
-        AssessmentScore,
-        Review,
-        Scenario,
-    )
-
-    with engine.begin() as conn:
-        ids = select(Assessment.id).where(Assessment.region_kode == KODE,
-                                          Assessment.year == YEAR)
-        acts = select(Action.id).where(Action.region_kode == KODE, Action.year == YEAR)
-        conn.execute(delete(ActionQuestion).where(ActionQuestion.action_id.in_(acts)))
-        conn.execute(delete(Action).where(Action.region_kode == KODE, Action.year == YEAR))
-        for table in (Answer, AssessmentScore, Review, Scenario):
-            conn.execute(delete(table).where(table.assessment_id.in_(ids)))
-        conn.execute(delete(Assessment).where(Assessment.region_kode == KODE,
-                                              Assessment.year == YEAR))
+    remove_city_year(engine, KODE, YEAR)  # the other browser tests share this database
     engine.dispose()
 
 

@@ -21,7 +21,14 @@ import pytest
 from playwright.sync_api import expect
 
 from kla.services.permissions import SYSTEM
-from tests.browser.conftest import ROOT, _free_port, login, screenshot, wait_for_app
+from tests.browser.conftest import (
+    ROOT,
+    _free_port,
+    login,
+    remove_city_year,
+    screenshot,
+    wait_for_app,
+)
 from tests.browser.test_posisi_browser import choose, metric
 from tests.evidence_files import pdf_bytes
 
@@ -42,35 +49,26 @@ def serang_2029(browser_data):
     fw = get_framework()
     aid = save_assessment(engine, SYSTEM, region_kode=KODE, year=YEAR, stage="EM", framework=fw,
                           answers=dict.fromkeys(fw.questions, 0.5), status="draft")
-    os.environ.setdefault("KLA_DATA_DIR", str(browser_data[1]))
-    answers.add_evidence(engine, SYSTEM, aid, WITH_FILE, "sk-gugus-tugas.pdf", pdf_bytes())
+    from kla.settings import get_settings
+
+    before = os.environ.get("KLA_DATA_DIR")
+    os.environ["KLA_DATA_DIR"] = str(browser_data[1])  # the server's evidence folder
+    get_settings.cache_clear()
+    try:
+        answers.add_evidence(engine, SYSTEM, aid, WITH_FILE, "sk-gugus-tugas.pdf", pdf_bytes())
+    finally:  # nothing of this test's settings stays for the tests after it
+        if before is None:
+            os.environ.pop("KLA_DATA_DIR", None)
+        else:
+            os.environ["KLA_DATA_DIR"] = before
+        get_settings.cache_clear()
     yield engine
-    from sqlalchemy import delete, select, update
+    from sqlalchemy import update
 
-    from kla.store.models import (
-        Action,
-        ActionQuestion,
-        Answer,
-        Assessment,
-        AssessmentScore,
-        Evidence,
-        Review,
-        Scenario,
-        User,
-    )
+    from kla.store.models import User
 
+    remove_city_year(engine, KODE, YEAR)
     with engine.begin() as conn:
-        ids = select(Assessment.id).where(Assessment.region_kode == KODE,
-                                          Assessment.year == YEAR)
-        answer_ids = select(Answer.id).where(Answer.assessment_id.in_(ids))
-        acts = select(Action.id).where(Action.region_kode == KODE, Action.year == YEAR)
-        conn.execute(delete(ActionQuestion).where(ActionQuestion.action_id.in_(acts)))
-        conn.execute(delete(Action).where(Action.region_kode == KODE, Action.year == YEAR))
-        conn.execute(delete(Evidence).where(Evidence.answer_id.in_(answer_ids)))
-        for table in (Answer, AssessmentScore, Review, Scenario):
-            conn.execute(delete(table).where(table.assessment_id.in_(ids)))
-        conn.execute(delete(Assessment).where(Assessment.region_kode == KODE,
-                                              Assessment.year == YEAR))
         conn.execute(update(User).where(User.username == USER).values(
             email="", digest_daily=False, digest_sent_on=None, inbox_seen_at=None))
     engine.dispose()
