@@ -132,9 +132,17 @@ def load(path: Path) -> Calendar:
     return parse(tables(path), Path(path).name)
 
 
+def aware(dt: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
 def local_day(now: datetime, tz: tzinfo) -> date:
-    """The calendar day of ``now`` in ``tz`` (naive datetimes are UTC, as the store keeps)."""
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(tz).date()
+    """The calendar day of ``now`` in ``tz`` (at 23:30 UTC it is already the next day in WIB;
+    naive datetimes are UTC, as the store keeps them)."""
+    return aware(now).astimezone(tz).date()
 
 
 def current(calendar: Calendar, now: datetime, tz: tzinfo) -> Position | None:
@@ -252,8 +260,7 @@ def revision_text(year: int, deadline: datetime, now: datetime, questions: int, 
     until ``deadline`` and the deadline in ``tz``, with the number of questions sent back (of
     ``agencies`` when given: an agency account's own); after the deadline, that it has
     passed. Returns (text, still open). Naive datetimes are UTC."""
-    deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
-    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    deadline, now = aware(deadline), aware(now)
     when = fmt_time(deadline, lang, tz)
     left = int((deadline - now).total_seconds())
     if left <= 0:
@@ -266,6 +273,6 @@ def revision_text(year: int, deadline: datetime, now: datetime, questions: int, 
              minutes=rest // 60, deadline=when), True
 
 
-__all__ = ["STAGES", "Calendar", "CalendarError", "Clash", "Day", "Position", "Window",
+__all__ = ["STAGES", "aware", "Calendar", "CalendarError", "Clash", "Day", "Position", "Window",
            "banner_text", "clashes", "current", "load", "local_day", "merge", "parse",
            "revision_text", "table_of", "tables", "window_of"]

@@ -30,9 +30,10 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from kla.domain.action_plan import CLOSED, is_overdue
+from kla.domain.calendar import aware, local_day  # the one rule for stored times and days
 from kla.i18n import Msg, fmt_time
 from kla.i18n import t as _t
 
@@ -140,19 +141,6 @@ def scope_of(role: str, region_kode: str | None) -> str:
     if role in ("verifier", "admin") and region:
         return "province"
     return "viewer" if role == "viewer" else "national"
-
-
-def aware(dt: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def local_day(now: datetime, tz: tzinfo) -> date:
-    """The day it is at ``now`` in the deployment's zone (at 23:30 UTC it is already the next
-    day in WIB)."""
-    return aware(now).astimezone(tz).date()
 
 
 def new_since(seen_at: datetime | None, now: datetime) -> datetime:

@@ -20,7 +20,7 @@ window of the signed-in user's kab/kota, counted down in the stage banner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
@@ -323,7 +323,5 @@ def revision_window(engine: Engine, actor: Actor) -> RevisionWindow | None:
             if not rejected:
                 return None
             mine = tuple(actor.agencies)
-        deadline = em.revision_deadline
-        if deadline.tzinfo is None:  # SQLite returns it naive: stored as UTC
-            deadline = deadline.replace(tzinfo=UTC)
-        return RevisionWindow(region, em.year, deadline, len(rejected), mine)
+        return RevisionWindow(region, em.year, cal.aware(em.revision_deadline), len(rejected),
+                              mine)
