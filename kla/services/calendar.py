@@ -34,8 +34,9 @@ from kla.i18n import Msg, Refusal
 from kla.services import audit
 from kla.services.answers import _agencies_for_session, _framework_of
 from kla.services.permissions import Actor, allowed, require, require_visible
+from kla.services.workflow import _latest_reviews
 from kla.settings import get_settings, local_today
-from kla.store.models import Assessment, CalendarWindow, Question, Review, utcnow
+from kla.store.models import Assessment, CalendarWindow, utcnow
 
 SOURCE_MAX = 500  # calendar_window.source
 
@@ -307,15 +308,8 @@ def revision_window(engine: Engine, actor: Actor) -> RevisionWindow | None:
             .order_by(Assessment.year.desc())).scalars().first()
         if em is None:
             return None
-        latest: dict[str, str] = {}
-        for qid, decision in s.exec(
-                select(Question.qid, Review.decision)
-                .join(Assessment, Assessment.id == Review.assessment_id)
-                .join(Question, Question.id == Review.question_id)
-                .where(Assessment.region_kode == region, Assessment.year == em.year)
-                .order_by(Review.id)).all():
-            latest[qid] = decision
-        rejected = [q for q, d in latest.items() if d == "reject"]
+        rejected = [q for q, (r, _) in _latest_reviews(s, region, em.year).items()
+                    if r.decision == "reject"]
         mine: tuple[str, ...] = ()
         if actor.role == "opd":
             assigned = _agencies_for_session(s, region, _framework_of(s, em))

@@ -305,15 +305,19 @@ def reviews_for_year(engine: Engine, actor: Actor, region_kode: str, year: int
                      ) -> dict[str, dict]:
     """The latest verifier decision per question over the year's verification stages."""
     require_visible(actor, region_kode)
+    with Session(engine) as s:
+        return {qid: {"decision": r.decision, "reason": r.reason, "stage": stage,
+                      "reviewer": r.reviewer, "at": r.at, "credit_before": r.credit_before,
+                      "credit_after": r.credit_after}
+                for qid, (r, stage) in _latest_reviews(s, region_kode, year).items()}
+
+
+def _latest_reviews(s: Session, region_kode: str, year: int) -> dict[str, tuple[Review, str]]:
+    """Question → (its latest review, that review's stage) over the year's verification
+    stages; the caller has checked visibility."""
     stmt = (select(Question.qid, Review, Assessment.stage)
             .join(Assessment, Assessment.id == Review.assessment_id)
             .join(Question, Question.id == Review.question_id)
             .where(Assessment.region_kode == region_kode, Assessment.year == year)
             .order_by(Review.id))
-    out: dict[str, dict] = {}
-    with Session(engine) as s:
-        for qid, r, stage in s.exec(stmt).all():
-            out[qid] = {"decision": r.decision, "reason": r.reason, "stage": stage,
-                        "reviewer": r.reviewer, "at": r.at, "credit_before": r.credit_before,
-                        "credit_after": r.credit_after}
-    return out
+    return {qid: (r, stage) for qid, r, stage in s.exec(stmt).all()}
