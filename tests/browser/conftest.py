@@ -218,3 +218,50 @@ def remove_city_year(engine, kode: str, year: int) -> None:
             conn.execute(delete(table).where(table.assessment_id.in_(ids)))
         conn.execute(delete(Assessment).where(Assessment.region_kode == kode,
                                               Assessment.year == year))
+
+
+def download_link(page, link, timeout: float = 30_000):
+    """Click a link that downloads a file (``st.link_button`` to our /evidence route) and
+    return the Download.
+
+    The link opens a new tab (target=_blank, noopener) whose response is an attachment:
+    Chromium may report that download on the page that was clicked or on the new tab,
+    depending on how far the tab got before the response came. Both are watched. When no
+    download comes, the failure says what the new tab received (URL and status), so a
+    refused link (403/404) is told apart from a slow one."""
+    from playwright.sync_api import expect
+
+    expect(link).to_be_visible()
+    target = link.get_attribute("href") or ""
+    assert target not in ("", "#"), f"download link has no target: {target!r}"
+    got: list = []
+    seen: list[str] = []
+
+    def on_download(download) -> None:
+        got.append(download)
+
+    def on_response(response) -> None:
+        seen.append(f"{response.status} {response.url}")
+
+    def on_page(tab) -> None:
+        tab.on("download", on_download)
+        tab.on("response", on_response)
+
+    page.on("download", on_download)
+    page.context.on("page", on_page)
+    try:
+        link.click()
+        deadline = time.monotonic() + timeout / 1000
+        while not got and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+    finally:
+        page.remove_listener("download", on_download)
+        page.context.remove_listener("page", on_page)
+    assert got, (f"no download within {timeout / 1000:.0f} s after clicking {target}; "
+                 f"new tab responses: {seen or 'none'}")
+    download = got[0]
+    download.path()  # wait until the file is complete
+    for tab in page.context.pages:  # the helper tab, if Chromium left it open
+        if tab is not page and not tab.is_closed() and "/evidence/" in tab.url:
+            tab.close()
+    return download

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SECRET_KEY, login, screenshot, wait_for_app
+from tests.browser.conftest import SECRET_KEY, download_link, login, screenshot, wait_for_app
 from tests.evidence_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -119,10 +119,10 @@ def test_evidence_only_for_signed_in_users_who_may_see_it(browser, app_url, sera
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"].startswith("attachment;")
     assert "no-store" in got.headers["cache-control"]
-    with owner.expect_download() as dl:  # a click downloads it, under its own name
-        owner.locator(f".st-key-entry_dl_{pdf_id} a").first.click()
-    assert dl.value.suggested_filename == "SK Gugus Tugas 2020.pdf"
-    assert open(dl.value.path(), "rb").read() == PDF
+    # a click downloads it, under its own name
+    got = download_link(owner, owner.locator(f".st-key-entry_dl_{pdf_id} a").first)
+    assert got.suggested_filename == "SK Gugus Tugas 2020.pdf"
+    assert open(got.path(), "rb").read() == PDF
 
     # signed out: the copied URL without cookies, and from a browser on the login page
     status, body = fetch_signed_out(url)

@@ -33,6 +33,8 @@ def test_add_a_play_area(page, app_url):
     login(page, app_url, "koordinator.metro")
     page.get_by_role("link", name="Ruang bermain", exact=True).click()
     wait_for_app(page)
+    expect(page.get_by_role("heading", name="Ruang bermain").first).to_be_visible()
+    wait_for_app(page)
     unstandardized = page.locator("[data-testid='stMetric']").filter(
         has_text="Belum terstandar SNI").locator("[data-testid='stMetricValue']")
     before = int(unstandardized.inner_text())
@@ -43,7 +45,8 @@ def test_add_a_play_area(page, app_url):
     name.fill("Taman Uji Coba")
     name.press("Tab")  # commit the text before submitting
     form.get_by_role("button", name="Simpan", exact=True).click()
+    # the confirmation first (the save and its rerun), then the count it moved
+    expect(page.get_by_text("Tersimpan.")).to_be_visible(timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     expect(unstandardized).to_have_text(str(before + 1), timeout=15_000)
-    expect(page.get_by_text("Tersimpan.")).to_be_visible()

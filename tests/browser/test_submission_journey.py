@@ -30,7 +30,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kla.services.permissions import SYSTEM
-from tests.browser.conftest import login, screenshot, wait_for_app
+from tests.browser.conftest import download_link, login, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 YEAR = "2024"
@@ -276,10 +276,9 @@ def test_submission_journey(browser, app_url, serang_2024, tmp_path):
     viewer = verifier.get_by_test_id("stExpander").filter(has_text=SINGLE_FILE)
     expect(viewer.locator("iframe, canvas, embed, object, [data-testid*='Pdf' i]").first) \
         .to_be_visible(timeout=15_000)
-    with verifier.expect_download() as dl:
-        viewer.get_by_role("link", name="Unduh berkas").click()
-    assert dl.value.suggested_filename == SINGLE_FILE
-    assert open(dl.value.path(), "rb").read() == single.read_bytes()
+    got = download_link(verifier, viewer.get_by_role("link", name="Unduh berkas"))
+    assert got.suggested_filename == SINGLE_FILE
+    assert open(got.path(), "rb").read() == single.read_bytes()
     wait_for_app(verifier)
     step("verifier-pdf-inline", verifier)
 
