@@ -280,6 +280,17 @@ def nginx_binary() -> str:
                       "--no-nginx", 2)
 
 
+def static_root() -> str:
+    """Streamlit's front-end folder of this installation (``kla static-root``), which nginx
+    serves /static/ from; found without importing Streamlit."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        return ""  # nginx then passes /static/ to the replicas (try_files fallback)
+    return str(Path(spec.origin).resolve().parent / "static")
+
+
 def render_nginx(runtime: Path, port: int, app_ports: list[int]) -> str:
     text = (DEPLOY / "nginx" / "local.conf.in").read_text()
     # as root, the workers run as root too (loopback only; production uses the package's
@@ -287,7 +298,8 @@ def render_nginx(runtime: Path, port: int, app_ports: list[int]) -> str:
     user = "user root root;" if os.geteuid() == 0 else ""
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in app_ports)
     for key, value in {"@RUNTIME@": str(runtime), "@DEPLOY@": str(DEPLOY), "@USER@": user,
-                       "@SERVERS@": servers, "@PORT@": str(port)}.items():
+                       "@SERVERS@": servers, "@PORT@": str(port),
+                       "@STATIC@": static_root()}.items():
         text = text.replace(key, value)
     return text
 

@@ -428,6 +428,20 @@ def cmd_run(args: argparse.Namespace) -> None:
     run(args.streamlit_args)
 
 
+def static_root() -> str:
+    """The folder nginx serves ``/static/`` from (``root``): Streamlit's own front-end
+    files, the same bytes every replica would send (deploy/nginx/kla-locations.conf)."""
+    from pathlib import Path
+
+    import streamlit
+
+    return str(Path(streamlit.__file__).resolve().parent / "static")
+
+
+def cmd_static_root(args: argparse.Namespace) -> None:
+    print(static_root())
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -565,6 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("backtest", help="backtest the predicted verification score on the "
                                         "sample history (Markdown tables)")
     s.set_defaults(func=cmd_backtest)
+
+    s = sub.add_parser("static-root", help="print the folder of Streamlit's front-end files, "
+                                           "for nginx (deploy/nginx/kla-site.conf)")
+    s.set_defaults(func=cmd_static_root)
 
     s = sub.add_parser("run", help="start the web app (extra options go to streamlit, "
                                    "e.g. --server.port=8600)")

@@ -88,6 +88,67 @@ def test_nginx_accepts_the_generated_config(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+def test_nginx_is_given_this_installations_streamlit_files(tmp_path):
+    local = _local()
+    conf = local.render_nginx(tmp_path, 8580, [8601])
+    root = Path(local.static_root())
+    assert f'set $kla_static "{root}";' in conf
+    assert any((root / "static" / "js").glob("*.js"))  # root + the URI /static/js/… is a file
+    import streamlit
+
+    assert root == Path(streamlit.__file__).resolve().parent / "static"
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+                    reason="nginx not installed")
+def test_nginx_serves_streamlits_files_itself(tmp_path):
+    """/static/ comes from disk (JavaScript type, a year's cache, gzip), not from a replica;
+    a file that is not there goes to the replicas (none here: 502)."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    local = _local()
+    for sub in ("run", "logs", "nginx"):
+        (tmp_path / sub).mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path / "nginx" / "nginx.conf"
+    conf.write_text(local.render_nginx(tmp_path, port, [1]))  # no replica listens on port 1
+    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "nginx" / sub).mkdir()
+    binary = local.nginx_binary()
+    started = subprocess.run([binary, "-p", str(tmp_path / "nginx"), "-c", str(conf),
+                              "-e", str(tmp_path / "logs" / "error.log")],
+                             capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    try:
+        js = sorted((Path(local.static_root()) / "static" / "js").glob("*.js"))[0]
+        url = f"http://127.0.0.1:{port}/static/js/{js.name}"
+        for _ in range(50):
+            try:
+                got = urllib.request.urlopen(url, timeout=5)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert got.status == 200 and got.read() == js.read_bytes()
+        assert got.headers["Content-Type"] == "application/javascript"
+        assert "immutable" in got.headers["Cache-Control"]
+        zipped = urllib.request.urlopen(urllib.request.Request(
+            url, headers={"Accept-Encoding": "gzip"}), timeout=5)
+        if js.stat().st_size > 1024:
+            assert zipped.headers["Content-Encoding"] == "gzip"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/static/js/not-there.js", timeout=5)
+        assert missing.value.code == 502  # passed on to the (absent) replicas
+    finally:
+        subprocess.run([binary, "-p", str(tmp_path / "nginx"), "-c", str(conf),
+                        "-e", str(tmp_path / "logs" / "error.log"), "-s", "stop"],
+                       capture_output=True)
+
+
 def test_secrets_are_made_once_and_shared(monkeypatch, tmp_path):
     local = _local()
     for key in local.SECRET_VARS:
