@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kla.domain.framework import get_framework
 from kla.domain.scoring import ScoreResult
@@ -35,32 +37,64 @@ def _cached(**kw):
     return st.cache_data(ttl=600, show_spinner=False, hash_funcs=_BY_READ_KEY, **kw)
 
 
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> {key: version}
+
+
+def _this_run(key: tuple, read):
+    """``read()`` once per script run: a page asks for the same version two to four times
+    (the picker, the banner, the cached reads), each a database round trip. The memo
+    belongs to the run (Streamlit makes a new ``parallel_coordinator`` for every run, a
+    fragment's included), so the next run, and every rerun after a write, reads again;
+    ``forget_versions`` drops it at once (``widgets.flash`` calls it after a write)."""
+    ctx = get_script_run_ctx()
+    run = getattr(ctx, "parallel_coordinator", None) if ctx else None
+    if run is None:
+        return read()
+    try:
+        memo = _RUNS.setdefault(run, {})
+    except TypeError:  # not weak-referenceable (another Streamlit): no memo
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def forget_versions() -> None:
+    """Read the versions again in this run (a write just moved them)."""
+    ctx = get_script_run_ctx()
+    run = getattr(ctx, "parallel_coordinator", None) if ctx else None
+    if run is not None:
+        _RUNS.pop(run, None)
+
+
 def data_version() -> str:
     """Everything at once (assessments, assignments, published results): for a view that
     shows all of them; the pages use the narrower versions below."""
-    return svc.data_version(engine())
+    return _this_run(("data",), lambda: svc.data_version(engine()))
 
 
 def region_version(region_kode: str) -> str:
     """The version of one kab/kota's data (for the signed-in user)."""
-    return svc.region_version(engine(), actor(), region_kode)
+    return _this_run(("region", region_kode),
+                     lambda: svc.region_version(engine(), actor(), region_kode))
 
 
 def plan_version(region_kode: str, year: int) -> str:
     """The version of one kab/kota's action plan for a year, with today's date (overdue)."""
     from kla.services.action_plan import plan_version as version_of
 
-    return version_of(engine(), actor(), region_kode, year)
+    return _this_run(("plan", region_kode, year),
+                     lambda: version_of(engine(), actor(), region_kode, year))
 
 
 def scope_version() -> str:
     """The version of every assessment the signed-in user may see."""
-    return svc.scope_version(engine(), actor())
+    return _this_run(("scope",), lambda: svc.scope_version(engine(), actor()))
 
 
 def results_version() -> str:
     """The version of the published results (public)."""
-    return svc.results_version(engine())
+    return _this_run(("results",), lambda: svc.results_version(engine()))
 
 
 def for_actor(max_entries: int):

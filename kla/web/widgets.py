@@ -273,8 +273,10 @@ def problems(exc: BaseException, key: str) -> None:
 
 
 def flash(message: str, icon: str = ":material/check:") -> None:
-    """Show ``message`` as a toast after the next rerun."""
+    """Show ``message`` as a toast after the next rerun. Called after a write: the data
+    versions read earlier in this run are read again."""
     st.session_state["_flash"] = (message, icon)
+    cache.forget_versions()
 
 
 def show_flash() -> None:
