@@ -67,27 +67,37 @@ opd = f2.selectbox(t("gaps.filter_opd"), [ALL, *all_opds(fw)], key=session.lang_
                    format_func=lambda o: t("gaps.all_opds") if o == ALL else o)
 below = f3.toggle(t("gaps.filter_below"), value=True, key="gaps_below")
 shown = filter_rows(rows, None if block == ALL else block, None if opd == ALL else opd, below)
-# the key columns first (what is lost and why), the long texts after them
-table = pd.DataFrame({
-    t("col.question_id"): [r["question_id"] for r in shown],
-    t("col.credit"): [r["credit"] for r in shown],
-    t("col.missing"): [r["at_stake"] for r in shown],
-    t("col.reason"): [r["reason"] for r in shown],
-    t("col.score"): [r["points"] for r in shown],
-    t("col.max"): [r["max"] for r in shown],
-    t("col.question"): [r["text"] for r in shown],
-    t("col.indicator"): [textwrap.shorten(f"{r['indicator']} · {fw.indicators[r['indicator']].name}",
-                                          48, placeholder=" …") for r in shown],
-    t("col.opd"): ["; ".join(r["opds"]) for r in shown],
-    t("col.block"): [r["block"] for r in shown],
-})
+
+
+def question_table() -> pd.DataFrame:
+    """The key columns first (what is lost and why), the long texts after them."""
+    return pd.DataFrame({
+        t("col.question_id"): [r["question_id"] for r in shown],
+        t("col.credit"): [r["credit"] for r in shown],
+        t("col.missing"): [r["at_stake"] for r in shown],
+        t("col.reason"): [r["reason"] for r in shown],
+        t("col.score"): [r["points"] for r in shown],
+        t("col.max"): [r["max"] for r in shown],
+        t("col.question"): [r["text"] for r in shown],
+        t("col.indicator"): [textwrap.shorten(
+            f"{r['indicator']} · {fw.indicators[r['indicator']].name}", 48, placeholder=" …")
+            for r in shown],
+        t("col.opd"): ["; ".join(r["opds"]) for r in shown],
+        t("col.block"): [r["block"] for r in shown],
+    })
+
+
 st.caption(t("gaps.shown", n=len(shown), points=fmt_num(sum(r["at_stake"] for r in shown), lang)))
 capped = [c for c in capped_indicators(fw) if any(r["indicator"] == c and r["at_stake"] > 0
                                                   for r in shown)]
 if capped:
     st.caption(t("gaps.capped", codes=", ".join(capped)))
 small = st.column_config.Column(width="small")
-tables.table(table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table", column_config={
+# the table is made from the rows the reader may see (read key), the data version, the
+# language and the filters: the same key is the same table (replayed, not built again)
+tables.table(question_table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table",
+             content_key=("gaps", cache.reader(), info.id, version, lang, block, opd, below),
+             column_config={
     t("col.question_id"): st.column_config.TextColumn(width="small", pinned=True),
     t("col.credit"): small, t("col.missing"): st.column_config.Column(width=125),
     t("col.score"): small, t("col.max"): small,
@@ -96,7 +106,7 @@ tables.table(table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table
     t("col.indicator"): st.column_config.TextColumn(width="medium"),
     t("col.block"): small,
 })
-st.download_button(t("common.download_csv"), lambda: csv_bytes(table),  # built on click
+st.download_button(t("common.download_csv"), lambda: csv_bytes(question_table()),  # on click
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",
                    mime="text/csv", icon=":material/download:")
 if session.can("action.write", info.region_kode):

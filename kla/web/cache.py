@@ -97,6 +97,13 @@ def results_version() -> str:
     return _this_run(("results",), lambda: svc.results_version(engine()))
 
 
+def reader() -> str:
+    """The signed-in user's read key (role and scope): part of every key of something shown
+    that is cached outside this module (e.g. ``tables.table``'s ``content_key``)."""
+    who = actor()
+    return read_key(who) if who else "-"
+
+
 def for_actor(max_entries: int):
     """A cached read of the signed-in user: the decorated ``fn(who, *args)`` is cached per
     read key and arguments, and called as ``fn(*args)`` with the actor of this run."""
