@@ -133,27 +133,41 @@ if q_lock and not lock:
 
 engine = session.engine()
 conflict_key = f"entry_conflict_{info.id}_{qid}"
+refused_key = f"entry_refused_{info.id}_{qid}"
+
+
+def save_answer(assessment_id: int, question_id: str, expected: int | None) -> None:
+    """"Simpan jawaban", as the form's callback: the answer is written before the script run
+    that follows, so that one run shows it (not a run up to the form, the write and a whole
+    second run). The signed-in user is read again here, as at the start of every run."""
+    credit = st.session_state.get(f"entry_credit_{assessment_id}_{question_id}")
+    note = st.session_state.get(f"entry_note_{assessment_id}_{question_id}") or ""
+    actor = session.current_actor()
+    if actor is None:  # signed out meanwhile: nothing is written, the run shows the sign-in
+        return
+    try:
+        v = ans.save_answer(session.engine(), actor, assessment_id, question_id,
+                            float(credit), note, expected)
+        widgets.flash(t("entry.saved", qid=question_id, version=v))
+    except ans.Conflict as exc:
+        st.session_state[f"entry_conflict_{assessment_id}_{question_id}"] = exc
+    except (PermissionDenied, ValueError) as exc:
+        st.session_state[f"entry_refused_{assessment_id}_{question_id}"] = exc
 
 
 def answer_form() -> None:
     with st.form(f"entry_form_{info.id}_{qid}"):
         current = state.credit if state else 0.0
-        credit = st.segmented_control(t("col.credit"), sorted({*GRADES, current}),
-                                      default=current, required=True,
-                                      key=f"entry_credit_{info.id}_{qid}",
-                                      format_func=lambda c: fmt_short(c, lang))
-        note = st.text_area(t("entry.note"), value=state.note if state else "", max_chars=2000,
-                            key=f"entry_note_{info.id}_{qid}")
-        if st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary"):
-            try:
-                v = ans.save_answer(engine, who, info.id, qid, float(credit), note,
-                                    state.version if state else None)
-                widgets.flash(t("entry.saved", qid=qid, version=v))
-                st.rerun()
-            except ans.Conflict as exc:
-                st.session_state[conflict_key] = exc
-            except (PermissionDenied, ValueError) as exc:
-                widgets.refused(exc)
+        st.segmented_control(t("col.credit"), sorted({*GRADES, current}), default=current,
+                             required=True, key=f"entry_credit_{info.id}_{qid}",
+                             format_func=lambda c: fmt_short(c, lang))
+        st.text_area(t("entry.note"), value=state.note if state else "", max_chars=2000,
+                     key=f"entry_note_{info.id}_{qid}")
+        st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary",
+                              on_click=save_answer,
+                              args=(info.id, qid, state.version if state else None))
+    if refused_key in st.session_state:
+        widgets.refused(st.session_state.pop(refused_key))
 
 
 if q_lock:  # read only: the answer as stored, no write controls

@@ -37,13 +37,13 @@ def _cells(at, index: int) -> list[str]:
 @pytest.fixture
 def styled_calls(monkeypatch):
     calls: list[int] = []
-    real = tables.styled
+    real = tables.number_styler
 
     def counting(df, *a, **kw):
         calls.append(len(df))
         return real(df, *a, **kw)
 
-    monkeypatch.setattr(tables, "styled", counting)
+    monkeypatch.setattr(tables, "number_styler", counting)
     tables._table.clear()
     tables._table_of.clear()
     return calls
