@@ -133,7 +133,7 @@ if q_lock and not lock:
 
 engine = session.engine()
 conflict_key = f"entry_conflict_{info.id}_{qid}"
-refused_key = f"entry_refused_{info.id}_{qid}"
+REFUSED = "entry_save_refused"  # the refusal of the save just tried (shown by the next run)
 
 
 def save_answer(assessment_id: int, question_id: str, expected: int | None) -> None:
@@ -152,7 +152,7 @@ def save_answer(assessment_id: int, question_id: str, expected: int | None) -> N
     except ans.Conflict as exc:
         st.session_state[f"entry_conflict_{assessment_id}_{question_id}"] = exc
     except (PermissionDenied, ValueError) as exc:
-        st.session_state[f"entry_refused_{assessment_id}_{question_id}"] = exc
+        st.session_state[REFUSED] = exc
 
 
 def answer_form() -> None:
@@ -166,8 +166,6 @@ def answer_form() -> None:
         st.form_submit_button(t("entry.save"), icon=":material/save:", type="primary",
                               on_click=save_answer,
                               args=(info.id, qid, state.version if state else None))
-    if refused_key in st.session_state:
-        widgets.refused(st.session_state.pop(refused_key))
 
 
 if q_lock:  # read only: the answer as stored, no write controls
@@ -175,6 +173,8 @@ if q_lock:  # read only: the answer as stored, no write controls
                 f"{t('entry.note')}: {plain(state.note) if state and state.note else '–'}")
 else:
     answer_form()
+if REFUSED in st.session_state:  # also when the refusal was a lock that now hides the form
+    widgets.refused(st.session_state.pop(REFUSED))
 if conflict_key in st.session_state:
     c = st.session_state[conflict_key]
     st.error(t("entry.conflict", by=writer(c.by), at=widgets.when(c.at),

@@ -300,3 +300,55 @@ def test_a_colleagues_save_does_not_lose_the_question_just_chosen(app_factory, d
     assert not at.exception, at.exception
     assert picker(at).value == target
     assert any(m.value.startswith(f"**{target}**") for m in at.markdown)
+
+
+def credit_control(at, qid):
+    return next(c for c in at.get("segmented_control") if c.key.endswith(f"_{qid}"))
+
+
+def test_simpan_jawaban_writes_once_and_the_same_run_shows_it(app_factory, db):
+    """The save is the form's callback: one click, one new version, and the run that
+    follows shows it (the confirmation, the "last saved" line, the table's credit)."""
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    before = ans.answer_states(engine, SYSTEM, em)[qid]
+    at = open_entry(app_factory, url, "koordinator.serang", qid)
+    new = 0.0 if before.credit else 1.0
+    credit_control(at, qid).set_value(new)
+    save_buttons(at)[0].click().run()
+    assert not at.exception, at.exception
+    after = ans.answer_states(engine, SYSTEM, em)[qid]
+    assert (after.credit, after.version) == (new, before.version + 1)
+    assert f"Jawaban {qid} disimpan (versi {after.version})" in texts(at.toast)
+    assert f"(versi {after.version})" in texts(at.caption)
+    assert not at.error
+
+
+def test_a_colleagues_save_in_between_is_a_conflict_and_nothing_is_written(app_factory, db):
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    at = open_entry(app_factory, url, "koordinator.serang", qid)
+    seen = ans.answer_states(engine, SYSTEM, em)[qid]
+    colleague = ans.save_answer(engine, SYSTEM, em, qid, seen.credit, "dari rekan", seen.version)
+    credit_control(at, qid).set_value(0.0 if seen.credit else 1.0)
+    save_buttons(at)[0].click().run()
+    assert not at.exception, at.exception
+    now = ans.answer_states(engine, SYSTEM, em)[qid]
+    assert (now.version, now.note, now.credit) == (colleague, "dari rekan", seen.credit)
+    assert any("dari rekan" in e.value for e in at.error)  # what the colleague wrote
+    assert not at.toast
+
+
+def test_a_save_refused_after_the_page_was_drawn_says_why(app_factory, db):
+    """The assessment was submitted (locked) between drawing the form and the click: the
+    refusal is shown in place, nothing is written."""
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    at = open_entry(app_factory, url, "koordinator.serang", qid)
+    seen = ans.answer_states(engine, SYSTEM, em)[qid]
+    set_status(engine, em, status="submitted")
+    credit_control(at, qid).set_value(0.0 if seen.credit else 1.0)
+    save_buttons(at)[0].click().run()
+    assert not at.exception, at.exception
+    assert ans.answer_states(engine, SYSTEM, em)[qid].version == seen.version
+    assert at.error and not at.toast
