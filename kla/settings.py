@@ -25,6 +25,11 @@
   (``KLA_SMTP_FROM``): no digest is sent (``kla digest`` refuses and says so). Port 0 (the
   default) means 465 with ``KLA_SMTP_SSL``, 587 with ``KLA_SMTP_STARTTLS``, else 25; STARTTLS
   and SSL together are refused; the timeout is in seconds (1–120, default 20).
+- ``KLA_MALLOC_ARENAS``: how many glibc malloc arenas a web process (``kla run``) may use
+  (default 2; 0 keeps glibc's default of 8 per core). Every Streamlit session runs its
+  script in a thread of its own, and with glibc's default each busy thread may get an arena
+  that keeps its freed memory: the load test's replica kept +130 MB after 10 sessions
+  closed with the default, +23 MB with 2 (docs/deploy.md).
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -74,6 +79,9 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout: float = Field(default=20.0, ge=1, le=120,
                                 description="seconds to wait for the mail server (1–120)")
+    malloc_arenas: int = Field(default=2, ge=0, le=64,
+                               description="glibc malloc arenas of a web process (0: glibc's "
+                                           "default, 8 per core)")
 
     @field_validator("database_url")
     @classmethod
