@@ -5,7 +5,6 @@ import streamlit as st
 
 from kla.domain import chart_text
 from kla.domain.framework import get_framework
-from kla.domain.gaps import gap_rows
 from kla.domain.whatif import indicator_change, what_if
 from kla.i18n import fmt_num, fmt_short
 from kla.services import planning
@@ -37,7 +36,8 @@ def credit_now(qid: str) -> float:
     return float(changes.get(qid, base.get(qid, 0.0)))
 
 
-by_stake = [r["question_id"] for r in gap_rows(fw, base, cache.score(info, version))
+# the questions by points at stake: Kesenjangan's rows, cached per data version and language
+by_stake = [r["question_id"] for r in cache.gap_rows(info, version, lang)
             if fw.questions[r["question_id"]].max > 0]
 c1, c2 = st.columns(2)
 with c1.container(border=True):
