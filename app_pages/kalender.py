@@ -75,8 +75,8 @@ if windows:
     st.subheader(t("calendar.timeline", year=year))
     rows = [{"stage": stage_name(w.stage), "start": w.start, "end": w.end, "basis": w.basis}
             for w in windows]
-    st.plotly_chart(cache.chart(calendar_figure, rows, lang, today),
-                    config={"displayModeBar": False})
+    cache.plotly_chart(calendar_figure, rows, lang, today,
+                       config={"displayModeBar": False})
     st.caption(chart_text.calendar_text(rows, year, lang, today))
 elif calendar is not None:
     st.info(chart_text.calendar_text([], year, lang), icon=":material/info:")

@@ -42,7 +42,7 @@ tables.table(pd.DataFrame({
 }), lang, decimals={t("col.max"): 0}, key="gaps_blocks")
 
 st.header(t("gaps.by_indicator"))
-st.plotly_chart(cache.chart(gaps_figure, ind_rows, lang), config={"displayModeBar": False})
+cache.plotly_chart(gaps_figure, ind_rows, lang, config={"displayModeBar": False})
 st.caption(chart_text.gaps_text(ind_rows, lang))
 by_indicator = st.expander(t("gaps.by_indicator_table"), key=session.lang_key("gaps_by_indicator"),
                            on_change="rerun")

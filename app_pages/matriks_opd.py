@@ -90,10 +90,10 @@ widgets.downloads(frame([*m.rows, m.total]),
                   sheet=t("page.matrix"))
 
 st.header(t("matrix.heatmap"))
-st.plotly_chart(cache.chart(agency_matrix_figure, [name(r.agency) for r in m.rows],
-                            [t(key) for _, key, _ in COLUMNS],
-                            [[getattr(r, f) for f, _, _ in COLUMNS] for r in m.rows],
-                            [p for _, _, p in COLUMNS], lang), config={"displayModeBar": False})
+cache.plotly_chart(agency_matrix_figure, [name(r.agency) for r in m.rows],
+                   [t(key) for _, key, _ in COLUMNS],
+                   [[getattr(r, f) for f, _, _ in COLUMNS] for r in m.rows],
+                   [p for _, _, p in COLUMNS], lang, config={"displayModeBar": False})
 st.caption(chart_text.agency_matrix_text([{"opd": name(r.agency), "at_stake": r.at_stake}
                                           for r in m.rows], m.total.at_stake, m.total.blocking,
                                          m.shared, lang))

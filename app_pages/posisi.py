@@ -43,9 +43,9 @@ if em:  # its own row: the value and the predicate are never cut off
                + " " + (t("posisi.predicted_files") if pred.evidence_counted
                         else t("posisi.predicted_nofiles")))
 
-st.plotly_chart(cache.chart(standing_figure, result.total, result.predicate, fw.bands,
-                             fw.total_max, lang),
-                config={"displayModeBar": False})
+cache.plotly_chart(standing_figure, result.total, result.predicate, fw.bands,
+                   fw.total_max, lang,
+                   config={"displayModeBar": False})
 st.caption(chart_text.standing_text(result.total, result.predicate, result.next_predicate,
                                     result.points_to_next, lang, info.region_nama))
 if result.unimplemented:
@@ -57,7 +57,7 @@ if result.unimplemented:
 
 st.header(t("posisi.blocks"))
 rows = [(fw.blocks[c].name(lang), s, m) for c, (s, m) in result.blocks.items()]
-st.plotly_chart(cache.chart(blocks_figure, rows, lang), config={"displayModeBar": False})
+cache.plotly_chart(blocks_figure, rows, lang, config={"displayModeBar": False})
 st.caption(chart_text.blocks_text(rows, lang))
 with st.expander(t("posisi.blocks_table")):
     table = pd.DataFrame({

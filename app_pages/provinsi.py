@@ -79,9 +79,9 @@ views = widgets.lazy_tabs("province_view", ["province.tab_map", "province.tab_ba
 if views["province.tab_map"].open:
     with views["province.tab_map"]:
         if shapes:
-            st.plotly_chart(cache.chart(predicate_map_figure, shapes, codes, names, predicates,
-                                        lang),
-                            config=MAP_CONFIG)
+            cache.plotly_chart(predicate_map_figure, shapes, codes, names, predicates,
+                               lang,
+                               config=MAP_CONFIG)
             st.caption(chart_text.predicates_text(names, predicates, lang))
             missing = [f"{n} ({k})" for k, n in without_boundary().items() if k in kabkota]
             if missing:

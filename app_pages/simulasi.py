@@ -79,17 +79,17 @@ if s.next_predicate:
               t("common.to_next_value", points=fmt_num(s.points_to_next, lang)), border=True)
 else:
     m3.metric(t("common.top"), t(f"predicate.{s.predicate}"), border=True)
-st.plotly_chart(cache.chart(standing_figure, s.total, s.predicate, fw.bands, fw.total_max, lang,
-                             [(t("chart.baseline"), b.total)] if w.delta else []),
-                config={"displayModeBar": False})
+cache.plotly_chart(standing_figure, s.total, s.predicate, fw.bands, fw.total_max, lang,
+                   [(t("chart.baseline"), b.total)] if w.delta else [],
+                   config={"displayModeBar": False})
 st.caption(chart_text.standing_text(s.total, s.predicate, s.next_predicate, s.points_to_next,
                                     lang, t("chart.scenario") if w.delta else None,
                                     [(t("chart.baseline"), b.total)] if w.delta else []))
 
 st.markdown(f"**{t('sim.blocks')}**")
 labels = {c: blk.name(lang) for c, blk in fw.blocks.items()}
-st.plotly_chart(cache.chart(compare_blocks_figure, w.block_rows(), labels, lang),
-                config={"displayModeBar": False})
+cache.plotly_chart(compare_blocks_figure, w.block_rows(), labels, lang,
+                   config={"displayModeBar": False})
 st.caption(chart_text.compare_blocks_text(w.block_rows(), labels, lang))
 left, right = st.columns([1.4, 1])
 with left:

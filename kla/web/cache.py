@@ -20,6 +20,7 @@ import threading
 import weakref
 
 import streamlit as st
+from streamlit.runtime.caching.cache_errors import UnhashableParamError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kla.domain.framework import get_framework
@@ -391,3 +392,24 @@ def chart(fn, *args: object, **kw: object):
                 _CHARTS.pop(next(iter(_CHARTS)))
             _CHARTS[key] = fig
     return fig
+
+
+def plotly_chart(fn, *args: object, config: dict | None = None, **kw: object) -> None:
+    """``st.plotly_chart(chart(fn, *args), config=config)``, kept as the finished element and
+    replayed: a rerun neither builds the figure (plotly validates every property it is
+    given) nor serialises it to JSON again — together ≈ a third of Posisi's and Simulasi's
+    run under load (py-spy, docs/deploy.md). The arguments are plain data the page shows;
+    the same arguments are the same chart for every reader. An argument that is not plain
+    data draws the chart as before."""
+    key = (fn.__module__, fn.__qualname__, _frozen(args))
+    options = _frozen(config or {})
+    try:
+        hash((key, options))
+        _plotly_element(key, options, _fn=fn, _args=args, _config=config)
+    except (TypeError, UnhashableParamError):
+        st.plotly_chart(chart(fn, *args), config=config)
+
+
+@st.cache_data(max_entries=64, ttl=600, show_spinner=False)
+def _plotly_element(key: tuple, options: tuple, *, _fn, _args, _config) -> None:
+    st.plotly_chart(chart(_fn, *_args), config=_config)

@@ -75,12 +75,22 @@ def show_table(rows: list[dict], key: str, stem: str, sheet: str,
     keys: the same in every row of the group); the downloads keep every column."""
     t = session.t
     df = league_frame(rows)
-    hidden = {t(f"league.col.{c}") for c in ("year", *hide)}
+    hidden = tuple(sorted({t(f"league.col.{c}") for c in ("year", *hide)}))
+    _table(df, session.lang(), key, hidden)
+    widgets.downloads(df, stem, key, sheet)
+
+
+@st.cache_data(max_entries=32, ttl=600, show_spinner=False)
+def _table(df: pd.DataFrame, lang: str, key: str, hidden: tuple[str, ...]) -> None:
+    """The styled league table, made once per rows and language and then replayed
+    (``st.cache_data`` keeps the finished element): pandas' Styler colours every cell on
+    every rerun otherwise. ``lang`` is the reader's language, which ``_styler``'s labels
+    are in."""
+    t = session.t
     st.dataframe(_styler(df), hide_index=True, placeholder=MISSING, key=f"{key}_table",
                  height="content" if len(df) <= 40 else 740,  # a province: every row
                  column_order=[c for c in df.columns if c not in hidden], column_config={
                      t("league.col.chosen"): st.column_config.TextColumn(width=64)})
-    widgets.downloads(df, stem, key, sheet)
 
 
 def peers_section(kode: str, years: list[int], frame: pd.DataFrame,

@@ -91,3 +91,38 @@ def test_the_frame_is_not_built_when_its_table_is_cached(styled_calls):
     at.run()
     assert not at.exception
     assert built == [1]
+
+
+def _chart_script(built):
+    import streamlit as st
+
+    from kla.web import cache
+
+    def bars(values, lang):
+        import plotly.graph_objects as go
+
+        built.append(tuple(values))
+        return go.Figure(go.Bar(x=list(range(len(values))), y=list(values)))
+
+    values = st.session_state.get("values", [1, 2])
+    with st.columns(2)[0]:
+        cache.plotly_chart(bars, values, "id", config={"displayModeBar": False})
+
+
+def test_a_chart_is_built_once_and_replayed_until_its_data_changes():
+    cache_module = __import__("kla.web.cache", fromlist=["cache"])
+    cache_module._plotly_element.clear()
+    cache_module._CHARTS.clear()
+    built: list = []
+    at = AppTest.from_function(_chart_script, args=(built,))
+    at.run()
+    assert not at.exception
+    first = at.get("plotly_chart")[0].proto.spec
+    assert '"y":[1,2]' in first.replace(" ", "") and built == [(1, 2)]
+    at.run()  # replayed: no figure built, the same chart drawn in its column
+    assert built == [(1, 2)] and len(at.columns[0].get("plotly_chart")) == 1
+    assert at.get("plotly_chart")[0].proto.spec == first
+    at.session_state["values"] = [3, 4]
+    at.run()
+    assert built == [(1, 2), (3, 4)]
+    assert '"y":[3,4]' in at.get("plotly_chart")[0].proto.spec.replace(" ", "")
