@@ -280,18 +280,9 @@ def nginx_binary() -> str:
                       "--no-nginx", 2)
 
 
-def static_root() -> str:
-    """Streamlit's front-end folder of this installation (``kla static-root``), which nginx
-    serves /static/ from; found without importing Streamlit."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("streamlit")
-    if spec is None or spec.origin is None:
-        return ""  # nginx then passes /static/ to the replicas (try_files fallback)
-    return str(Path(spec.origin).resolve().parent / "static")
-
-
 def render_nginx(runtime: Path, port: int, app_ports: list[int]) -> str:
+    from kla.cli import static_root  # Streamlit's front-end folder, as `kla static-root`
+
     text = (DEPLOY / "nginx" / "local.conf.in").read_text()
     # as root, the workers run as root too (loopback only; production uses the package's
     # own user, see deploy/README.md); as another user, nginx cannot switch users anyway

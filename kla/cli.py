@@ -431,11 +431,13 @@ def cmd_run(args: argparse.Namespace) -> None:
 def static_root() -> str:
     """The folder nginx serves ``/static/`` from (``root``): Streamlit's own front-end
     files, the same bytes every replica would send (deploy/nginx/kla-locations.conf)."""
+    import importlib.util
     from pathlib import Path
 
-    import streamlit
-
-    return str(Path(streamlit.__file__).resolve().parent / "static")
+    spec = importlib.util.find_spec("streamlit")  # found, not imported (cheap)
+    if spec is None or spec.origin is None:
+        return ""  # nginx then passes /static/ to the replicas (try_files fallback)
+    return str(Path(spec.origin).resolve().parent / "static")
 
 
 def cmd_static_root(args: argparse.Namespace) -> None:

@@ -41,14 +41,20 @@ def _cached(**kw):
 _RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> {key: version}
 
 
+def _run():
+    """This script run's own object (None outside a run): a new ``parallel_coordinator``
+    for every run."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "parallel_coordinator", None) if ctx else None
+
+
 def _this_run(key: tuple, read):
     """``read()`` once per script run: a page asks for the same version two to four times
     (the picker, the banner, the cached reads), each a database round trip. The memo
     belongs to the run (Streamlit makes a new ``parallel_coordinator`` for every run, a
     fragment's included), so the next run, and every rerun after a write, reads again;
     ``forget_versions`` drops it at once (``widgets.flash`` calls it after a write)."""
-    ctx = get_script_run_ctx()
-    run = getattr(ctx, "parallel_coordinator", None) if ctx else None
+    run = _run()
     if run is None:
         return read()
     try:
@@ -62,8 +68,7 @@ def _this_run(key: tuple, read):
 
 def forget_versions() -> None:
     """Read the versions again in this run (a write just moved them)."""
-    ctx = get_script_run_ctx()
-    run = getattr(ctx, "parallel_coordinator", None) if ctx else None
+    run = _run()
     if run is not None:
         _RUNS.pop(run, None)
 
@@ -394,7 +399,7 @@ def chart(fn, *args: object, **kw: object):
     return fig
 
 
-def plotly_chart(fn, *args: object, config: dict | None = None, **kw: object) -> None:
+def plotly_chart(fn, *args: object, config: dict | None = None) -> None:
     """``st.plotly_chart(chart(fn, *args), config=config)``, kept as the finished element and
     replayed: a rerun neither builds the figure (plotly validates every property it is
     given) nor serialises it to JSON again — together ≈ a third of Posisi's and Simulasi's
@@ -405,8 +410,12 @@ def plotly_chart(fn, *args: object, config: dict | None = None, **kw: object) ->
     options = _frozen(config or {})
     try:
         hash((key, options))
+    except TypeError:
+        st.plotly_chart(chart(fn, *args), config=config)
+        return
+    try:
         _plotly_element(key, options, _fn=fn, _args=args, _config=config)
-    except (TypeError, UnhashableParamError):
+    except UnhashableParamError:  # raised before anything is drawn
         st.plotly_chart(chart(fn, *args), config=config)
 
 

@@ -87,19 +87,14 @@ def table(df: pd.DataFrame | Callable[[], pd.DataFrame], lang: str, short: Colle
     kw.setdefault("placeholder", MISSING)
     options = (lang, tuple(short), tuple(sorted((decimals or {}).items())),
                tuple(sorted(kw.items())))
-    if content_key is None:
-        _table(df() if callable(df) else df, *options)
-    else:
-        _table_of(content_key, *options, _build=df)
+    if content_key is None:  # the frame itself is the key (Streamlit hashes it)
+        df = df() if callable(df) else df
+        content_key = df
+    _table_of(content_key, *options, _build=df)
 
 
 @st.cache_data(max_entries=32, ttl=600, show_spinner=False)
-def _table(df: pd.DataFrame, lang: str, short: tuple, decimals: tuple, kw: tuple) -> None:
-    st.dataframe(number_styler(df, lang, short, dict(decimals)), **dict(kw))
-
-
-@st.cache_data(max_entries=32, ttl=600, show_spinner=False)
-def _table_of(content_key: Hashable, lang: str, short: tuple, decimals: tuple, kw: tuple, *,
+def _table_of(content_key: object, lang: str, short: tuple, decimals: tuple, kw: tuple, *,
               _build) -> None:
     df = _build() if callable(_build) else _build
     st.dataframe(number_styler(df, lang, short, dict(decimals)), **dict(kw))

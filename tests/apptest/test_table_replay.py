@@ -44,7 +44,6 @@ def styled_calls(monkeypatch):
         return real(df, *a, **kw)
 
     monkeypatch.setattr(tables, "number_styler", counting)
-    tables._table.clear()
     tables._table_of.clear()
     return calls
 

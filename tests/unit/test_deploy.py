@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kla.cli import static_root
 from kla.settings import Settings, get_settings
 from kla.store.evidence import EvidenceStorage, LocalStore
 
@@ -91,7 +92,7 @@ def test_nginx_accepts_the_generated_config(tmp_path):
 def test_nginx_is_given_this_installations_streamlit_files(tmp_path):
     local = _local()
     conf = local.render_nginx(tmp_path, 8580, [8601])
-    root = Path(local.static_root())
+    root = Path(static_root())
     assert f'set $kla_static "{root}";' in conf
     assert any((root / "static" / "js").glob("*.js"))  # root + the URI /static/js/… is a file
     import streamlit
@@ -125,7 +126,7 @@ def test_nginx_serves_streamlits_files_itself(tmp_path):
                              capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
     try:
-        js = sorted((Path(local.static_root()) / "static" / "js").glob("*.js"))[0]
+        js = sorted((Path(static_root()) / "static" / "js").glob("*.js"))[0]
         url = f"http://127.0.0.1:{port}/static/js/{js.name}"
         for _ in range(50):
             try:
