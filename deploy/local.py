@@ -270,8 +270,10 @@ def nginx_binary() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         say("nginx not found: installing Debian's package (apt-get install -y nginx) …")
-        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        # apt's own output goes to stderr: stdout carries only ``--json``'s document
+        subprocess.run(["apt-get", "update", "-qq"], check=False, stdout=sys.stderr)
         subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=False,
+                       stdout=sys.stderr,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         found = shutil.which("nginx") or "/usr/sbin/nginx"
         if Path(found).exists():
@@ -290,7 +292,8 @@ def render_nginx(runtime: Path, port: int, app_ports: list[int]) -> str:
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in app_ports)
     for key, value in {"@RUNTIME@": str(runtime), "@DEPLOY@": str(DEPLOY), "@USER@": user,
                        "@SERVERS@": servers, "@PORT@": str(port),
-                       "@STATIC@": static_root()}.items():
+                       "@STATIC@": static_root(), "@APP_STATIC@": str(ROOT / "static")
+                       }.items():
         text = text.replace(key, value)
     return text
 

@@ -363,7 +363,12 @@ def start_deployment(args: argparse.Namespace) -> dict:
     done = deploy(args, *extra)
     if done.returncode:
         raise SystemExit(f"loadtest: deploy/local.py start failed:\n{done.stderr}")
-    return json.loads(done.stdout)
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise SystemExit("loadtest: deploy/local.py start printed no JSON document on stdout "
+                         f"(stop it with deploy/local.py --runtime {args.runtime} stop):\n"
+                         f"{done.stdout[-2000:]}") from None
 
 
 # -- report -----------------------------------------------------------------------------------

@@ -98,13 +98,18 @@ def test_nginx_is_given_this_installations_streamlit_files(tmp_path):
     import streamlit
 
     assert root == Path(streamlit.__file__).resolve().parent / "static"
+    # the app's own files (/app/static/): the project's static/ folder, which Streamlit
+    # serves there too (enableStaticServing)
+    assert f'set $kla_app_static "{ROOT / "static"}";' in conf
+    assert (ROOT / "static" / "geo" / "kabkota.geojson").is_file()
 
 
 @pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
                     reason="nginx not installed")
 def test_nginx_serves_streamlits_files_itself(tmp_path):
     """/static/ comes from disk (JavaScript type, a year's cache, gzip), not from a replica;
-    a file that is not there goes to the replicas (none here: 502)."""
+    a file that is not there goes to the replicas (none here: 502). /app/static/ (the map
+    shapes) comes from the project's static/ folder, and nothing outside it."""
     import socket
     import time
     import urllib.error
@@ -144,6 +149,22 @@ def test_nginx_serves_streamlits_files_itself(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/static/js/not-there.js", timeout=5)
         assert missing.value.code == 502  # passed on to the (absent) replicas
+        # the map shapes (/app/static/) from the project's static/ folder, gzipped
+        shapes = ROOT / "static" / "geo" / "kabkota.geojson"
+        got = urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{port}/app/static/geo/kabkota.geojson",
+            headers={"Accept-Encoding": "gzip"}), timeout=5)
+        import gzip
+
+        assert got.status == 200 and gzip.decompress(got.read()) == shapes.read_bytes()
+        assert got.headers["Content-Type"] == "application/json"
+        assert got.headers["Content-Encoding"] == "gzip"
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        for outside in ("/app/static/../pyproject.toml", "/app/static/%2e%2e/pyproject.toml",
+                        "/app/static/not-there.json"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{outside}", timeout=5)
+            assert refused.value.code in (400, 404, 502), outside  # never the file
     finally:
         subprocess.run([binary, "-p", str(tmp_path / "nginx"), "-c", str(conf),
                         "-e", str(tmp_path / "logs" / "error.log"), "-s", "stop"],
@@ -181,3 +202,30 @@ def test_proc_readings_of_this_process():
 
     assert cpu_seconds(os.getpid()) > 0
     assert 10 < rss_mb(os.getpid()) < 10_000
+
+
+def test_installing_nginx_keeps_stdout_for_the_json_document(monkeypatch, tmp_path):
+    """`deploy/local.py start --json` prints one JSON document on stdout, which the load test
+    parses: apt's own progress, when nginx is installed on the fly, goes to stderr."""
+    local = _local()
+    fake = tmp_path / "nginx"
+    fake.write_text("")
+    calls = []
+
+    def which(name):
+        if name == "apt-get":
+            return "/usr/bin/apt-get"
+        return str(fake) if calls else None  # there once apt has run
+
+    def run(cmd, **kw):
+        calls.append((cmd, kw))
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(local.shutil, "which", which)
+    monkeypatch.setattr(local.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(local.subprocess, "run", run)
+    monkeypatch.setattr(local, "Path", lambda p: Path(str(tmp_path / "absent")) if p ==
+                        "/usr/sbin/nginx" else Path(p))
+    assert local.nginx_binary() == str(fake)
+    assert [c[0][0] for c in calls] == ["apt-get", "apt-get"]
+    assert all(kw.get("stdout") is local.sys.stderr for _, kw in calls)
