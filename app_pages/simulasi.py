@@ -39,31 +39,44 @@ def credit_now(qid: str) -> float:
 # the questions by points at stake: Kesenjangan's rows, cached per data version and language
 by_stake = [r["question_id"] for r in cache.gap_rows(info, version, lang)
             if fw.questions[r["question_id"]].max > 0]
-c1, c2 = st.columns(2)
-with c1.container(border=True):
-    st.markdown(f"**{t('sim.one_question')}**")
-    qid = st.selectbox(t("col.question"), by_stake, key=f"sim_question_{info.id}",
-                       format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
-    cur = credit_now(qid)
-    options = sorted({*GRADES, cur})
-    credit = st.segmented_control(t("col.credit"), options, default=cur, required=True,
-                                  key=f"sim_credit_{info.id}_{qid}",
-                                  format_func=lambda c: fmt_short(c, lang))
-    st.caption(t("sim.question_info", max=fmt_short(fw.questions[qid].max, lang),
-                 base=fmt_short(base.get(qid, 0.0), lang)))
-    st.button(t("sim.apply"), key="sim_apply_question", icon=":material/check:",
-              on_click=set_changes, args=({qid: credit},))
-with c2.container(border=True):
-    st.markdown(f"**{t('sim.one_indicator')}**")
-    ind = st.selectbox(t("col.indicator"), list(fw.indicators), key="sim_indicator",
-                       format_func=lambda c: f"{c} · {fw.indicators[c].name[:80]}")
-    ind_credit = st.segmented_control(t("col.credit"), GRADES, default=1.0, required=True,
-                                      key="sim_indicator_credit",
+
+
+@st.fragment
+def what_if_panels() -> None:
+    """The two what-if panels. Choosing a question, an indicator or a credit reruns only
+    them (not the whole page with its charts); *Terapkan* applies the change in its
+    callback and reruns the page."""
+    c1, c2 = st.columns(2)
+    with c1.container(border=True):
+        st.markdown(f"**{t('sim.one_question')}**")
+        qid = st.selectbox(t("col.question"), by_stake, key=f"sim_question_{info.id}",
+                           format_func=lambda q: f"{q} · {fw.questions[q].text[:90]}")
+        cur = credit_now(qid)
+        options = sorted({*GRADES, cur})
+        credit = st.segmented_control(t("col.credit"), options, default=cur, required=True,
+                                      key=f"sim_credit_{info.id}_{qid}",
                                       format_func=lambda c: fmt_short(c, lang))
-    st.caption(t("sim.indicator_info", n=len(fw.indicators[ind].questions),
-                 max=fmt_short(fw.indicators[ind].max, lang)))
-    st.button(t("sim.apply_indicator"), key="sim_apply_indicator", icon=":material/done_all:",
-              on_click=set_changes, args=(indicator_change(fw, ind, ind_credit),))
+        st.caption(t("sim.question_info", max=fmt_short(fw.questions[qid].max, lang),
+                     base=fmt_short(base.get(qid, 0.0), lang)))
+        if st.button(t("sim.apply"), key="sim_apply_question", icon=":material/check:",
+                     on_click=set_changes, args=({qid: credit},)):
+            st.rerun()  # the whole page: the totals and charts below show the change
+    with c2.container(border=True):
+        st.markdown(f"**{t('sim.one_indicator')}**")
+        ind = st.selectbox(t("col.indicator"), list(fw.indicators), key="sim_indicator",
+                           format_func=lambda c: f"{c} · {fw.indicators[c].name[:80]}")
+        ind_credit = st.segmented_control(t("col.credit"), GRADES, default=1.0, required=True,
+                                          key="sim_indicator_credit",
+                                          format_func=lambda c: fmt_short(c, lang))
+        st.caption(t("sim.indicator_info", n=len(fw.indicators[ind].questions),
+                     max=fmt_short(fw.indicators[ind].max, lang)))
+        if st.button(t("sim.apply_indicator"), key="sim_apply_indicator",
+                     icon=":material/done_all:", on_click=set_changes,
+                     args=(indicator_change(fw, ind, ind_credit),)):
+            st.rerun()
+
+
+what_if_panels()
 
 w = what_if(fw, base, changes)
 b, s = w.baseline, w.scenario

@@ -108,6 +108,23 @@ def test_simulation_changes_resets_and_saves(app_factory, seeded_sqlite_url):
     assert any("Belum ada skenario" in c.value for c in at.caption)
 
 
+def test_what_if_choices_change_nothing_until_applied(app_factory, seeded_sqlite_url):
+    """The what-if panels are a fragment: in the browser, choosing a question or a credit
+    reruns only them (AppTest always runs the whole page). Either way the choice changes
+    nothing until *Terapkan*, which applies it to the page's totals and list."""
+    at = open_page(app_factory, seeded_sqlite_url, "app_pages/simulasi.py", 2023, "VL")
+    picker = next(s for s in at.selectbox if s.key.startswith("sim_question_"))
+    second = picker.options[1].split(" · ")[0]
+    picker.set_value(second).run()
+    credit = next(b for b in at.get("button_group") if b.key.startswith("sim_credit_"))
+    credit.set_value(1.0).run()
+    assert not at.exception and metrics(at)["Predikat skenario"] == "Pratama"
+    assert any("Belum ada perubahan" in c.value for c in at.caption)
+    at.button(key="sim_apply_question").click().run()
+    assert not at.exception
+    assert frame(at, "ID", "Awal")["ID"].tolist() == [second]
+
+
 def test_cheapest_path_and_efforts(app_factory, seeded_sqlite_url):
     at = open_page(app_factory, seeded_sqlite_url, "app_pages/jalur.py")
     m = metrics(at)

@@ -31,6 +31,35 @@ def test_login_is_required_and_throttled(app_factory, seeded_sqlite_url):
     assert at.selectbox(key="posisi_region").options == ["Kota Serang (36.73)"]
 
 
+def test_sign_in_opens_the_first_page_in_one_run(app_factory, seeded_sqlite_url,
+                                                 monkeypatch):
+    """The password is checked in the form's callback, before the script: the app runs once
+    for a sign-in (no second run of the login page). A refused try says so once."""
+    import kla.web.session as web_session
+
+    runs = []
+    real = web_session.current_actor
+
+    def counted():
+        runs.append(1)
+        return real()
+
+    monkeypatch.setattr(web_session, "current_actor", counted)
+    at = app_factory(seeded_sqlite_url, user=None).run()
+    at.text_input(key="login_username").input("koordinator.serang")
+    at.text_input(key="login_password").input("salah")
+    runs.clear()
+    at.get("form_submit_button")[0].click().run()
+    assert len(runs) == 1 and at.error[0].value.startswith("Nama pengguna atau kata sandi")
+    at.run()  # the next run (e.g. the language switch): the refusal is not shown again
+    assert not at.error and at.title[0].value == "Masuk"
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    runs.clear()
+    at.get("form_submit_button")[0].click().run()
+    assert len(runs) == 1, runs
+    assert not at.exception and at.title[0].value == "Posisi Predikat"
+
+
 @pytest.mark.parametrize("user,allowed,forbidden", [
     ("dinkes.serang", ["app_pages/isian.py"], ["app_pages/verifikasi.py",
                                                "app_pages/pengguna.py"]),
