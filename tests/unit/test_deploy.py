@@ -229,3 +229,33 @@ def test_installing_nginx_keeps_stdout_for_the_json_document(monkeypatch, tmp_pa
     assert local.nginx_binary() == str(fake)
     assert [c[0][0] for c in calls] == ["apt-get", "apt-get"]
     assert all(kw.get("stdout") is local.sys.stderr for _, kw in calls)
+
+
+def test_load_test_rows_carry_the_machines_calibration(tmp_path):
+    """Each row names how fast this machine is (a fixed Python workload's CPU seconds) and the
+    CPU per page view in those units; a file whose last table has other columns gets a new
+    header before the row, so no row lands under the wrong headings."""
+    import argparse
+
+    from tests.load import loadtest
+
+    assert loadtest.calibration_s() > 0
+    args = argparse.Namespace(label="abc1234", load_before=0.5, dataset="national", ramp=0.5,
+                              browser_cpu=12.0, calibration=0.05)
+    s = loadtest.Session(1, "load.001", "1.P1")
+    s.times = {"Posisi": 0.4, "Kesenjangan": 0.6}
+    s.open_s = 1.0
+    r = loadtest.summarise([s], [{"port": 8601, "pid": 1}], {1: 0.2}, {1: (280, 300, 301)},
+                           0.9, 10.0, args)
+    assert r["cpu_per_view_s"] == 0.1 and r["cpu_per_view_calibrated"] == 2.0
+    line = loadtest.row(r)
+    assert line.count("|") == loadtest.HEADER.splitlines()[0].count("|")
+    assert line.rstrip().endswith("| 0.05 | 2.0 |")
+    out = tmp_path / "bench-results.md"
+    out.write_text("\n## Real-browser load test (`make loadtest`)\n\n| when | commit | old |\n"
+                   "|---|---|---|\n| x | y | z |\n")
+    loadtest.append_results(out, r)
+    loadtest.append_results(out, r)
+    text = out.read_text()
+    assert text.count(loadtest.HEADER) == 1  # once, after the old table, not before each row
+    assert text.endswith(loadtest.HEADER + line + line)
