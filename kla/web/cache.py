@@ -255,9 +255,11 @@ def evidence_counts(files: list[dict]) -> dict[str, int]:
     return counts
 
 
-def checklist_of(info: svc.AssessmentInfo, version: str) -> list:
+@for_actor(128)
+def checklist_of(who: Actor, info: svc.AssessmentInfo, version: str) -> list:
     """The completeness checklist of an assessment, from the cached answers, evidence and
-    agency assignment."""
+    agency assignment: computed once per data version (Isian runs it three times per
+    answer saved: the page, the question chosen, the save)."""
     from kla.domain.completeness import checklist
 
     states = answer_states(info.id, version)
