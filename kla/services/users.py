@@ -55,7 +55,8 @@ class LoginError(ValueError):
     inactive or locked account), safe to show."""
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user) -> Actor:
+    """The actor of a ``User`` (or a row with its columns)."""
     return Actor(user.username, user.role, user.region_kode, tuple(user.agencies or ()),
                  user.display_name)
 
@@ -187,10 +188,16 @@ def get_actor(engine: Engine, username: str) -> Actor | None:
     name = normalise_username(username)
     if not name or len(name) > _MAX_LOGIN_INPUT:
         return None
-    with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == name,
-                                         User.is_active.is_(True))).scalars().first()
-        return actor_of(user) if user else None
+    # the columns of an Actor in one plain statement (no ORM session): every script run of
+    # every signed-in browser asks this, so a deactivated account or a new role counts at once
+    with engine.connect() as conn:
+        row = conn.execute(_ACTOR_COLUMNS.where(User.username == name,
+                                                User.is_active.is_(True))).first()
+    return actor_of(row) if row else None  # a Row has the columns as attributes
+
+
+_ACTOR_COLUMNS = select(User.username, User.role, User.region_kode, User.agencies,
+                        User.display_name)
 
 
 def _refuse(password: str) -> LoginError:

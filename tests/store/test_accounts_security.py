@@ -17,7 +17,7 @@ from kla.services.permissions import SYSTEM
 from kla.settings import Settings, get_settings
 from kla.store import migrate
 from kla.store.db import make_engine
-from kla.store.models import AuditLog, User, utcnow
+from kla.store.models import AuditLog, Region, User, utcnow
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.store
@@ -208,6 +208,25 @@ def test_usernames_are_normalised_and_unique(engine):
     assert users.get_actor(engine, "ana.budi@example.go.id\u200b") is None
     users.set_active(engine, SYSTEM, "ANA.BUDI@EXAMPLE.GO.ID", False)
     assert users.get_actor(engine, "ana.budi@example.go.id") is None
+
+
+def test_the_actor_of_every_run_carries_role_region_and_agencies(engine):
+    """``get_actor`` (asked on every script run) gives the account's role, region, agencies
+    (a tuple) and name as stored; a change of role counts at the next run."""
+    with engine.begin() as conn:
+        conn.execute(Region.__table__.insert(), [
+            {"kode": "36", "nama": "Banten", "level": "provinsi"},
+            {"kode": "36.73", "nama": "Kota Serang", "level": "kabkota", "parent_kode": "36"}])
+    users.add_user(engine, SYSTEM, username="dinas.uji", password=PASSWORD, role="opd",
+                   region_kode="36.73", agencies=["Dinkes", "Disdik"], display_name="Dinas Uji")
+    who = users.get_actor(engine, "dinas.uji")
+    assert (who.username, who.role, who.region_kode, who.agencies, who.label) == \
+        ("dinas.uji", "opd", "36.73", ("Dinkes", "Disdik"), "Dinas Uji")
+    with engine.begin() as conn:
+        conn.execute(update(User).where(User.username == "dinas.uji").values(role="viewer",
+                                                                            agencies=[]))
+    assert users.get_actor(engine, "dinas.uji").role == "viewer"
+    assert users.get_actor(engine, "dinas.uji").agencies == ()
 
 
 @pytest.mark.parametrize("name,named", [
