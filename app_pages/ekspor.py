@@ -24,7 +24,8 @@ with c1.container(border=True):
     st.caption(t("export.xlsx_caption"))
     st.download_button(t("export.download"), lambda: exports.export_xlsx(engine, who, info),
                        file_name=f"{stem}.xlsx", key="export_xlsx", icon=":material/table:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore")  # a download changes nothing: no rerun
 with c2.container(border=True):
     st.markdown(f"**{t('export.pdf')}**")
     st.caption(t("export.pdf_caption"))
@@ -36,7 +37,8 @@ with c2.container(border=True):
     made = st.session_state.get("export_pdf_file")
     if made and made[:2] == (info.id, lang):
         st.download_button(t("export.download"), made[2], file_name=f"{stem}.pdf",
-                           mime="application/pdf", key="export_pdf", icon=":material/download:")
+                           mime="application/pdf", key="export_pdf", icon=":material/download:",
+                           on_click="ignore")  # a download changes nothing: no rerun
 with c3.container(border=True):
     st.markdown(f"**{t('export.zip')}**")
     st.caption(t("export.zip_caption"))
@@ -58,7 +60,8 @@ with c3.container(border=True):
         if made[3]:  # rows whose files are gone from the store: listed in the index
             st.warning(t("export.zip_missing", n=made[3]), icon=":material/report:")
         st.download_button(t("export.download"), made[1], file_name=f"{stem}-dossier.zip",
-                           mime="application/zip", key="export_zip", icon=":material/download:")
+                           mime="application/zip", key="export_zip", icon=":material/download:",
+                           on_click="ignore")  # a download changes nothing: no rerun
 
 if session.can("assessment.submit", info.region_kode):  # coordinator or admin imports
     st.header(t("export.import_title"))

@@ -68,7 +68,7 @@ widgets.table(actions, hide_index=True, key="path_actions", column_config={
     t("col.question"): st.column_config.TextColumn(width="large")})
 st.download_button(t("common.download_csv"), lambda: csv_bytes(actions),  # built on click
                    file_name=f"jalur-{info.region_kode}-{info.year}-{info.stage}-{target}.csv",
-                   mime="text/csv", icon=":material/download:")
+                   mime="text/csv", icon=":material/download:", on_click="ignore")
 if p.actions and session.can("action.write", info.region_kode):
     if st.button(t("path.add_to_plan", year=info.year), key="path_to_plan",
                  icon=":material/playlist_add:"):

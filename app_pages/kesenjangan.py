@@ -108,7 +108,7 @@ tables.table(question_table, lang, short=[t("col.credit"), t("col.max")], key="g
 })
 st.download_button(t("common.download_csv"), lambda: csv_bytes(question_table()),  # on click
                    file_name=f"kesenjangan-{info.region_kode}-{info.year}-{info.stage}.csv",
-                   mime="text/csv", icon=":material/download:")
+                   mime="text/csv", icon=":material/download:", on_click="ignore")
 if session.can("action.write", info.region_kode):
     with st.form(f"gaps_to_plan_{info.id}", border=False):
         picked = st.multiselect(t("gaps.pick_for_plan"), [r["question_id"] for r in shown

@@ -114,11 +114,12 @@ if actions:  # with none, the note above says so (no empty table, no filters)
     dl = st.container(horizontal=True)
     dl.download_button(t("common.download_csv"), lambda: export.csv_bytes(table),
                        file_name=f"rencana-aksi-{info.region_kode}-{info.year}.csv",
-                       mime="text/csv", key="plan_dl_csv", icon=":material/download:")
+                       mime="text/csv", key="plan_dl_csv", icon=":material/download:",
+                       on_click="ignore")  # a download changes nothing: no rerun
     dl.download_button(t("plan.download_xlsx"), lambda: plan_workbook(
         fw, actions, prog, region=info.region_nama, year=info.year, lang=lang, today=today,
         generated=widgets.now()), file_name=f"rencana-aksi-{info.region_kode}-{info.year}.xlsx",
-        mime=widgets.XLSX_MIME, key="plan_dl_xlsx", icon=":material/table:")
+        mime=widgets.XLSX_MIME, key="plan_dl_xlsx", icon=":material/table:", on_click="ignore")
 
 # --- apply the credits of done actions -----------------------------------------------------
 done = [a for a in actions if a["status"] == "selesai"]
@@ -250,7 +251,8 @@ if may_status:
         st.download_button(t("plan.evidence_download", name=chosen["evidence"]["name"]), _file,
                            file_name=chosen["evidence"]["name"],
                            mime=chosen["evidence"]["media_type"] or "application/octet-stream",
-                           key=f"plan_file_dl_{pick}", icon=":material/attach_file:")
+                           key=f"plan_file_dl_{pick}", icon=":material/attach_file:",
+                           on_click="ignore")  # a download changes nothing: no rerun
     if may_write:
         with st.expander(t("plan.edit_fields"), icon=":material/edit:"):
             changed = action_form(f"plan_edit_form_{pick}_{chosen['version']}", chosen)

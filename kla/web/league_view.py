@@ -190,7 +190,8 @@ def claim_section(kode: str) -> None:
     stem = f"pernyataan-predikat-{kode}-{claim.year}-{claim.basis}"
     row = st.container(horizontal=True)
     row.download_button(t("claim.download_png"), png, file_name=f"{stem}.png",
-                        mime="image/png", key="peers_claim_png", icon=":material/image:")
+                        mime="image/png", key="peers_claim_png", icon=":material/image:",
+                        on_click="ignore")  # a download changes nothing: no rerun
     row.download_button(t("claim.download_txt"), f"{text_id}\n\n{text_en}\n".encode(),
                         file_name=f"{stem}.txt", mime="text/plain", key="peers_claim_txt",
-                        icon=":material/description:")
+                        icon=":material/description:", on_click="ignore")

@@ -174,7 +174,8 @@ def add_form(kind: str, kode: str, area, rows: list[dict] | None = None) -> None
         st.download_button(t("reg.template"), partial(reg.template_xlsx, kind),  # on click
                            file_name=f"registri-{kind}.xlsx", key=f"reg_tpl_{kind}",
                            mime="application/vnd.openxmlformats-officedocument."
-                                "spreadsheetml.sheet", icon=":material/download:")
+                                "spreadsheetml.sheet", icon=":material/download:",
+                                on_click="ignore")  # a download changes nothing: no rerun
         upload = st.file_uploader(t("reg.import_file"), type=["xlsx"], key=f"reg_up_{kind}")
         if upload is not None and st.button(t("reg.import_run"), key=f"reg_import_{kind}",
                                             icon=":material/upload:"):

@@ -138,10 +138,11 @@ def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:
 
     row = st.container(horizontal=True)
     row.download_button(t("common.download_csv"), lambda: csv_bytes(df), file_name=f"{stem}.csv",
-                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+                        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
+                        on_click="ignore")  # a download changes nothing: no rerun
     row.download_button(t("common.download_xlsx"), lambda: xlsx_bytes(df, sheet[:31]),
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
-                        icon=":material/table:")
+                        icon=":material/table:", on_click="ignore")
 
 
 def header(prefix: str) -> None:
