@@ -132,7 +132,14 @@ if q_lock and not lock:
     st.info(q_lock, icon=":material/lock:")
 
 engine = session.engine()
-conflict_key = f"entry_conflict_{info.id}_{qid}"
+
+
+def conflict_key_of(assessment_id: int, question_id: str) -> str:
+    """Where a save's version conflict waits for the next run to show it."""
+    return f"entry_conflict_{assessment_id}_{question_id}"
+
+
+conflict_key = conflict_key_of(info.id, qid)
 REFUSED = "entry_save_refused"  # the refusal of the save just tried (shown by the next run)
 
 
@@ -150,7 +157,7 @@ def save_answer(assessment_id: int, question_id: str, expected: int | None) -> N
                             float(credit), note, expected)
         widgets.flash(t("entry.saved", qid=question_id, version=v))
     except ans.Conflict as exc:
-        st.session_state[f"entry_conflict_{assessment_id}_{question_id}"] = exc
+        st.session_state[conflict_key_of(assessment_id, question_id)] = exc
     except (PermissionDenied, ValueError) as exc:
         st.session_state[REFUSED] = exc
 
