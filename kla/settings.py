@@ -31,7 +31,7 @@
   that keeps its freed memory: the load test's replica kept +130 MB after 10 sessions
   closed with the default, +23 MB with 2 (docs/deploy.md).
 - ``KLA_GC_FREEZE``: a web process imports what the pages need when it starts and moves the
-  objects alive then (≈ 300,000: modules, classes, the catalogue) out of Python's garbage
+  objects alive then (≈ 215,000: modules, classes, the catalogue) out of Python's garbage
   collection (``gc.freeze``; default on). A full collection otherwise walks them all (0.27 s
   with no script running, measured under the load test); ``0`` turns it off.
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:

@@ -183,6 +183,10 @@ def _region_errors(s: Session, role: str, region_kode: str | None) -> list[str]:
     return []
 
 
+_ACTOR_COLUMNS = select(User.username, User.role, User.region_kode, User.agencies,
+                        User.display_name)
+
+
 def get_actor(engine: Engine, username: str) -> Actor | None:
     """The active account ``username`` (normalised first), or None."""
     name = normalise_username(username)
@@ -194,10 +198,6 @@ def get_actor(engine: Engine, username: str) -> Actor | None:
         row = conn.execute(_ACTOR_COLUMNS.where(User.username == name,
                                                 User.is_active.is_(True))).first()
     return actor_of(row) if row else None  # a Row has the columns as attributes
-
-
-_ACTOR_COLUMNS = select(User.username, User.role, User.region_kode, User.agencies,
-                        User.display_name)
 
 
 def _refuse(password: str) -> LoginError:

@@ -59,7 +59,7 @@ PRELOAD = ("pandas", "plotly.graph_objects", "kla.web.cache", "kla.web.charts",
 
 def freeze_startup_objects(enabled: bool | None = None) -> int:
     """Import what the pages need (``PRELOAD``, the default framework) and move every object
-    alive now — modules, classes, the catalogue, ≈ 300,000 in all — to the interpreter's
+    alive now — modules, classes, the catalogue, ≈ 215,000 in all — to the interpreter's
     permanent generation (``gc.freeze``), so that no garbage collection scans them again.
     A full collection otherwise walks them all: 0.27 s of CPU with ≈ 380,000 objects, during
     which no session's script runs (measured on a replica under the load test). Objects made
