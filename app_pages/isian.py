@@ -79,19 +79,28 @@ qids = [q for q in items
 
 STATUS = {None: "✓ " + t("entry.ok"), "unanswered": "○ " + t("entry.unanswered"),
           "no_evidence": "! " + t("entry.no_evidence")}
-table = pd.DataFrame({
-    t("col.question_id"): qids,
-    t("col.opd"): ["; ".join(agencies.get(q, [])) for q in qids],
-    t("col.credit"): [states[q].credit if q in states else None for q in qids],
-    t("entry.evidence"): [counts.get(q, 0) for q in qids],
-    t("common.state"): [STATUS[items[q].problem] for q in qids],
-    t("entry.verifier"): [": ".join(filter(None, (t("decision." + reviews[q]["decision"]),
-                                                  reviews[q]["reason"])))
-                          if q in reviews else "" for q in qids],
-})
+
+
+def entry_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        t("col.question_id"): qids,
+        t("col.opd"): ["; ".join(agencies.get(q, [])) for q in qids],
+        t("col.credit"): [states[q].credit if q in states else None for q in qids],
+        t("entry.evidence"): [counts.get(q, 0) for q in qids],
+        t("common.state"): [STATUS[items[q].problem] for q in qids],
+        t("entry.verifier"): [": ".join(filter(None, (t("decision." + reviews[q]["decision"]),
+                                                      reviews[q]["reason"])))
+                              if q in reviews else "" for q in qids],
+    })
+
+
 st.caption(t("entry.count", n=len(qids), done=sum(items[q].complete for q in qids)))
-# numbers in the reader's language (not the browser's), an unanswered credit as "–"
-tables.table(table, lang, short=[t("col.credit")], key="entry_table", height=260)
+# numbers in the reader's language (not the browser's), an unanswered credit as "–"; made
+# from the rows the reader may see (read key, the agencies of "mine"), the data version, the
+# language and the filters: the same key is the same table, replayed and not built again
+tables.table(entry_table, lang, short=[t("col.credit")], key="entry_table", height=260,
+             content_key=("entry", cache.reader(), tuple(sorted(who.agencies)), info.id,
+                          version, lang, block, opd, open_only))
 if not qids:
     st.stop()
 

@@ -34,12 +34,15 @@ st.header(t("gaps.by_block"))
 blocks = sorted(result.blocks.items(), key=lambda kv: kv[1][0] - kv[1][1])
 ind_rows = indicator_gaps(fw, result, details.credits)  # the same losses the questions add up to
 block_lost = {c: sum(r["at_stake"] for r in ind_rows if r["block"] == c) for c in fw.blocks}
-tables.table(pd.DataFrame({
+# the tables of this page are keyed by what makes them (the rows the reader may see, the
+# assessment, its data version, the language; the filters): replayed, not built and hashed
+made_of = (cache.reader(), info.id, version, lang)
+tables.table(lambda: pd.DataFrame({
     t("col.block"): [fw.blocks[c].name(lang) for c, _ in blocks],
     t("col.score"): [s for _, (s, _) in blocks],
     t("col.max"): [m for _, (_, m) in blocks],
     t("col.missing"): [round(block_lost[c], 2) for c, _ in blocks],
-}), lang, decimals={t("col.max"): 0}, key="gaps_blocks")
+}), lang, decimals={t("col.max"): 0}, key="gaps_blocks", content_key=("gaps_blocks", *made_of))
 
 st.header(t("gaps.by_indicator"))
 cache.plotly_chart(gaps_figure, ind_rows, lang, config={"displayModeBar": False})
@@ -48,14 +51,15 @@ by_indicator = st.expander(t("gaps.by_indicator_table"), key=session.lang_key("g
                            on_change="rerun")
 if by_indicator.open:  # drawn only while open
     with by_indicator:
-        tables.table(pd.DataFrame({
+        tables.table(lambda: pd.DataFrame({
             t("col.indicator"): [f"{r['indicator']} · {r['name']}" for r in ind_rows],
             t("col.missing"): [r["at_stake"] for r in ind_rows],
             t("col.score"): [r["points"] for r in ind_rows],
             t("col.max"): [r["max"] for r in ind_rows],
             t("col.block"): [r["block"] for r in ind_rows],
-        }), lang, decimals={t("col.max"): 0}, key="gaps_indicators", column_config={
-            t("col.indicator"): st.column_config.TextColumn(width="large")})
+        }), lang, decimals={t("col.max"): 0}, key="gaps_indicators",
+            content_key=("gaps_indicators", *made_of), column_config={
+                t("col.indicator"): st.column_config.TextColumn(width="large")})
 
 st.header(t("gaps.questions"))
 ALL = "__all__"
@@ -96,7 +100,7 @@ small = st.column_config.Column(width="small")
 # the table is made from the rows the reader may see (read key), the data version, the
 # language and the filters: the same key is the same table (replayed, not built again)
 tables.table(question_table, lang, short=[t("col.credit"), t("col.max")], key="gaps_table",
-             content_key=("gaps", cache.reader(), info.id, version, lang, block, opd, below),
+             content_key=("gaps", *made_of, block, opd, below),
              column_config={
     t("col.question_id"): st.column_config.TextColumn(width="small", pinned=True),
     t("col.credit"): small, t("col.missing"): st.column_config.Column(width=125),

@@ -39,7 +39,8 @@ if tab.open:
             "national": "results.national", **{p: f"predicate.{p}" for p in TIERS},
             "coverage": "results.coverage"})
         tables.table(coverage, lang, decimals={t("results.national"): 0,
-                                               t("results.coverage"): 1}, key="results_coverage")
+                                               t("results.coverage"): 1}, key="results_coverage",
+                     content_key=("results_coverage", version, lang))  # not hashed each run
         widgets.downloads(coverage, "kla-per-tahun", "results_coverage", "Per tahun")
         if overview["never_kla"]:
             st.info(t("results.never_kla"), icon=":material/emoji_events:")
@@ -86,7 +87,8 @@ if tab.open:
                     "kabkota": "results.kabkota", "share": "results.share"})
                 tables.table(shares, lang, decimals={t("results.with_predicate"): 0,
                                                      t("results.share"): 1},
-                             key="results_provinces")  # no result loaded: "–", not 0
+                             key="results_provinces",  # no result loaded: "–", not 0
+                             content_key=("results_provinces", version, lang, year))
                 widgets.downloads(shares, f"kla-per-provinsi-{year}", "results_provinces",
                              f"Per provinsi {year}")
 

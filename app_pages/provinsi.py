@@ -4,8 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from kla.domain import chart_text
-from kla.domain.published import provila
-from kla.i18n import fmt_num
 from kla.services.analytics import home_first
 from kla.web import cache, league_view, session, widgets
 from kla.web.charts import MAP_CONFIG, predicate_bar_figure, predicate_map_figure
@@ -13,37 +11,20 @@ from kla.web.geo import geojson_url, without_boundary
 
 t, lang = session.t, session.lang()
 widgets.header("province")
-frame = cache.cached_results(cache.results_version())
 regions = cache.region_names()
 provinces = {k: n for k, n in regions.items() if "." not in k}
 who = session.actor()
 options = home_first(who, sorted(provinces))  # published results are public: own first
 prov = st.selectbox(t("province.pick"), options, key="province_pick",
                     format_func=lambda k: f"{provinces[k]} ({k})")
-kabkota = {k: n for k, n in regions.items() if k.count(".") == 1 and k.startswith(prov + ".")}
-rows = frame[frame["kode"].str.startswith(prov + ".")]
-years = sorted(rows["award_year"].unique()) if len(rows) else []
-app = cache.app_scores(cache.scope_version())  # the app's own, stored: the user's scope
-app = app[app["region_kode"].str.startswith(prov + ".")]
-if not years and app.empty:
+view = cache.province_overview(prov, lang)  # made once per data version and language
+kabkota, years, history = view["kabkota"], view["years"], view["history"]
+if not years and not view["has_app"]:
     st.info(t("province.none"), icon=":material/info:")
     st.stop()
-history = pd.DataFrame({t("common.region"): [f"{n} ({k})" for k, n in sorted(kabkota.items())]})
-for y in years:
-    that_year = rows[rows["award_year"] == y]
-    got = dict(zip(that_year["kode"], that_year["predicate"]))
-    history[t("province.published_col", year=y)] = [
-        t(f"predicate.{got[k]}") if k in got else "–" for k in sorted(kabkota)]
-for y in sorted(app["year"].unique()):
-    got = {r.region_kode: r for r in app[app["year"] == y].itertuples()}
-    history[t("province.app_col", year=y)] = [
-        t("province.app_cell", predicate=t(f"predicate.{got[k].predicate}"),
-          total=fmt_num(got[k].total, lang), stage=got[k].stage)
-        + (f" · {t('common.sample_mark')}" if got[k].is_sample else "") if k in got else "–"
-        for k in sorted(kabkota)]
 if years:
     year = st.selectbox(t("common.award_year"), years[::-1], key=f"province_year_{prov}")
-    status = provila(rows.to_dict("records"), kabkota, int(year))
+    status = view["provila"][year]
     if status["qualifies"]:
         st.success(t("province.provila_yes", year=year), icon=":material/workspace_premium:")
     else:
@@ -66,11 +47,10 @@ if status["blocking"]:
         })
         widgets.table(blocking, key="province_blocking")
         widgets.downloads(blocking, f"provila-{prov}-{year}", "province_blocking", f"Provila {year}")
-league_view.province_section(prov, int(year), frame, regions)  # ranked, downloadable
+league_view.province_section(prov, int(year))  # ranked, downloadable
 
 st.header(t("province.map", year=year))
-latest = dict(zip(rows[rows["award_year"] == year]["kode"],
-                  rows[rows["award_year"] == year]["predicate"]))
+latest = view["latest"][year]
 codes = sorted(kabkota)
 predicates = [latest.get(k) for k in codes]  # None: no result loaded (its own grey category)
 names = [kabkota[k] for k in codes]

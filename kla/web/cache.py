@@ -16,11 +16,12 @@ Versions (cheap fingerprints of indexed maxima, read on every rerun):
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import weakref
 
+import pandas as pd
 import streamlit as st
-from streamlit.runtime.caching.cache_errors import UnhashableParamError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kla.domain.framework import get_framework
@@ -31,7 +32,16 @@ from kla.services.permissions import Actor, read_key
 from kla.services.results import national_reference, results_frame
 from kla.web.session import actor, engine
 
-_BY_READ_KEY = {Actor: read_key}  # cache entries are shared by actors with the same role+scope
+
+def _info_key(info: svc.AssessmentInfo) -> str:
+    """An assessment as a cache key: its fields as text (the dataclass's ``repr``). Streamlit
+    would otherwise hash the dataclass through pickling, ≈ 0.2–0.4 ms on every cached read
+    that takes one (several per page run)."""
+    return repr(info)
+
+
+# cache entries are shared by actors with the same role+scope; an assessment is its fields
+_BY_READ_KEY = {Actor: read_key, svc.AssessmentInfo: _info_key}
 
 
 def _cached(**kw):
@@ -311,6 +321,49 @@ def app_summary(version: str) -> list[dict]:
     return _app_summary(actor(), version)
 
 
+def province_overview(province: str, lang: str) -> dict:
+    """Provinsi's tables of one province, in ``lang``: its kab/kota (``kabkota``), the award
+    years of its published results (``years``), each year's Provila status (``provila``) and
+    predicates (``latest``), and the history table (``history``: every published year and
+    the app's own stored scores within the user's scope). Made once per version of the
+    published results and of the user's scope; a rerun only draws."""
+    return _province_overview(actor(), province, lang, results_version(), scope_version())
+
+
+@_cached(max_entries=64)
+def _province_overview(who: Actor, province: str, lang: str, results: str, scope: str
+                       ) -> dict:
+    from kla.domain.published import provila
+    from kla.i18n import fmt_num
+    from kla.i18n import t as tr
+
+    frame, regions = cached_results(results), region_names()
+    kabkota = {k: n for k, n in regions.items()
+               if k.count(".") == 1 and k.startswith(province + ".")}
+    codes = sorted(kabkota)
+    rows = frame[frame["kode"].str.startswith(province + ".")]
+    records = rows.to_dict("records")
+    years = sorted({int(r["award_year"]) for r in records})
+    app = _app_scores(who, scope)
+    app = app[app["region_kode"].str.startswith(province + ".")]
+    latest = {y: {r["kode"]: r["predicate"] for r in records if r["award_year"] == y}
+              for y in years}
+    history = pd.DataFrame({tr("common.region", lang): [f"{kabkota[k]} ({k})" for k in codes]})
+    for y in years:
+        history[tr("province.published_col", lang, year=y)] = [
+            tr(f"predicate.{latest[y][k]}", lang) if k in latest[y] else "–" for k in codes]
+    sample = tr("common.sample_mark", lang)
+    for y in sorted(app["year"].unique()):
+        got = {r.region_kode: r for r in app[app["year"] == y].itertuples()}
+        history[tr("province.app_col", lang, year=y)] = [
+            tr("province.app_cell", lang, predicate=tr(f"predicate.{got[k].predicate}", lang),
+               total=fmt_num(got[k].total, lang), stage=got[k].stage)
+            + (f" · {sample}" if got[k].is_sample else "") if k in got else "–"
+            for k in codes]
+    return {"kabkota": kabkota, "years": years, "has_app": not app.empty, "history": history,
+            "latest": latest, "provila": {y: provila(records, kabkota, y) for y in years}}
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _figure(name: str, version: str, lang: str, *args: object):
     return _FIGURES[name](version, lang, *args)
@@ -371,6 +424,12 @@ _CHARTS_LOCK = threading.Lock()
 _CHARTS_MAX = 256
 
 
+def plain_key(value: object) -> object:
+    """Plain data (lists, dicts, tuples of strings and numbers) as nested tuples: hashable,
+    and equal for equal data."""
+    return _frozen(value)
+
+
 def _frozen(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
@@ -408,19 +467,23 @@ def plotly_chart(fn, *args: object, config: dict | None = None) -> None:
     run under load (py-spy, docs/deploy.md). The arguments are plain data the page shows;
     the same arguments are the same chart for every reader. An argument that is not plain
     data draws the chart as before."""
-    key = (fn.__module__, fn.__qualname__, _frozen(args))
-    options = _frozen(config or {})
+    key = (fn.__module__, fn.__qualname__, _frozen(args), _frozen(config or {}))
     try:
-        hash((key, options))
+        hash(key)
     except TypeError:
         st.plotly_chart(chart(fn, *args), config=config)
         return
-    try:
-        _plotly_element(key, options, _fn=fn, _args=args, _config=config)
-    except UnhashableParamError:  # raised before anything is drawn
-        st.plotly_chart(chart(fn, *args), config=config)
+    _plotly_element(content_digest(key), _fn=fn, _args=args, _config=config)
+
+
+def content_digest(key: tuple) -> str:
+    """A short digest of a key of plain data (nested tuples of strings, numbers, None): what
+    Streamlit hashes for the cache instead of the key. Its own hasher walks a tuple item by
+    item in Python (≈ 2–5 ms for a chart of 31 indicator rows, on every rerun); ``repr`` of
+    plain data is the data, and the digest of it costs microseconds."""
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
 
 @st.cache_data(max_entries=64, ttl=600, show_spinner=False)
-def _plotly_element(key: tuple, options: tuple, *, _fn, _args, _config) -> None:
+def _plotly_element(digest: str, *, _fn, _args, _config) -> None:
     st.plotly_chart(chart(_fn, *_args), config=_config)

@@ -10,6 +10,7 @@ import streamlit as st
 from kla.domain.claims import Claim, statement
 from kla.domain.league import GROUPS, region_type
 from kla.domain.palette import band_colours, ink_on
+from kla.i18n import t as tr
 from kla.io.badge import badge_png
 from kla.services import league as svc
 from kla.services.permissions import Actor
@@ -20,10 +21,13 @@ MARK = "▶"  # the chosen kab/kota, in text (not by colour alone)
 HIGHLIGHT = "#ede9fe"  # its row; no predicate has this colour
 
 
-def league_frame(rows: list[dict]) -> pd.DataFrame:
-    """The table's rows as shown and downloaded: labels in the reader's language, numbers as
-    numbers (rank, score, years: sortable), "–" where there is nothing (never 0)."""
-    t = session.t
+def league_frame(rows: list[dict], lang: str) -> pd.DataFrame:
+    """The table's rows as shown and downloaded: labels in ``lang`` (the reader's language),
+    numbers as numbers (rank, score, years: sortable), "–" where there is nothing (never 0).
+    Reads no session: the downloads build it when clicked."""
+    def t(key: str, **kw: object) -> str:
+        return tr(key, lang, **kw)
+
     cols = {t("league.col.chosen"): [MARK if r["chosen"] else "" for r in rows],
             t("league.col.rank"): pd.array([r["rank"] for r in rows], dtype="Int64"),
             t("common.region"): [f"{r['nama']} ({r['kode']})" for r in rows]}
@@ -73,20 +77,24 @@ def show_table(rows: list[dict], key: str, stem: str, sheet: str,
     """The table, then its CSV and Excel downloads. On screen without the award year (the
     same in every row: it is in the caption) and the columns in ``hide`` (``league.col.*``
     keys: the same in every row of the group); the downloads keep every column."""
-    t = session.t
-    df = league_frame(rows)
+    t, lang = session.t, session.lang()
     hidden = tuple(sorted({t(f"league.col.{c}") for c in ("year", *hide)}))
-    _table(df, session.lang(), key, hidden)
-    widgets.downloads(df, stem, key, sheet)
+    # keyed by a digest of the rows (plain data): Streamlit would hash the frame, and the
+    # frame itself is built only when the table is not cached, and for a download on click
+    _table(cache.content_digest((cache.plain_key(rows), lang, key, hidden)), lang, key,
+           hidden, _rows=rows)
+    widgets.downloads(lambda: league_frame(rows, lang), stem, key, sheet)
 
 
 @st.cache_data(max_entries=32, ttl=600, show_spinner=False)
-def _table(df: pd.DataFrame, lang: str, key: str, hidden: tuple[str, ...]) -> None:
-    """The styled league table, made once per rows and language and then replayed
-    (``st.cache_data`` keeps the finished element): pandas' Styler colours every cell on
-    every rerun otherwise. ``lang`` is the reader's language, which ``_styler``'s labels
-    are in."""
+def _table(digest: str, lang: str, key: str, hidden: tuple[str, ...], *, _rows: list[dict]
+           ) -> None:
+    """The styled league table, made once per rows (``digest``) and language and then
+    replayed (``st.cache_data`` keeps the finished element): pandas' Styler colours every
+    cell on every rerun otherwise. ``lang`` is the reader's language, which ``_styler``'s
+    labels are in."""
     t = session.t
+    df = league_frame(_rows, lang)
     st.dataframe(_styler(df), hide_index=True, placeholder=MISSING, key=f"{key}_table",
                  height="content" if len(df) <= 40 else 740,  # a province: every row
                  column_order=[c for c in df.columns if c not in hidden], column_config={
@@ -127,15 +135,21 @@ def peers_section(kode: str, years: list[int], frame: pd.DataFrame,
     st.caption(t("league.rules"))
 
 
-def province_section(province: str, year: int, frame: pd.DataFrame,
-                     regions: dict[str, str]) -> None:
+@cache.for_actor(64)
+def _province_rows(who: Actor, province: str, year: int, chosen: str | None, results: str
+                   ) -> list[dict]:
+    return svc.province_league(session.engine(), who, province, year, chosen,
+                               cache.cached_results(results), cache.region_names())
+
+
+def province_section(province: str, year: int) -> None:
     """Provinsi: every kab/kota of the province in the award year shown, the kab/kota chosen
-    elsewhere (or the user's own) highlighted."""
+    elsewhere (or the user's own) highlighted; ranked once per version of the published
+    results."""
     t = session.t
     who = session.actor()
     chosen = st.session_state.get("sel_region") or who.region_kode
-    rows = svc.province_league(session.engine(), who, province, int(year), chosen, frame,
-                               regions)
+    rows = _province_rows(province, int(year), chosen, cache.results_version())
     st.header(t("league.title"))
     st.caption(t("league.caption_province", year=year, total=len(rows),
                  ranked=sum(r["rank"] is not None for r in rows)))

@@ -133,14 +133,18 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def downloads(df, stem: str, key: str, sheet: str = "KLA") -> None:
-    """CSV and Excel of a table shown, side by side; the files are built on click."""
+    """CSV and Excel of a table shown, side by side; the files are built on click. ``df``: the
+    frame, or a function that makes it (called on click, outside the script run: it may not
+    read the session)."""
     from kla.io.export import csv_bytes, xlsx_bytes
 
+    frame = df if callable(df) else lambda: df
     row = st.container(horizontal=True)
-    row.download_button(t("common.download_csv"), lambda: csv_bytes(df), file_name=f"{stem}.csv",
+    row.download_button(t("common.download_csv"), lambda: csv_bytes(frame()),
+                        file_name=f"{stem}.csv",
                         mime="text/csv", key=f"{key}_csv", icon=":material/download:",
                         on_click="ignore")  # a download changes nothing: no rerun
-    row.download_button(t("common.download_xlsx"), lambda: xlsx_bytes(df, sheet[:31]),
+    row.download_button(t("common.download_xlsx"), lambda: xlsx_bytes(frame(), sheet[:31]),
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
                         icon=":material/table:", on_click="ignore")
 

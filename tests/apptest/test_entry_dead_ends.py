@@ -352,3 +352,36 @@ def test_a_save_refused_after_the_page_was_drawn_says_why(app_factory, db):
     assert not at.exception, at.exception
     assert ans.answer_states(engine, SYSTEM, em)[qid].version == seen.version
     assert at.error and not at.toast
+
+
+def test_the_entry_table_shows_a_save_a_colleagues_save_and_a_filter_at_once(app_factory, db):
+    """Isian's table is made once per reader, data version, language and filters and then
+    replayed: a save (this user's or a colleague's elsewhere) and a filter still show at the
+    next run."""
+    url, engine, em = db
+    qid = dinkes_question(engine, em)
+    before = ans.answer_states(engine, SYSTEM, em)[qid]
+    at = open_entry(app_factory, url, "koordinator.serang", qid)
+
+    def shown():
+        table = next(d.value for d in at.dataframe if "OPD" in d.value.columns)
+        return dict(zip(table["ID"], table["Kredit"]))
+
+    assert shown()[qid] == before.credit
+    new = 0.0 if before.credit else 1.0
+    credit_control(at, qid).set_value(new)
+    save_buttons(at)[0].click().run()
+    assert not at.exception, at.exception
+    assert shown()[qid] == new
+    at.run()  # replayed: the same table
+    assert shown()[qid] == new
+    now = ans.answer_states(engine, SYSTEM, em)[qid]
+    ans.save_answer(engine, SYSTEM, em, qid, before.credit, "", now.version)  # a colleague
+    at.run()
+    assert shown()[qid] == before.credit
+    block = get_framework().questions[qid].block
+    other = next(b for b in get_framework().blocks if b != block)
+    next(s for s in at.selectbox if s.key == "entry_block.id").set_value(other).run()
+    assert not at.exception, at.exception
+    assert qid not in shown() and shown()
+    assert all(get_framework().questions[q].block == other for q in shown())
