@@ -421,7 +421,7 @@ _SCOPED_FIGURES = {"national_app"}
 
 _CHARTS: dict = {}
 _CHARTS_LOCK = threading.Lock()
-_CHARTS_MAX = 256
+_CHARTS_MAX = 64  # figures drawn with ``st.plotly_chart(chart(…))`` (Provinsi's bars)
 
 
 def plain_key(value: object) -> object:
@@ -486,4 +486,7 @@ def content_digest(key: tuple) -> str:
 
 @st.cache_data(max_entries=64, ttl=600, show_spinner=False)
 def _plotly_element(digest: str, *, _fn, _args, _config) -> None:
-    st.plotly_chart(chart(_fn, *_args), config=_config)
+    # the figure is built here, not through ``chart``: the finished element is what is kept,
+    # and a second copy of every figure (≈ 40–70 KB each; every answer saved makes new ones
+    # for Posisi, Simulasi and Kesenjangan) would only hold memory
+    st.plotly_chart(_fn(*_args), config=_config)

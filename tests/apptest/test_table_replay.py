@@ -118,6 +118,7 @@ def test_a_chart_is_built_once_and_replayed_until_its_data_changes():
     assert not at.exception
     first = at.get("plotly_chart")[0].proto.spec
     assert '"y":[1,2]' in first.replace(" ", "") and built == [(1, 2)]
+    assert not cache_module._CHARTS  # the element is kept, not a second copy of the figure
     at.run()  # replayed: no figure built, the same chart drawn in its column
     assert built == [(1, 2)] and len(at.columns[0].get("plotly_chart")) == 1
     assert at.get("plotly_chart")[0].proto.spec == first
