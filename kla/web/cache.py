@@ -427,14 +427,10 @@ _CHARTS_MAX = 64  # figures drawn with ``st.plotly_chart(chart(…))`` (Provinsi
 def plain_key(value: object) -> object:
     """Plain data (lists, dicts, tuples of strings and numbers) as nested tuples: hashable,
     and equal for equal data."""
-    return _frozen(value)
-
-
-def _frozen(value: object) -> object:
     if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
+        return tuple(plain_key(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple(sorted((k, plain_key(v)) for k, v in value.items()))
     return value
 
 
@@ -444,7 +440,7 @@ def chart(fn, *args: object, **kw: object):
     a figure, never changes it). A rerun of Posisi or Simulasi otherwise spent a third of its
     time building the same plotly figure again (docs/deploy.md). The arguments are plain data
     the page already shows, so sharing the figure shares nothing a user may not see."""
-    key = (fn.__module__, fn.__qualname__, _frozen(args), _frozen(kw))
+    key = (fn.__module__, fn.__qualname__, plain_key(args), plain_key(kw))
     try:
         hash(key)
     except TypeError:  # an argument that is not plain data: build it every time
@@ -461,13 +457,13 @@ def chart(fn, *args: object, **kw: object):
 
 
 def plotly_chart(fn, *args: object, config: dict | None = None) -> None:
-    """``st.plotly_chart(chart(fn, *args), config=config)``, kept as the finished element and
-    replayed: a rerun neither builds the figure (plotly validates every property it is
+    """``st.plotly_chart(fn(*args), config=config)``, kept as the finished element (keyed by
+    ``content_digest`` of the arguments) and replayed: a rerun neither builds the figure (plotly validates every property it is
     given) nor serialises it to JSON again — together ≈ a third of Posisi's and Simulasi's
     run under load (py-spy, docs/deploy.md). The arguments are plain data the page shows;
     the same arguments are the same chart for every reader. An argument that is not plain
     data draws the chart as before."""
-    key = (fn.__module__, fn.__qualname__, _frozen(args), _frozen(config or {}))
+    key = (fn.__module__, fn.__qualname__, plain_key(args), plain_key(config or {}))
     try:
         hash(key)
     except TypeError:
