@@ -34,13 +34,13 @@ if result.next_predicate:
 else:
     m3.metric(t("common.top"), t(f"predicate.{result.predicate}"), border=True)
 if em:  # its own row: the value and the predicate are never cut off
-    pred = cache.prediction(info.id, cache.region_version(info.region_kode))
+    pred = cache.prediction_summary(info.id, cache.region_version(info.region_kode))
     p1, p2 = st.columns([1, 2.4], vertical_alignment="center")
-    p1.metric(t("posisi.predicted"), fmt_num(pred.predicted.total, lang),
-              delta=t(f"predicate.{pred.predicted.predicate}"), delta_color="off",
+    p1.metric(t("posisi.predicted"), fmt_num(pred["total"], lang),
+              delta=t(f"predicate.{pred['predicate']}"), delta_color="off",
               delta_arrow="off", border=True, help=t("posisi.predicted_help"))
-    p2.caption(t("posisi.predicted_note", lost=fmt_num(pred.points_lost, lang))
-               + " " + (t("posisi.predicted_files") if pred.evidence_counted
+    p2.caption(t("posisi.predicted_note", lost=fmt_num(pred["points_lost"], lang))
+               + " " + (t("posisi.predicted_files") if pred["evidence_counted"]
                         else t("posisi.predicted_nofiles")))
 
 cache.plotly_chart(standing_figure, result.total, result.predicate, fw.bands,

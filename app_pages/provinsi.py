@@ -5,7 +5,7 @@ import streamlit as st
 
 from kla.domain import chart_text
 from kla.services.analytics import home_first
-from kla.web import cache, league_view, session, widgets
+from kla.web import cache, league_view, session, tables, widgets
 from kla.web.charts import MAP_CONFIG, predicate_bar_figure, predicate_map_figure
 from kla.web.geo import geojson_url, without_boundary
 
@@ -32,7 +32,8 @@ if years:
                      d=status["total"], blocking=len(status["blocking"])), icon=":material/flag:")
 else:
     st.info(t("province.none"), icon=":material/info:")
-widgets.table(history, key="province_history")
+tables.table(history, lang, content_key=("province_history", *view["key"]),
+             key="province_history")  # replayed while nothing changed
 st.caption(t("province.sources_caption"))
 if who.region_kode:
     st.caption(t("common.app_scope", region=regions.get(who.region_kode, who.region_kode)))

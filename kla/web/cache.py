@@ -199,6 +199,16 @@ def prediction(who: Actor, assessment_id: int, version: str):
     return predicted_verification(engine(), who, assessment_id)
 
 
+@for_actor(128)
+def prediction_summary(who: Actor, assessment_id: int, version: str) -> dict:
+    """What Posisi shows of ``prediction``: the predicted total and predicate, the points
+    lost, whether evidence was counted. Cached on its own: a cached read is unpickled on
+    every rerun, and the whole prediction (every question's row) is ≈ 25 KB."""
+    pred = prediction(assessment_id, version)
+    return {"total": pred.predicted.total, "predicate": pred.predicted.predicate,
+            "points_lost": pred.points_lost, "evidence_counted": pred.evidence_counted}
+
+
 @for_actor(256)
 def answer_states(who: Actor, assessment_id: int, version: str) -> dict:
     return answers.answer_states(engine(), who, assessment_id)
@@ -325,33 +335,47 @@ def province_overview(province: str, lang: str) -> dict:
     """Provinsi's tables of one province, in ``lang``: its kab/kota (``kabkota``), the award
     years of its published results (``years``), each year's Provila status (``provila``) and
     predicates (``latest``), and the history table (``history``: every published year and
-    the app's own stored scores within the user's scope). Made once per version of the
-    published results and of the user's scope; a rerun only draws."""
-    return _province_overview(actor(), province, lang, results_version(), scope_version())
+    the app's own stored scores within the user's scope); ``key`` says what made them (for
+    a table's ``content_key``). The published part is made once per version of the published
+    results and shared by every reader; an answer saved only adds the app's columns again."""
+    results, scope = results_version(), scope_version()
+    view = _province_overview(actor(), province, lang, results, scope)
+    return {**view, "key": (read_key(actor()), province, lang, results, scope)}
 
 
-@_cached(max_entries=64)
-def _province_overview(who: Actor, province: str, lang: str, results: str, scope: str
-                       ) -> dict:
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _province_published(province: str, lang: str, results: str) -> dict:
+    """The published results' part of ``province_overview`` (public: one for every reader)."""
     from kla.domain.published import provila
-    from kla.i18n import fmt_num
     from kla.i18n import t as tr
 
     frame, regions = cached_results(results), region_names()
     kabkota = {k: n for k, n in regions.items()
                if k.count(".") == 1 and k.startswith(province + ".")}
     codes = sorted(kabkota)
-    rows = frame[frame["kode"].str.startswith(province + ".")]
-    records = rows.to_dict("records")
+    records = frame[frame["kode"].str.startswith(province + ".")].to_dict("records")
     years = sorted({int(r["award_year"]) for r in records})
-    app = _app_scores(who, scope)
-    app = app[app["region_kode"].str.startswith(province + ".")]
     latest = {y: {r["kode"]: r["predicate"] for r in records if r["award_year"] == y}
               for y in years}
     history = pd.DataFrame({tr("common.region", lang): [f"{kabkota[k]} ({k})" for k in codes]})
     for y in years:
         history[tr("province.published_col", lang, year=y)] = [
             tr(f"predicate.{latest[y][k]}", lang) if k in latest[y] else "–" for k in codes]
+    return {"kabkota": kabkota, "years": years, "history": history, "latest": latest,
+            "provila": {y: provila(records, kabkota, y) for y in years}}
+
+
+@_cached(max_entries=64)
+def _province_overview(who: Actor, province: str, lang: str, results: str, scope: str
+                       ) -> dict:
+    from kla.i18n import fmt_num
+    from kla.i18n import t as tr
+
+    view = _province_published(province, lang, results)
+    codes = sorted(view["kabkota"])
+    app = _app_scores(who, scope)
+    app = app[app["region_kode"].str.startswith(province + ".")]
+    history = view["history"]
     sample = tr("common.sample_mark", lang)
     for y in sorted(app["year"].unique()):
         got = {r.region_kode: r for r in app[app["year"] == y].itertuples()}
@@ -360,8 +384,7 @@ def _province_overview(who: Actor, province: str, lang: str, results: str, scope
                total=fmt_num(got[k].total, lang), stage=got[k].stage)
             + (f" · {sample}" if got[k].is_sample else "") if k in got else "–"
             for k in codes]
-    return {"kabkota": kabkota, "years": years, "has_app": not app.empty, "history": history,
-            "latest": latest, "provila": {y: provila(records, kabkota, y) for y in years}}
+    return {**view, "has_app": not app.empty, "history": history}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -186,3 +186,50 @@ def test_the_apps_own_assessments_stay_within_the_users_scope(app_factory, seede
     at.switch_page("app_pages/provinsi.py").run()  # Banten: no column of the app's own
     history = next(d.value for d in at.dataframe if "Kabupaten/Kota" in d.value.columns)
     assert not [c for c in history.columns if "aplikasi" in c]
+
+
+def test_province_history_follows_a_save_without_redoing_the_published_part(
+        app_factory, seeded_sqlite_url, monkeypatch):
+    """Provinsi's published part (history of awards, Provila) is made once per version of the
+    published results and shared; a save in the user's city only redoes the app's columns,
+    and the next run shows the new stored score."""
+    from kla.domain import published
+    from kla.services import answers as ans
+    from kla.services import assessments as svc
+    from kla.store.db import make_engine
+
+    calls = []
+    real = published.provila
+    monkeypatch.setattr(published, "provila",
+                        lambda *a, **kw: calls.append(a[2]) or real(*a, **kw))
+    at = app_factory(seeded_sqlite_url, user="koordinator.metro").run()
+    at.switch_page("app_pages/provinsi.py").run()
+    assert not at.exception and at.selectbox(key="province_pick").value == "18"
+
+    def metro_cells() -> dict:
+        history = next(d.value for d in at.dataframe if "Kabupaten/Kota" in d.value.columns)
+        row = history[history["Kabupaten/Kota"] == "Kota Metro (18.72)"].iloc[0]
+        return {c: row[c] for c in history.columns if c.endswith("(penilaian di aplikasi)")}
+
+    before = metro_cells()
+    assert before and len(calls) == len(set(calls))  # each award year's Provila once
+    made = len(calls)
+    engine = make_engine(seeded_sqlite_url)
+    infos = svc.list_assessments(engine, SYSTEM, "18.72")
+    shown = max((i for i in infos if f"{i.year} (penilaian di aplikasi)" in before
+                 and i.stage in before[f"{i.year} (penilaian di aplikasi)"]),
+                key=lambda i: i.year)
+    states = ans.answer_states(engine, SYSTEM, shown.id)
+    qid, state = next((q, s) for q, s in states.items() if s.credit)  # a credited answer …
+    ans.save_answer(engine, SYSTEM, shown.id, qid, 0.0, "", state.version)  # … taken back
+    new_total = svc.stored_score(engine, SYSTEM, shown).total
+    engine.dispose()
+    at.run()
+    assert not at.exception, at.exception
+    after = metro_cells()
+    col = f"{shown.year} (penilaian di aplikasi)"
+    assert after[col] != before[col]
+    from kla.i18n import fmt_num
+
+    assert fmt_num(new_total, "id") in after[col]
+    assert len(calls) == made  # the published part was not made again
