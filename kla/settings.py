@@ -34,6 +34,10 @@
   objects alive then (≈ 215,000: modules, classes, the catalogue) out of Python's garbage
   collection (``gc.freeze``; default on). A full collection otherwise walks them all (0.27 s
   with no script running, measured under the load test); ``0`` turns it off.
+- ``KLA_WATCH_CONFIG``: whether a web process (``kla run``) looks for changes of
+  ``.streamlit/config.toml`` while it runs (default off: Streamlit polls each config file
+  five times a second, ≈ 0.3 % of a core per idle replica; a changed config then takes a
+  restart, as on a server). ``1`` puts Streamlit's watching back.
 - ``KLA_DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<KLA_DATA_DIR>/kla.db``. PostgreSQL:
   ``postgresql+psycopg://user:password@host:5432/dbname`` (``postgres://`` and ``postgresql://``
   are normalised to psycopg 3).
@@ -89,6 +93,9 @@ class Settings(BaseSettings):
     gc_freeze: bool = Field(default=True,
                             description="a web process imports what the pages need at start "
                                         "and keeps those objects out of garbage collection")
+    watch_config: bool = Field(default=False,
+                               description="a web process polls .streamlit/config.toml for "
+                                           "changes (Streamlit's default; off: restart)")
 
     @field_validator("database_url")
     @classmethod

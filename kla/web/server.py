@@ -100,6 +100,26 @@ freeze_startup_objects()
 app = st.App(APP_PY, middleware=[Middleware(EvidenceGate)])
 
 
+def skip_config_watchers(watch: bool | None = None) -> bool:
+    """Leave out Streamlit's watchers of its config files (``KLA_WATCH_CONFIG``, default off).
+    Streamlit polls every ``config.toml`` it would read (the user's and the project's, even
+    one that does not exist) five times a second, each in a thread of the pool: an idle
+    replica spent ≈ 0.3 % of a core on it, half its idle CPU, and a load test's replicas a
+    few seconds per run. A server is restarted for a new config anyway (``kla run`` does
+    not reload pages either: ``server.fileWatcherType=none`` on servers). True when the
+    watchers are left out; False when Streamlit watches as usual (or has no such hook)."""
+    from streamlit.web import bootstrap
+
+    if watch is None:
+        from kla.settings import get_settings
+
+        watch = get_settings().watch_config
+    if watch or not hasattr(bootstrap, "_install_config_watchers"):
+        return False
+    bootstrap._install_config_watchers = lambda flag_options: None
+    return True
+
+
 def run(argv: list[str]) -> None:
     """Serve ``app`` with Streamlit's options (``--server.port=8600`` and so on, and the
     ``STREAMLIT_*`` variables), as ``streamlit run app.py`` would."""
@@ -117,6 +137,7 @@ def run(argv: list[str]) -> None:
         # App.run takes the launcher's folder as the app's folder (its .streamlit/config.toml,
         # static/, sys.path): that is app.py's, as with `streamlit run app.py`
         sys.argv = [str(APP_PY)]
+        skip_config_watchers()
         app.run(config=chosen)
 
     serve.main(args=argv, prog_name="kla run")
