@@ -17,7 +17,9 @@
 3. the replicas: ``kla run`` on 127.0.0.1:``--app-port``, +1, … (0: free ports), each with
    the same database, secrets and evidence folder (``KLA_EVIDENCE_DIR``, default
    ``<runtime>/evidence``: a network mount in production); pid files in ``<runtime>/run``,
-   logs in ``<runtime>/logs``;
+   logs in ``<runtime>/logs``. ``--allocator`` (default ``glibc``): ``jemalloc`` preloads
+   Debian's ``libjemalloc2`` (``LD_PRELOAD``, ``MALLOC_CONF``), ``auto`` does where it is
+   installed (measured against glibc in docs/deploy.md);
 4. nginx (Debian's package), as the current user, with its own prefix and configuration in
    ``<runtime>/nginx`` (from deploy/nginx/local.conf.in): 127.0.0.1:``--port``, sticky by
    cookie (deploy/nginx/kla-maps.conf), WebSocket passed through
@@ -247,6 +249,34 @@ REPLICA_OPTIONS = ("--server.headless=true", "--server.fileWatcherType=none",
                    "--runner.postScriptGC=false")
 
 
+# jemalloc instead of glibc's malloc for the replicas, to measure (docs/deploy.md): it gives
+# freed pages back to the system after a few seconds (a background thread purges them, so an
+# idle replica shrinks too), where glibc keeps them. The systemd unit has the same two
+# variables, commented out.
+JEMALLOC_PATHS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+                  "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+                  "/usr/lib64/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2")
+JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:0"
+
+
+def jemalloc_path() -> str | None:
+    return next((p for p in JEMALLOC_PATHS if Path(p).is_file()), None)
+
+
+def allocator_env(choice: str) -> tuple[str, dict[str, str]]:
+    """The allocator the replicas get (``auto``: jemalloc if installed, else glibc) and the
+    environment that sets it (nothing for glibc: what the environment has is kept)."""
+    if choice == "glibc":
+        return "glibc", {}
+    lib = jemalloc_path()
+    if lib is None:
+        if choice == "jemalloc":
+            raise DeployError("--allocator jemalloc: libjemalloc.so.2 not found "
+                              "(apt-get install libjemalloc2)", 2)
+        return "glibc", {}
+    return "jemalloc", {"LD_PRELOAD": lib, "MALLOC_CONF": JEMALLOC_CONF}
+
+
 def replica_command(port: int, extra: list[str] = ()) -> list[str]:
     return [sys.executable, "-m", "kla.cli", "run", f"--server.port={port}",
             "--server.address=127.0.0.1", *REPLICA_OPTIONS, *extra]
@@ -375,16 +405,18 @@ def cmd_start(args: argparse.Namespace) -> dict:
     env = {**os.environ, **secrets_env(runtime), "KLA_DATABASE_URL": db_url,
            "KLA_DATA_DIR": str(runtime / "data"), "KLA_EVIDENCE_DIR": str(evidence),
            "PYTHONUNBUFFERED": "1"}
+    allocator, malloc_env = allocator_env(args.allocator)
     log = runtime / "logs" / "setup.log"
     created = prepare_database(args, env, log)
     state = {"runtime": str(runtime), "server_url": args.server_url,
              "database": args.database, "database_url": db_url, "created": created,
              "dataset": args.dataset, "evidence_dir": str(evidence), "replicas": [],
+             "allocator": allocator,
              "streamlit_options": args.streamlit,
              "nginx_pid": None, "url": None, "started_at": time.time()}
     try:
         for i, port in enumerate(app_ports, start=1):
-            pid = start_replica(i, port, env, runtime, args.streamlit)
+            pid = start_replica(i, port, {**env, **malloc_env}, runtime, args.streamlit)
             state["replicas"].append({"index": i, "port": port, "pid": pid,
                                       "url": f"http://127.0.0.1:{port}",
                                       "log": str(runtime / "logs" / f"replica-{i}.log")})
@@ -477,6 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--streamlit", action="append", default=[], metavar="OPTION",
                    help="one more option for every replica's `kla run`, e.g. "
                         "--streamlit=--runner.postScriptGC=true")
+    s.add_argument("--allocator", choices=("auto", "jemalloc", "glibc"),
+                   default=os.environ.get("KLA_DEPLOY_ALLOCATOR", "glibc"),
+                   help="malloc of the replicas (default glibc; auto: jemalloc when "
+                        "libjemalloc2 is installed)")
     s.add_argument("--timeout", type=float, default=START_TIMEOUT)
     s.add_argument("--json", action="store_true", help="print the state as JSON")
     sub.add_parser("status", help="what runs, and whether it answers")

@@ -381,6 +381,8 @@ def start_deployment(args: argparse.Namespace) -> dict:
     if args.fresh:
         extra.append("--fresh")
     extra += [f"--streamlit={option}" for option in args.streamlit]
+    if args.allocator:
+        extra += ["--allocator", args.allocator]
     print(f"starting {args.replicas} replica(s) + nginx ({args.dataset} data) …",
           file=sys.stderr, flush=True)
     done = deploy(args, *extra)
@@ -417,6 +419,7 @@ def summarise(sessions: list[Session], replicas: list[dict], cpu: dict, rss: dic
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": args.label or commit(), "load_before": args.load_before,
         "dataset": args.dataset, "replicas": len(replicas),
+        "allocator": getattr(args, "malloc", None) or "glibc",
         "sessions": len(sessions), "ramp_s": args.ramp,
         "clicks": len(clicks), "page_views": views,
         "failures": [{"session": s.username, "step": s.failure[0], "reason": s.failure[1]}
@@ -462,7 +465,8 @@ HEADER = ("| when | commit | data | replicas | sessions | clicks | failures | p5
 
 
 def row(r: dict) -> str:
-    rss = "; ".join(f"{b:.0f} → {e:.0f} → {a:.0f}" for b, e, a in r["rss_mb"].values())
+    rss = f"{r.get('allocator', 'glibc')}: " + "; ".join(
+        f"{b:.0f} → {e:.0f} → {a:.0f}" for b, e, a in r["rss_mb"].values())
     return (f"| {r['when']} | {r['commit']} | {r['dataset']} | {r['replicas']} | "
             f"{r['sessions']} | {r['clicks']} | {len(r['failures'])} | {r['p50_s']} | "
             f"{r['p95_s']} | {r['max_s']} | {r['server_cpu_s']} | {r['cpu_per_view_s']} | "
@@ -484,7 +488,7 @@ def report(r: dict) -> str:
              f"this machine: a fixed Python workload takes {r['calibration_s']} s of CPU "
              f"(calibration); CPU per page view = {r['cpu_per_view_calibrated']} × that"]
     for port, (b, e, a) in r["rss_mb"].items():
-        lines.append(f"replica :{port} RSS {b:.0f} MB before → {e:.0f} MB at the end → "
+        lines.append(f"replica :{port} ({r.get('allocator', 'glibc')}) RSS {b:.0f} MB before → {e:.0f} MB at the end → "
                      f"{a:.0f} MB after the sessions closed")
     lines.append("per step (n, p50 / p95 / max s, median server CPU s during the click — the "
                  "step's own cost with --sessions 1):")
@@ -543,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--settle", type=float, default=130,
                    help="seconds after the sessions close before memory is read again "
                         "(default 130: closed sessions are kept 120 s)")
+    p.add_argument("--allocator", choices=("auto", "jemalloc", "glibc"), default=None,
+                   help="malloc of the replicas this run starts (deploy/local.py's "
+                        "default: glibc)")
     p.add_argument("--out", default=str(ROOT / "bench-results.md"))
     p.add_argument("--label", default=None,
                    help="what was measured, for the table (default: the git commit)")
@@ -573,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             args.dataset = state.get("dataset", "sample")
     base = args.url or state["url"]
     replicas = state["replicas"]
+    args.malloc = state.get("allocator", "glibc")  # what the replicas run with
     try:
         from kla.domain.sample import DEMO_PASSWORD
 

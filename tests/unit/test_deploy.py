@@ -259,3 +259,37 @@ def test_load_test_rows_carry_the_machines_calibration(tmp_path):
     text = out.read_text()
     assert text.count(loadtest.HEADER) == 1  # once, after the old table, not before each row
     assert text.endswith(loadtest.HEADER + line + line)
+
+
+def test_replicas_get_jemalloc_when_asked_and_installed(monkeypatch, tmp_path):
+    """``--allocator auto`` preloads jemalloc where Debian's libjemalloc2 is installed and
+    falls back to glibc's malloc where it is not; ``jemalloc`` asked for and missing is
+    refused with the package to install; ``glibc`` (the default) sets nothing."""
+    local = _local()
+    lib = tmp_path / "libjemalloc.so.2"
+    lib.write_bytes(b"")
+    monkeypatch.setattr(local, "JEMALLOC_PATHS", (str(tmp_path / "missing.so"), str(lib)))
+    name, env = local.allocator_env("auto")
+    assert name == "jemalloc" and env["LD_PRELOAD"] == str(lib)
+    assert "background_thread:true" in env["MALLOC_CONF"]
+    assert local.allocator_env("glibc") == ("glibc", {})
+    monkeypatch.setattr(local, "JEMALLOC_PATHS", (str(tmp_path / "missing.so"),))
+    assert local.allocator_env("auto") == ("glibc", {})
+    with pytest.raises(local.DeployError, match="apt-get install libjemalloc2") as err:
+        local.allocator_env("jemalloc")
+    assert err.value.code == 2
+    args = local.build_parser().parse_args(["start"])
+    assert args.allocator == "glibc"
+
+
+def test_a_process_started_with_the_allocator_env_runs_on_jemalloc():
+    import sys
+
+    local = _local()
+    if local.jemalloc_path() is None:
+        pytest.skip("libjemalloc2 is not installed")
+    _, env = local.allocator_env("jemalloc")
+    out = subprocess.run([sys.executable, "-c",
+                          "print(open('/proc/self/maps').read().count('libjemalloc'))"],
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and int(out.stdout) > 0, out.stderr
