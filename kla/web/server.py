@@ -105,8 +105,7 @@ def skip_config_watchers(watch: bool | None = None) -> bool:
     Streamlit polls every ``config.toml`` it would read (the user's and the project's, even
     one that does not exist) five times a second, each in a thread of the pool: an idle
     replica spent ≈ 0.3 % of a core on it, half its idle CPU, and a load test's replicas a
-    few seconds per run. A server is restarted for a new config anyway (``kla run`` does
-    not reload pages either: ``server.fileWatcherType=none`` on servers). True when the
+    few seconds per run. A server is restarted for a new config anyway. True when the
     watchers are left out; False when Streamlit watches as usual (or has no such hook)."""
     from streamlit.web import bootstrap
 
