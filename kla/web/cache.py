@@ -338,9 +338,9 @@ def province_overview(province: str, lang: str) -> dict:
     the app's own stored scores within the user's scope); ``key`` says what made them (for
     a table's ``content_key``). The published part is made once per version of the published
     results and shared by every reader; an answer saved only adds the app's columns again."""
-    results, scope = results_version(), scope_version()
-    view = _province_overview(actor(), province, lang, results, scope)
-    return {**view, "key": (read_key(actor()), province, lang, results, scope)}
+    who, results, scope = actor(), results_version(), scope_version()
+    view = _province_overview(who, province, lang, results, scope)
+    return {**view, "key": (read_key(who), province, lang, results, scope)}
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
