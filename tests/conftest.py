@@ -87,12 +87,33 @@ def seeded_sqlite_copy(seeded_sqlite_template, tmp_path_factory):
     return make
 
 
+@pytest.fixture(scope="session")
+def seeded_copy(seeded_sqlite_copy, tmp_path_factory):
+    """Make a fresh seeded database (`kla init` + `kla demo`) on a backend; returns its URL.
+    PostgreSQL seeds one template database once per test session and copies it
+    (``CREATE DATABASE … TEMPLATE``, a file copy): seeding takes seconds, a copy well under
+    one."""
+    from sqlalchemy.engine import make_url
+
+    with ExitStack() as cleanups:
+        template: list[str] = []
+
+        def make(backend: str) -> str:
+            if backend == "sqlite":
+                return seeded_sqlite_copy()
+            if not template:
+                template.append(seed(cleanups.enter_context(
+                    temporary_database(PG_URL, "kla_template"))))
+            name = make_url(template[0]).database
+            return cleanups.enter_context(temporary_database(PG_URL, "kla_test", name))
+
+        yield make
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded_url(request, empty_db_factory, seeded_sqlite_copy):
+def seeded_url(request, seeded_copy):
     """A database per backend, initialised (`kla init`) and with the sample (`kla demo`)."""
-    if request.param == "sqlite":
-        return seeded_sqlite_copy()
-    return seed(empty_db_factory(request.param))
+    return seeded_copy(request.param)
 
 
 @pytest.fixture

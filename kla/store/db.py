@@ -43,9 +43,11 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def temporary_database(server_url: str, prefix: str = "kla_tmp") -> Iterator[str]:
-    """A new, empty database on the PostgreSQL server of ``server_url``; yields its URL and
-    drops it afterwards (also when the work inside failed)."""
+def temporary_database(server_url: str, prefix: str = "kla_tmp",
+                       template: str | None = None) -> Iterator[str]:
+    """A new database on the PostgreSQL server of ``server_url``: empty, or a copy of the
+    database ``template`` (nobody may be connected to it); yields its URL and drops it
+    afterwards (also when the work inside failed)."""
     import uuid
 
     from sqlalchemy import text
@@ -54,7 +56,8 @@ def temporary_database(server_url: str, prefix: str = "kla_tmp") -> Iterator[str
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:

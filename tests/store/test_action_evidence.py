@@ -22,7 +22,7 @@ from kla.services.assessments import save_assessment
 from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.store.db import engine_for
 from kla.store.models import AuditLog
-from tests.conftest import BACKENDS, seed
+from tests.conftest import BACKENDS
 from tests.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.store
@@ -39,9 +39,8 @@ PDF = pdf_bytes()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def engine(request, empty_db_factory, seeded_sqlite_copy):
-    url = seeded_sqlite_copy() if request.param == "sqlite" else seed(
-        empty_db_factory(request.param))
+def engine(request, seeded_copy):
+    url = seeded_copy(request.param)
     eng = engine_for(url)
     save_assessment(eng, SYSTEM, region_kode=SERANG, year=YEAR, stage="EM", framework=FW,
                     answers=dict.fromkeys(FW.questions, 0.5), status="draft")

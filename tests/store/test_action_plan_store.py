@@ -18,7 +18,7 @@ from kla.services.assessments import list_assessments, save_assessment
 from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.store.db import engine_for
 from kla.store.models import AssessmentScore, AuditLog
-from tests.conftest import BACKENDS, seed
+from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.store
 
@@ -34,9 +34,8 @@ VERIFIER = Actor("t.verif", "verifier", "36")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def engine(request, empty_db_factory, seeded_sqlite_copy):
-    url = seeded_sqlite_copy() if request.param == "sqlite" else seed(
-        empty_db_factory(request.param))
+def engine(request, seeded_copy):
+    url = seeded_copy(request.param)
     eng = engine_for(url)
     save_assessment(eng, SYSTEM, region_kode=SERANG, year=YEAR, stage="EM", framework=FW,
                     answers=dict.fromkeys(FW.questions, 0.5), status="draft")

@@ -28,7 +28,7 @@ from kla.settings import get_settings, local_today
 from kla.store.db import engine_for
 from kla.store.models import AuditLog, User
 from tests.cli_runner import run_kla
-from tests.conftest import BACKENDS, seed
+from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.store
 
@@ -45,9 +45,8 @@ class World:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def world(request, empty_db_factory, seeded_sqlite_copy):
-    url = seeded_sqlite_copy() if request.param == "sqlite" else seed(
-        empty_db_factory(request.param))
+def world(request, seeded_copy):
+    url = seeded_copy(request.param)
     engine = engine_for(url)
     fw = get_framework()
     today = local_today()

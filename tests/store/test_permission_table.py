@@ -51,7 +51,7 @@ from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.settings import get_settings
 from kla.store.db import engine_for
 from kla.store.models import Assessment, AuditLog, PublishedResult, Review
-from tests.conftest import BACKENDS, seed
+from tests.conftest import BACKENDS
 from tests.evidence_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.store
@@ -223,9 +223,8 @@ class World:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def world(request, empty_db_factory, seeded_sqlite_copy, tmp_path_factory):
-    url = seeded_sqlite_copy() if request.param == "sqlite" else seed(
-        empty_db_factory(request.param))
+def world(request, seeded_copy, tmp_path_factory):
+    url = seeded_copy(request.param)
     env = pytest.MonkeyPatch()
     env.setenv("KLA_DATA_DIR", str(tmp_path_factory.mktemp("data")))  # evidence files
     get_settings.cache_clear()

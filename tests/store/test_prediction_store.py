@@ -26,7 +26,7 @@ from kla.services.permissions import SYSTEM, Actor, PermissionDenied
 from kla.services.prediction import predicted_verification
 from kla.store.db import engine_for
 from kla.store.evidence import LocalStore
-from tests.conftest import BACKENDS, seed
+from tests.conftest import BACKENDS
 from tests.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.store
@@ -42,9 +42,8 @@ EM_NOW = {"1.P1": 1.0, "1.P2f": 1.0, "18.P2": 0.5}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def engine(request, empty_db_factory, seeded_sqlite_copy):
-    url = seeded_sqlite_copy() if request.param == "sqlite" else seed(
-        empty_db_factory(request.param))
+def engine(request, seeded_copy):
+    url = seeded_copy(request.param)
     eng = engine_for(url)
     for stage, credits, status in (("EM", EM_PAST, "submitted"), ("VA", VA_PAST, "verified")):
         save_assessment(eng, SYSTEM, region_kode=TANGERANG, year=2044, stage=stage,

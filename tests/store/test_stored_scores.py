@@ -31,7 +31,7 @@ from kla.store import migrate
 from kla.store.db import engine_for, make_engine
 from kla.store.models import Assessment, AssessmentScore, AuditLog
 from tests.cli_runner import run_kla
-from tests.conftest import BACKENDS, FIXTURES, seed
+from tests.conftest import BACKENDS, FIXTURES
 
 pytestmark = pytest.mark.store
 
@@ -40,14 +40,13 @@ GRADES = (0.0, 0.25, 0.33, 0.5, 0.66, 0.75, 1.0)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def url(request, empty_db_factory, seeded_sqlite_copy, tmp_path_factory):
+def url(request, seeded_copy, tmp_path_factory):
     """A seeded database of its own (`kla init` + `kla demo`, as ``seeded_url``): the writes
     here would otherwise move the sample the other modules read."""
     env = pytest.MonkeyPatch()
     env.setenv("KLA_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     get_settings.cache_clear()
-    yield (seeded_sqlite_copy() if request.param == "sqlite"
-           else seed(empty_db_factory(request.param)))
+    yield seeded_copy(request.param)
     env.undo()
 
 
