@@ -90,10 +90,12 @@ DONE_JS = """() => {
 REPLICA_PIDS: list[int] = []  # the replicas measured (set by main, read per click)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (its threads included) in seconds."""
+def cpu_seconds(pid: int, waited_children: bool = False) -> float:
+    """utime + stime of ``pid`` (its threads included) in seconds; with ``waited_children``
+    also cutime + cstime: the children it has waited for after they ended."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK
+    own = int(fields[11]) + int(fields[12])
+    return (own + (int(fields[13]) + int(fields[14]) if waited_children else 0)) / CLK
 
 
 def _workload() -> int:
@@ -124,7 +126,8 @@ def rss_mb(pid: int) -> float:
 
 
 def own_processes_cpu() -> float:
-    """CPU seconds of this process's descendants now alive: the Playwright driver and the
+    """CPU seconds of this process's descendants now alive, with the children they waited
+    for after those ended (a closed context's renderer): the Playwright driver and the
     Chromium it runs (the replicas are not among them: deploy/local.py detached them)."""
     parent: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -143,7 +146,7 @@ def own_processes_cpu() -> float:
                 changed = True
     for pid in mine - {os.getpid()}:
         try:
-            total += cpu_seconds(pid)
+            total += cpu_seconds(pid, waited_children=True)
         except OSError:
             pass
     return total
