@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
+from kla.web import session_storage
 from kla.web.evidence_access import EvidenceGate
 
 APP_PY = Path(__file__).resolve().parents[2] / "app.py"
@@ -96,6 +97,7 @@ def freeze_startup_objects(enabled: bool | None = None) -> int:
 
 
 freeze_startup_objects()
+session_storage.install()  # closed tabs' sessions are shut down once their TTL is over
 
 app = st.App(APP_PY, middleware=[Middleware(EvidenceGate)])
 
