@@ -40,6 +40,25 @@ def info(sid: str) -> SessionInfo:
     return SessionInfo(client=None, session=FakeSession(sid))  # type: ignore[arg-type]
 
 
+def in_a_thread(fn):
+    """``fn()`` in a thread of its own: no event loop of the test process (Playwright's sync
+    API keeps one running in the main thread) is seen by it."""
+    out: dict = {}
+
+    def run() -> None:
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - raised again in the test's thread
+            out["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def storage(clock: Clock, **kw) -> ReapingSessionStorage:
     kw.setdefault("reap_every_s", None)
     return ReapingSessionStorage(ttl_seconds=120, timer=clock, **kw)
@@ -109,7 +128,7 @@ def test_the_reaper_runs_on_its_own_in_the_servers_event_loop():
             await asyncio.sleep(0.01)
         return threading.current_thread().name, closed.session.shut_down_in
 
-    loop_thread, shut_down_in = asyncio.run(main())
+    loop_thread, shut_down_in = in_a_thread(lambda: asyncio.run(main()))
     assert shut_down_in == [loop_thread]
 
 
@@ -117,7 +136,7 @@ def test_the_reaper_works_without_an_event_loop():
     clock = Clock()
     store = storage(clock, reap_every_s=0.02)
     closed = info("closed")
-    store.save(closed)
+    in_a_thread(lambda: store.save(closed))  # saved where no event loop runs
     clock.now = 121
     deadline = time.monotonic() + 5
     while not closed.session.shut_down_in and time.monotonic() < deadline:
@@ -151,7 +170,7 @@ def test_streamlits_session_manager_with_a_real_session_and_its_uploads():
         store.reap()
         return kept, session._state, uploads.get_files(sid, ["f1"]), store.list()
 
-    kept, state, files, left = asyncio.run(main())
+    kept, state, files, left = in_a_thread(lambda: asyncio.run(main()))
     assert kept[0] != AppSessionState.SHUTDOWN_REQUESTED and kept[1] == 1  # within the TTL
     assert state == AppSessionState.SHUTDOWN_REQUESTED
     assert files == [] and left == []
