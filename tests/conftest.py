@@ -88,7 +88,7 @@ def seeded_sqlite_copy(seeded_sqlite_template, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def seeded_copy(seeded_sqlite_copy, tmp_path_factory):
+def seeded_copy(seeded_sqlite_copy):
     """Make a fresh seeded database (`kla init` + `kla demo`) on a backend; returns its URL.
     PostgreSQL seeds one template database once per test session and copies it
     (``CREATE DATABASE … TEMPLATE``, a file copy): seeding takes seconds, a copy well under

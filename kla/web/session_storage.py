@@ -60,13 +60,13 @@ class ReapingSessionStorage(memory_session_storage.MemorySessionStorage):
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
             pass
-        self.reap()  # what a save would drop silently is shut down first
-        with self._lock:
-            if len(self._cache) >= self._cache.maxsize:  # full: the oldest goes now, shut down
-                _key, oldest = next(iter(self._cache.items()))
-                self._cache.pop(_key)
-                self._shut_down([oldest])
+        with self._lock:  # what the cache would drop silently is taken out here, then shut down
+            dropped = [info for _key, info in self._cache.expire()]
+            if len(self._cache) >= self._cache.maxsize:  # full: the oldest goes
+                oldest = next(iter(self._cache))
+                dropped.append(self._cache.pop(oldest))
             self._cache[session_info.session.id] = session_info
+        self._shut_down(dropped)
         self._start_reaper()
 
     def delete(self, session_id: str) -> None:
